@@ -1,0 +1,49 @@
+import type { Snapshot } from '../snapshot.js';
+import type { Frame } from '../frame.js';
+import type { OutputType } from '../config/schema.js';
+
+/** What one output is showing right now (for /api/state, SSE and the preview page). */
+export interface OutputView {
+  name: string;
+  type: OutputType;
+  width: number;
+  height: number;
+  /** Base colours from the layout, `#rrggbb`, logical order (before brightness and effects). */
+  base: string[];
+  /** Colours currently written to the device, `#rrggbb`, logical order (after effects, before gamma). */
+  leds: string[];
+  /** Per LED: true when it blinks. */
+  blink: boolean[];
+  brightness: number;
+  up: boolean;
+  /** Current page / page count of a paged matrix. */
+  page: number;
+  pages: number;
+}
+
+/** Why the display is not live: before the first good poll, or stale. */
+export interface Readiness {
+  ready: boolean;
+  /** e.g. "waiting for the first successful poll", "stale: no good poll for 35s (last error: connection refused)". */
+  reason?: string;
+}
+
+/**
+ * The controller as the HTTP server sees it: read-only state plus a frame event.
+ * Implemented by the poll loop (src/loop/controller.ts).
+ */
+export interface StatusView {
+  /** Last good snapshot, or null before the first. */
+  snapshot(): Snapshot | null;
+  /** Time of the last good poll, or null. */
+  lastGoodPoll(): Date | null;
+  /** Message of the last failed poll since the last good one, or null. */
+  lastError(): string | null;
+  readiness(): Readiness;
+  stale(): boolean;
+  outputs(): OutputView[];
+  /** Subscribes to displayed-frame changes; returns the unsubscribe function. */
+  onFrame(listener: (output: OutputView) => void): () => void;
+}
+
+export type { Frame };

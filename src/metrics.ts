@@ -1,0 +1,64 @@
+import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { POD_STATES } from './states.js';
+import type { Snapshot } from './snapshot.js';
+import { VERSION } from './version.js';
+
+/** Reasons a poll can fail, used as the `reason` label of podglow_poll_errors_total. */
+export const POLL_ERROR_REASONS = [
+  'connection',
+  'timeout',
+  'http',
+  'prometheus',
+  'invalid_response',
+  'no_ksm_data',
+  'aborted',
+  'other',
+] as const;
+export type PollErrorReason = (typeof POLL_ERROR_REASONS)[number];
+
+/** podglow's own metrics (SPEC §8) in their own Registry. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly buildInfo = new Gauge({ name: 'podglow_build_info', help: 'podglow build information; always 1.', labelNames: ['version'], registers: [this.registry] });
+  readonly pollDuration = new Histogram({
+    name: 'podglow_poll_duration_seconds',
+    help: 'Time taken by one poll of the source, successful or not.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly polls = new Counter({ name: 'podglow_polls_total', help: 'Polls of the source by result.', labelNames: ['result'], registers: [this.registry] });
+  readonly pollErrors = new Counter({ name: 'podglow_poll_errors_total', help: 'Failed polls by reason.', labelNames: ['reason'], registers: [this.registry] });
+  readonly lastSuccess = new Gauge({ name: 'podglow_last_successful_poll_timestamp_seconds', help: 'Unix time of the last successful poll; 0 before the first.', registers: [this.registry] });
+  readonly stale = new Gauge({ name: 'podglow_data_stale', help: '1 while the displayed data is stale or not yet loaded, else 0.', registers: [this.registry] });
+  readonly pods = new Gauge({ name: 'podglow_pods', help: 'Pods displayed per node and state (node="" for unscheduled pods).', labelNames: ['node', 'state'], registers: [this.registry] });
+  readonly nodes = new Gauge({ name: 'podglow_nodes', help: 'Nodes in the last good snapshot.', registers: [this.registry] });
+  readonly frames = new Counter({ name: 'podglow_frames_total', help: 'Frames written to each output.', labelNames: ['output'], registers: [this.registry] });
+  readonly outputErrors = new Counter({ name: 'podglow_output_errors_total', help: 'Failed writes or device errors per output.', labelNames: ['output'], registers: [this.registry] });
+  readonly outputUp = new Gauge({ name: 'podglow_output_up', help: '1 while the output device is usable, else 0.', labelNames: ['output'], registers: [this.registry] });
+  readonly brightness = new Gauge({ name: 'podglow_brightness', help: 'Current brightness of each output (0..1, after caps and schedules).', labelNames: ['output'], registers: [this.registry] });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    this.buildInfo.set({ version: VERSION }, 1);
+    this.stale.set(1);
+    this.lastSuccess.set(0);
+    for (const r of ['success', 'failure']) this.polls.inc({ result: r }, 0);
+    for (const r of POLL_ERROR_REASONS) this.pollErrors.inc({ reason: r }, 0);
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Makes the per-output series exist from start-up. */
+  registerOutput(name: string, brightness: number): void {
+    this.frames.inc({ output: name }, 0);
+    this.outputErrors.inc({ output: name }, 0);
+    this.outputUp.set({ output: name }, 1);
+    this.brightness.set({ output: name }, brightness);
+  }
+
+  /** Replaces the podglow_pods series with what a good snapshot shows. */
+  recordSnapshot(s: Snapshot): void {
+    this.pods.reset();
+    for (const n of s.nodes) for (const st of POD_STATES) this.pods.set({ node: n.name, state: st }, n.pods[st]);
+    for (const st of POD_STATES) this.pods.set({ node: '', state: st }, s.unscheduled[st]);
+    this.nodes.set(s.nodes.length);
+  }
+}

@@ -1,0 +1,34 @@
+import type { Rgb } from '../color.js';
+import type { Logger } from '../log.js';
+import type { OutputConfig } from '../config/schema.js';
+import type { Geometry } from './geometry.js';
+
+/**
+ * One device (SPEC §1). The constructor only stores values; `start()` opens the device.
+ * `show()` receives final colours (after brightness, gamma and effects) in logical order,
+ * `width × height` long; the driver maps them to its physical order and protocol.
+ */
+export interface Driver {
+  start(): Promise<void>;
+  show(leds: readonly Rgb[]): Promise<void>;
+  /** Blanks the LEDs unless `blank` is false, then releases the device. Idempotent. */
+  stop(blank: boolean): Promise<void>;
+  /** False while the device is unusable (e.g. BlinkStick unplugged); exported as podglow_output_up. */
+  readonly up: boolean;
+  /** Hardware ceiling for brightness (0..1), e.g. 0.5 on the Unicorn HAT; 1 when none. */
+  readonly maxBrightness: number;
+  /** True when colours need WS2812 gamma correction before `show()`. */
+  readonly gamma: boolean;
+}
+
+/** What a driver factory gets besides its own config. */
+export interface DriverContext {
+  name: string;
+  geometry: Geometry;
+  log: Logger;
+  /** Called when the device goes down or comes back (counted in metrics). */
+  onStatus?(up: boolean, error?: Error): void;
+}
+
+/** Builds the driver for one output; native modules are imported inside, lazily. */
+export type DriverFactory<C extends OutputConfig = OutputConfig> = (config: C, ctx: DriverContext) => Promise<Driver>;

@@ -1,0 +1,30 @@
+import type { OutputConfig } from '../config/schema.js';
+
+/** Logical size of an output in LEDs (index = y × width + x). */
+export interface Geometry {
+  width: number;
+  height: number;
+}
+
+/**
+ * The logical geometry of a configured output: fixed for the HATs, from count or
+ * width × height for strips, from `leds` (or the summary's LED list) for a BlinkStick,
+ * and from width/height (or the layout's natural size) for terminal and web.
+ */
+export function outputGeometry(o: OutputConfig): Geometry {
+  const summaryLeds = o.layout?.type === 'summary' ? o.layout.leds.length : undefined;
+  switch (o.type) {
+    case 'unicornhat':
+      return { width: 8, height: 8 };
+    case 'unicornphat':
+      return { width: 8, height: 4 };
+    case 'ws281x':
+      return o.count ? { width: o.count, height: 1 } : { width: o.width ?? 1, height: o.height ?? 1 };
+    case 'blinkstick':
+      return { width: o.leds ?? summaryLeds ?? 2, height: 1 };
+    case 'terminal':
+    case 'web':
+      if (o.width || o.height) return { width: o.width ?? 8, height: o.height ?? 1 };
+      return summaryLeds !== undefined ? { width: summaryLeds, height: 1 } : { width: 8, height: 8 };
+  }
+}
