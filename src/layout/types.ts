@@ -1,0 +1,20 @@
+import type { Rgb } from '../color.js';
+import type { PaletteKey } from '../config/schema.js';
+import type { Geometry } from '../output/geometry.js';
+import type { PodState } from '../states.js';
+
+/** A palette with every colour resolved and the set of blinking states. */
+export interface ResolvedPalette {
+  colors: Record<PaletteKey, Rgb>;
+  blink: ReadonlySet<PodState>;
+}
+
+/** What a layout needs besides the snapshot and its own settings. */
+export interface LayoutContext {
+  geometry: Geometry;
+  palette: ResolvedPalette;
+  /** Page of nodes to show (matrix paging); taken modulo the page count. */
+  page: number;
+  /** Fallback node for a `summary` layout without `node` (the NODE_NAME environment variable). */
+  nodeName?: string;
+}
