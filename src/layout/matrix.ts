@@ -1,0 +1,96 @@
+import { OFF, type Rgb } from '../color.js';
+import type { MatrixLayoutConfig } from '../config/schema.js';
+import type { Frame } from '../frame.js';
+import type { Geometry } from '../output/geometry.js';
+import type { NodeSnapshot, Snapshot } from '../snapshot.js';
+import { SEVERITY_ORDER, type PodState } from '../states.js';
+import type { LayoutContext } from './types.js';
+
+/** How a matrix splits its columns: band width, bands per page and page count. */
+export interface MatrixPlan {
+  columnsPerNode: number;
+  bandsPerPage: number;
+  pages: number;
+}
+
+/** Band width (clamped to the matrix width), bands per page and pages for `nodeCount` nodes. */
+export function matrixPlan(layout: MatrixLayoutConfig, nodeCount: number, geometry: Geometry): MatrixPlan {
+  const width = Math.max(1, geometry.width);
+  const wanted =
+    layout.columnsPerNode === 'auto' ? Math.max(1, Math.floor(width / Math.max(1, nodeCount))) : layout.columnsPerNode;
+  const columnsPerNode = Math.min(wanted, width);
+  const bandsPerPage = Math.floor(width / columnsPerNode);
+  return { columnsPerNode, bandsPerPage, pages: Math.max(1, Math.ceil(nodeCount / bandsPerPage)) };
+}
+
+/**
+ * How many LEDs each shown state gets in a band of `capacity` LEDs, in fill order, and
+ * whether the band overflows. On overflow one LED is kept for the marker and the rest go
+ * to the most severe states first, so an alarm is never pushed out by healthy pods.
+ */
+export function allocateBand(
+  pods: Readonly<Record<PodState, number>>,
+  fillOrder: readonly PodState[],
+  capacity: number,
+): { runs: [PodState, number][]; overflow: boolean } {
+  const shown = [...new Set(fillOrder)];
+  const total = shown.reduce((n, s) => n + pods[s], 0);
+  if (total <= capacity) return { runs: shown.map((s) => [s, pods[s]]), overflow: false };
+  let free = capacity - 1;
+  const given = new Map<PodState, number>();
+  for (const s of SEVERITY_ORDER) {
+    if (!shown.includes(s)) continue;
+    const n = Math.min(pods[s], free);
+    given.set(s, n);
+    free -= n;
+  }
+  return { runs: shown.map((s) => [s, given.get(s) ?? 0]), overflow: true };
+}
+
+/** LED indices of the band starting at column `x0`, in the order pods fill them. */
+export function bandSequence(x0: number, columns: number, geometry: Geometry, origin: 'bottom' | 'top'): number[] {
+  const { width, height } = geometry;
+  const seq: number[] = [];
+  for (let x = x0; x < x0 + columns; x++) {
+    for (let i = 0; i < height; i++) {
+      const y = origin === 'bottom' ? height - 1 - i : i;
+      seq.push(y * width + x);
+    }
+  }
+  return seq;
+}
+
+function background(node: NodeSnapshot, ctx: LayoutContext): Rgb {
+  if (node.ready !== true) return ctx.palette.colors.notReady;
+  if (node.unschedulable) return ctx.palette.colors.cordoned;
+  return OFF;
+}
+
+/**
+ * The matrix layout (SPEC §5): a band of columns per node, one LED per pod, filled column
+ * by column from the `origin` row, with overflow marker, node background and paging.
+ */
+export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
+  const { geometry, palette } = ctx;
+  const count = geometry.width * geometry.height;
+  const leds: Rgb[] = new Array<Rgb>(count).fill(OFF);
+  const blink: boolean[] = new Array<boolean>(count).fill(false);
+  const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
+  const page = ((Math.trunc(ctx.page) % plan.pages) + plan.pages) % plan.pages;
+  const nodes = snapshot.nodes.slice(page * plan.bandsPerPage, (page + 1) * plan.bandsPerPage);
+  nodes.forEach((node, band) => {
+    const seq = bandSequence(band * plan.columnsPerNode, plan.columnsPerNode, geometry, layout.origin);
+    const { runs, overflow } = allocateBand(node.pods, layout.fillOrder, seq.length);
+    let i = 0;
+    for (const [state, n] of runs) {
+      for (let k = 0; k < n; k++, i++) {
+        leds[seq[i]!] = palette.colors[state];
+        blink[seq[i]!] = palette.blink.has(state);
+      }
+    }
+    const bg = background(node, ctx);
+    for (; i < seq.length; i++) leds[seq[i]!] = bg;
+    if (overflow) leds[seq[seq.length - 1]!] = palette.colors.overflow;
+  });
+  return { width: geometry.width, height: geometry.height, leds, blink, pages: plan.pages };
+}

@@ -1,0 +1,41 @@
+import { OFF, type Rgb } from '../color.js';
+import type { NodesLayoutConfig } from '../config/schema.js';
+import type { Frame } from '../frame.js';
+import type { Geometry } from '../output/geometry.js';
+import type { NodeSnapshot, Snapshot } from '../snapshot.js';
+import { SEVERITY_ORDER, type PodState } from '../states.js';
+import type { LayoutContext } from './types.js';
+
+/** Pages of a nodes layout: more nodes than LEDs are shown a page of LEDs at a time. */
+export function nodesPages(nodeCount: number, geometry: Geometry): number {
+  return Math.max(1, Math.ceil(nodeCount / Math.max(1, geometry.width * geometry.height)));
+}
+
+/** The most severe of `states` that has a pod on this node, or undefined. */
+export function mostSevere(node: NodeSnapshot, states: readonly PodState[]): PodState | undefined {
+  return SEVERITY_ORDER.find((s) => states.includes(s) && node.pods[s] > 0);
+}
+
+/**
+ * The nodes layout (SPEC §5): one LED per node in display order; notReady wins, else the
+ * most severe shown state, else off. More nodes than LEDs: pages, like the matrix.
+ */
+export function renderNodes(layout: NodesLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
+  const { geometry, palette } = ctx;
+  const count = geometry.width * geometry.height;
+  const leds: Rgb[] = new Array<Rgb>(count).fill(OFF);
+  const blink: boolean[] = new Array<boolean>(count).fill(false);
+  const pages = nodesPages(snapshot.nodes.length, geometry);
+  const page = ((Math.trunc(ctx.page) % pages) + pages) % pages;
+  snapshot.nodes.slice(page * count, (page + 1) * count).forEach((node, i) => {
+    if (node.ready !== true) {
+      leds[i] = palette.colors.notReady;
+      return;
+    }
+    const state = mostSevere(node, layout.states);
+    if (state === undefined) return;
+    leds[i] = palette.colors[state];
+    blink[i] = palette.blink.has(state);
+  });
+  return { width: geometry.width, height: geometry.height, leds, blink, pages };
+}

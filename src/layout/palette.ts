@@ -1,0 +1,92 @@
+import { parseHex, type Rgb } from '../color.js';
+import { PALETTE_KEYS, type PaletteConfig, type PaletteKey } from '../config/schema.js';
+import type { PodState } from '../states.js';
+import type { ResolvedPalette } from './types.js';
+
+/** One built-in palette: a colour for every key and the states that blink. */
+export interface PalettePreset {
+  colors: Record<PaletteKey, string>;
+  blink: readonly PodState[];
+}
+
+/** Name of a built-in palette. */
+export type PresetName = PaletteConfig['preset'];
+
+const OFF_HEX = '#000000';
+
+/** Built-in palettes (SPEC §5). */
+export const PRESETS: Record<PresetName, PalettePreset> = {
+  default: {
+    colors: {
+      running: '#00ff00',
+      pending: '#ff9900',
+      terminating: '#0000ff',
+      crashing: '#ff0000',
+      failed: '#ff0000',
+      unknown: '#8000ff',
+      succeeded: '#303030',
+      overflow: '#ffffff',
+      notReady: '#400000',
+      cordoned: '#402600',
+      status: '#ff9900',
+    },
+    blink: ['crashing'],
+  },
+  // The original Unicorn HAT monitor lit running pods green and pending pods blue, nothing else.
+  'unicorn-classic': {
+    colors: {
+      running: '#00ff00',
+      pending: '#0000ff',
+      terminating: OFF_HEX,
+      crashing: OFF_HEX,
+      failed: OFF_HEX,
+      unknown: OFF_HEX,
+      succeeded: OFF_HEX,
+      overflow: OFF_HEX,
+      notReady: OFF_HEX,
+      cordoned: OFF_HEX,
+      // podglow's own health display (start-up walker, stale LED) stays visible.
+      status: '#ff9900',
+    },
+    blink: [],
+  },
+  // The original BlinkStick monitor's dim colours (green 0,25,0; yellow 50,50,0; blue 0,0,50;
+  // red 50,0,0; an unused orange 60,20,0); states it did not know get equally dim colours.
+  'blinkstick-classic': {
+    colors: {
+      running: '#001900',
+      pending: '#323200',
+      terminating: '#000032',
+      crashing: '#320000',
+      failed: '#320000',
+      unknown: '#190032',
+      succeeded: '#0a0a0a',
+      overflow: '#323232',
+      notReady: '#140000',
+      cordoned: '#140a00',
+      status: '#3c1400',
+    },
+    blink: [],
+  },
+};
+
+/**
+ * Resolves the palette of one output: the global palette, with the output's own palette
+ * merged over it. An output palette naming a preset other than `default` starts afresh
+ * from that preset; otherwise its `colors` override single colours of the global palette
+ * and its `blink`, when given, replaces the global list.
+ */
+export function resolvePalette(global: PaletteConfig, override?: PaletteConfig): ResolvedPalette {
+  const ownPreset = override !== undefined && override.preset !== 'default';
+  const layers: PaletteConfig[] = ownPreset ? [override] : override ? [global, override] : [global];
+  const base = PRESETS[layers[0]!.preset];
+  const hex: Record<PaletteKey, string> = { ...base.colors };
+  let blink: readonly PodState[] = base.blink;
+  for (const layer of layers) {
+    Object.assign(hex, layer.colors);
+    if (layer.blink) blink = layer.blink;
+  }
+  const colors = {} as Record<PaletteKey, Rgb>;
+  for (const key of PALETTE_KEYS) colors[key] = parseHex(hex[key]);
+  return { colors, blink: new Set(blink) };
+}
