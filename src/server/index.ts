@@ -1,0 +1,163 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { StatusView } from '../loop/status.js';
+import type { Metrics } from '../metrics.js';
+import type { Logger } from '../log.js';
+import { EventHub } from './events.js';
+import { stateBody, legendFromPalette, type LegendEntry } from './state.js';
+import { defaultPalette } from './legend.js';
+
+/** Static files of the preview page: src/server/public under tsx, dist/src/server/public when built. */
+export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+
+/** The page loads only its own script, styles and event stream; nothing inline, nothing remote. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Where and how to listen. */
+export interface ServerOptions {
+  address: string;
+  port: number;
+  /** Legend of the page; default the default palette. */
+  legend?: LegendEntry[];
+  /** Most concurrent `/api/events` clients (default 256). */
+  maxEventClients?: number;
+  /** SSE keep-alive interval (default 15 s). */
+  heartbeatMs?: number;
+}
+
+/** A running HTTP server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:9810/`. */
+  url: string;
+  /** Ends event streams and closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the read-only HTTP server of SPEC §9: /metrics, /healthz, /readyz, /api/state,
+ * /api/events and the preview page. Rejects (e.g. EADDRINUSE) when it cannot listen.
+ */
+export async function startServer(view: StatusView, metrics: Metrics, opts: ServerOptions, log: Logger): Promise<RunningServer> {
+  const legend = opts.legend ?? legendFromPalette(defaultPalette());
+  const hub = new EventHub(view, legend, { maxClients: opts.maxEventClients ?? 256, heartbeatMs: opts.heartbeatMs ?? 15_000, maxBufferedBytes: 1 << 20 }, log);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    res.set({
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.status(405).set('Allow', 'GET, HEAD').json({ error: 'method not allowed: this server is read-only' });
+      return;
+    }
+    next();
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const body = await metrics.registry.metrics();
+    res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store').send(body);
+  });
+
+  app.get('/healthz', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    if (req.accepts(['text', 'json']) === 'json') res.json({ status: 'ok' });
+    else res.type('text').send('ok\n');
+  });
+
+  app.get('/readyz', (req, res) => {
+    const r = view.readiness();
+    const reason = r.reason ?? 'not ready';
+    res.status(r.ready ? 200 : 503).set('Cache-Control', 'no-store');
+    if (req.accepts(['text', 'json']) === 'json') res.json(r.ready ? { ready: true } : { ready: false, reason });
+    else res.type('text').send(r.ready ? 'ready\n' : `not ready: ${reason}\n`);
+  });
+
+  app.get('/api/state', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(stateBody(view, legend));
+  });
+
+  app.get('/api/events', (req, res) => hub.handle(req, res));
+
+  app.use(
+    express.static(PUBLIC_DIR, {
+      index: 'index.html',
+      dotfiles: 'ignore',
+      redirect: false,
+      fallthrough: true,
+      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+
+  // Express recognises an error handler by its four parameters.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = httpStatus(err);
+    if (status >= 500) log.error({ err, path: req.path }, 'HTTP handler failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(status).json({ error: status >= 500 ? 'internal error' : 'bad request' });
+  });
+
+  const server = createServer(app);
+  server.keepAliveTimeout = 5_000;
+  await listen(server, opts.port, opts.address);
+  const addr = server.address() as AddressInfo;
+  const url = `http://${hostForUrl(addr.address)}:${addr.port}/`;
+  log.info({ url }, 'HTTP server listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        hub.closeAll();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen(port, address, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function hostForUrl(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return 'localhost';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function httpStatus(err: unknown): number {
+  const s = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' && s >= 400 && s < 600 ? s : 500;
+}

@@ -1,0 +1,92 @@
+import type { OutputView, Readiness, StatusView } from '../../src/loop/status.js';
+import type { Snapshot } from '../../src/snapshot.js';
+import { emptyCounts, type StateCounts } from '../../src/states.js';
+
+/** A StatusView driven by hand, for server and page tests. */
+export class FakeStatusView implements StatusView {
+  private snap: Snapshot | null = null;
+  private lastGood: Date | null = null;
+  private error: string | null = null;
+  private isStale = false;
+  private staleReason = '';
+  private views: OutputView[] = [];
+  private readonly listeners = new Set<(o: OutputView) => void>();
+
+  constructor(outputs: OutputView[] = []) {
+    this.views = outputs.map((o) => ({ ...o }));
+  }
+
+  snapshot(): Snapshot | null {
+    return this.snap;
+  }
+  lastGoodPoll(): Date | null {
+    return this.lastGood;
+  }
+  lastError(): string | null {
+    return this.error;
+  }
+  readiness(): Readiness {
+    if (!this.lastGood) return { ready: false, reason: this.error ? `waiting for the first successful poll (last error: ${this.error})` : 'waiting for the first successful poll' };
+    if (this.isStale) return { ready: false, reason: this.staleReason };
+    return { ready: true };
+  }
+  stale(): boolean {
+    return this.isStale;
+  }
+  outputs(): OutputView[] {
+    return this.views.map((o) => ({ ...o }));
+  }
+  onFrame(listener: (output: OutputView) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Listeners currently subscribed (the server must give them back). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** A good poll. */
+  good(s: Snapshot, at = new Date(s.time)): void {
+    this.snap = s;
+    this.lastGood = at;
+    this.error = null;
+    this.isStale = false;
+  }
+
+  /** A failed poll. */
+  fail(message: string): void {
+    this.error = message;
+  }
+
+  /** Marks the data stale (or live again). */
+  setStale(stale: boolean, reason = 'stale: no good poll for 30s'): void {
+    this.isStale = stale;
+    this.staleReason = reason;
+  }
+
+  /** Replaces an output's displayed LEDs and tells the listeners. */
+  show(name: string, leds: string[], blink?: boolean[]): void {
+    const i = this.views.findIndex((o) => o.name === name);
+    if (i < 0) throw new Error(`no output ${name}`);
+    const v = { ...this.views[i]!, leds: [...leds], blink: blink ?? leds.map(() => false) };
+    this.views[i] = v;
+    for (const l of [...this.listeners]) l({ ...v });
+  }
+}
+
+/** An OutputView with every LED off. */
+export function outputView(name: string, type: OutputView['type'], width: number, height: number, brightness = 1): OutputView {
+  const n = width * height;
+  return { name, type, width, height, base: Array(n).fill('#000000'), leds: Array(n).fill('#000000'), blink: Array(n).fill(false), brightness, up: true, page: 0, pages: 1 };
+}
+
+/** A node snapshot with the given counts. */
+export function node(name: string, pods: Partial<StateCounts>, extra: { ready?: boolean | null; unschedulable?: boolean } = {}): Snapshot['nodes'][number] {
+  return { name, ready: extra.ready === undefined ? true : extra.ready, unschedulable: extra.unschedulable ?? false, pods: { ...emptyCounts(), ...pods } };
+}
+
+/** A snapshot of the given nodes. */
+export function snapshotOf(nodes: Snapshot['nodes'], time = '2026-11-21T12:00:00.000Z', unscheduled: Partial<StateCounts> = {}): Snapshot {
+  return { time, nodes, unscheduled: { ...emptyCounts(), ...unscheduled } };
+}
