@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { parseLayout, type MatrixLayoutConfig } from '../../src/config/schema.js';
+import { allocateBand, matrixPlan, renderMatrix } from '../../src/layout/matrix.js';
+import { resolvePalette } from '../../src/layout/palette.js';
+import type { LayoutContext } from '../../src/layout/types.js';
+import { emptyCounts } from '../../src/states.js';
+import { DEFAULT_LEGEND, art, blinkArt, node, snapshot } from './helpers.js';
+
+const HAT = { width: 8, height: 8 };
+const matrix = (extra: Record<string, unknown> = {}) => parseLayout({ type: 'matrix', ...extra }) as MatrixLayoutConfig;
+const ctx = (extra: Partial<LayoutContext> = {}): LayoutContext => ({
+  geometry: HAT,
+  palette: resolvePalette({ preset: 'default', colors: {} }),
+  page: 0,
+  ...extra,
+});
+
+describe('matrix layout: the original Unicorn HAT monitor scene', () => {
+  // Four workers, two columns (16 LEDs) each, running pods then pending pods, bottom-up.
+  const scene = snapshot([
+    node('pi-1', { running: 5, pending: 2 }),
+    node('pi-2', { running: 9, pending: 1 }),
+    node('pi-3'),
+    node('pi-4', { running: 16 }),
+  ]);
+  const classic = resolvePalette({ preset: 'unicorn-classic', colors: {} });
+  const expected = [
+    // pi-1  pi-2  pi-3  pi-4
+    '..' + 'G.' + '..' + 'GG',
+    'b.' + 'G.' + '..' + 'GG',
+    'b.' + 'G.' + '..' + 'GG',
+    'G.' + 'G.' + '..' + 'GG',
+    'G.' + 'G.' + '..' + 'GG',
+    'G.' + 'G.' + '..' + 'GG',
+    'G.' + 'Gb' + '..' + 'GG',
+    'G.' + 'GG' + '..' + 'GG',
+  ];
+
+  it('draws running green then pending blue, two columns per node, with the unicorn-classic preset', () => {
+    const frame = renderMatrix(matrix(), scene, ctx({ palette: classic }));
+    expect(frame.leds).toHaveLength(64);
+    expect(frame.pages).toBe(1);
+    expect(art(frame, { '#00ff00': 'G', '#0000ff': 'b' })).toEqual(expected);
+    expect(frame.blink.every((b) => !b)).toBe(true);
+  });
+
+  it('gives the same picture with columnsPerNode: 2 as with auto', () => {
+    const auto = renderMatrix(matrix(), scene, ctx({ palette: classic }));
+    const two = renderMatrix(matrix({ columnsPerNode: 2 }), scene, ctx({ palette: classic }));
+    expect(two).toEqual(auto);
+  });
+
+  it('uses the default palette colours (pending amber)', () => {
+    const frame = renderMatrix(matrix(), scene, ctx());
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(expected.map((r) => r.replaceAll('b', 'A')));
+  });
+
+  it('leaves dark in unicorn-classic what the original did not show', () => {
+    const frame = renderMatrix(matrix(), snapshot([node('pi-1', { running: 2, crashing: 1, pending: 1 })]), ctx({
+      palette: classic,
+      geometry: { width: 2, height: 4 },
+    }));
+    // Fill order running, pending, terminating, unknown, crashing: the crashing pod is dark.
+    expect(art(frame, { '#00ff00': 'G', '#0000ff': 'b' })).toEqual(['..', 'b.', 'G.', 'G.']);
+    expect(frame.blink.every((b) => !b)).toBe(true);
+  });
+});
+
+describe('matrix layout: fill order and origin', () => {
+  const one = snapshot([node('n1', { running: 3, pending: 2, terminating: 1, unknown: 1, crashing: 1, failed: 1, succeeded: 4 })]);
+  const small = { width: 3, height: 4 };
+
+  it('origin bottom fills each column bottom-up, left column first, in fillOrder; succeeded hidden', () => {
+    const frame = renderMatrix(matrix({ columnsPerNode: 3 }), one, ctx({ geometry: small }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual([
+      'AX.', // crashing (blinks) then failed continue in the next columns
+      'GU.',
+      'GB.',
+      'GAX',
+    ]);
+    expect(blinkArt(frame)).toEqual(['.*.', '...', '...', '...']);
+  });
+
+  it('origin top fills each column top-down', () => {
+    const frame = renderMatrix(matrix({ columnsPerNode: 3, origin: 'top' }), one, ctx({ geometry: small }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual([
+      'GAX', //
+      'GB.',
+      'GU.',
+      'AX.',
+    ]);
+    expect(blinkArt(frame)).toEqual(['...', '...', '...', '.*.']);
+  });
+
+  it('follows a custom fillOrder and shows succeeded when listed', () => {
+    const frame = renderMatrix(
+      matrix({ columnsPerNode: 3, fillOrder: ['failed', 'succeeded', 'running'] }),
+      one,
+      ctx({ geometry: small }),
+    );
+    expect(art(frame, DEFAULT_LEGEND)).toEqual([
+      'SG.', //
+      'SG.',
+      'SG.',
+      'XS.',
+    ]);
+  });
+});
+
+describe('matrix layout: overflow', () => {
+  it('keeps an alarm beyond capacity visible: severity first, then fill order, last LED overflow', () => {
+    // 22 pods in 16 LEDs: failed and crashing (at the end of the fill order) still get LEDs.
+    const s = snapshot([node('n1', { running: 20, crashing: 1, failed: 1 }), node('n2'), node('n3'), node('n4')]);
+    const frame = renderMatrix(matrix(), s, ctx());
+    expect(art(frame, DEFAULT_LEGEND)).toEqual([
+      'GO......',
+      'GX......',
+      'GX......',
+      'GG......',
+      'GG......',
+      'GG......',
+      'GG......',
+      'GG......',
+    ]);
+    // Crashing blinks (row 2), failed does not (row 1), the marker does not.
+    expect(blinkArt(frame)[2]).toBe('.*......');
+    expect(blinkArt(frame)[1]).toBe('........');
+    expect(blinkArt(frame)[0]).toBe('........');
+  });
+
+  it('fills the band with alarms when there are more alarms than LEDs', () => {
+    const s = snapshot([node('n1', { running: 5, pending: 3, failed: 30 })]);
+    const frame = renderMatrix(matrix({ columnsPerNode: 1 }), s, ctx({ geometry: { width: 1, height: 4 } }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['O', 'X', 'X', 'X']);
+  });
+
+  it('shows exactly full bands without a marker', () => {
+    const s = snapshot([node('n1', { running: 3, pending: 1 })]);
+    const frame = renderMatrix(matrix(), s, ctx({ geometry: { width: 1, height: 4 } }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['A', 'G', 'G', 'G']);
+  });
+
+  it('gives the overflow LEDs by severity, then lays them out in fill order', () => {
+    const pods = { ...emptyCounts(), running: 10, pending: 4, terminating: 2, unknown: 1, crashing: 1, failed: 1 };
+    const { runs, overflow } = allocateBand(pods, ['running', 'pending', 'terminating', 'unknown', 'crashing', 'failed'], 8);
+    expect(overflow).toBe(true);
+    // 7 LEDs: failed 1, crashing 1, terminating 2, unknown 1, pending 2, running 0.
+    expect(runs).toEqual([
+      ['running', 0],
+      ['pending', 2],
+      ['terminating', 2],
+      ['unknown', 1],
+      ['crashing', 1],
+      ['failed', 1],
+    ]);
+  });
+
+  it('does not count hidden states towards overflow', () => {
+    const pods = { ...emptyCounts(), running: 4, succeeded: 50 };
+    expect(allocateBand(pods, ['running', 'pending'], 4)).toEqual({
+      runs: [
+        ['running', 4],
+        ['pending', 0],
+      ],
+      overflow: false,
+    });
+  });
+});
+
+describe('matrix layout: node background', () => {
+  const geometry = { width: 8, height: 2 };
+  const s = snapshot([
+    node('ready', { running: 1 }),
+    node('not-ready', { running: 1 }, { ready: false }),
+    node('unknown', {}, { ready: null }),
+    node('cordoned', { running: 1 }, { unschedulable: true }),
+  ]);
+
+  it('shows notReady behind a NotReady or unknown node, cordoned behind a cordoned node, else off', () => {
+    const frame = renderMatrix(matrix(), s, ctx({ geometry }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual([
+      '..NNNNCC', //
+      'G.GNNNGC',
+    ]);
+    expect(frame.blink.every((b) => !b)).toBe(true);
+  });
+
+  it('lets notReady win over cordoned', () => {
+    const both = snapshot([node('drained', {}, { ready: false, unschedulable: true })]);
+    const frame = renderMatrix(matrix({ columnsPerNode: 1 }), both, ctx({ geometry: { width: 1, height: 2 } }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['N', 'N']);
+  });
+
+  it('shows the overflow marker on a NotReady node too', () => {
+    const full = snapshot([node('n', { running: 5 }, { ready: false })]);
+    const frame = renderMatrix(matrix(), full, ctx({ geometry: { width: 1, height: 4 } }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['O', 'G', 'G', 'G']);
+  });
+});
+
+describe('matrix layout: paging and leftover columns', () => {
+  const nodes = (n: number) => Array.from({ length: n }, (_, i) => node(`node-${i + 1}`, { running: i + 1 }));
+
+  it('pages nodes when they exceed the bands; page is taken modulo the page count', () => {
+    const s = snapshot(nodes(5));
+    const layout = matrix({ columnsPerNode: 2 });
+    const geometry = { width: 8, height: 3 };
+    const p0 = renderMatrix(layout, s, ctx({ geometry, page: 0 }));
+    const p1 = renderMatrix(layout, s, ctx({ geometry, page: 1 }));
+    expect(p0.pages).toBe(2);
+    expect(p1.pages).toBe(2);
+    expect(art(p0, DEFAULT_LEGEND)).toEqual([
+      '....G.G.', //
+      '..G.G.G.',
+      'G.G.G.GG',
+    ]);
+    expect(art(p1, DEFAULT_LEGEND)).toEqual([
+      'G.......', // node-5: five pods, bottom-up
+      'GG......',
+      'GG......',
+    ]);
+    expect(renderMatrix(layout, s, ctx({ geometry, page: 2 }))).toEqual(p0);
+    expect(renderMatrix(layout, s, ctx({ geometry, page: -1 }))).toEqual(p1);
+  });
+
+  it('auto gives one column per node when nodes outnumber columns, and pages the rest', () => {
+    const s = snapshot(nodes(10));
+    const frame = renderMatrix(matrix(), s, ctx({ geometry: { width: 8, height: 1 }, page: 1 }));
+    expect(frame.pages).toBe(2);
+    // node-9 and node-10 (9 and 10 running pods on one LED each: overflow marker).
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['OO......']);
+  });
+
+  it('leaves leftover columns off, even behind NotReady nodes', () => {
+    const s = snapshot([node('a', {}, { ready: false }), node('b', {}, { ready: false }), node('c', {}, { ready: false })]);
+    const frame = renderMatrix(matrix(), s, ctx({ geometry: { width: 8, height: 2 } }));
+    expect(matrixPlan(matrix(), 3, { width: 8, height: 2 })).toEqual({ columnsPerNode: 2, bandsPerPage: 4, pages: 1 });
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['NNNNNN..', 'NNNNNN..']);
+  });
+
+  it('leaves the columns after the last band off when the width is not a multiple of columnsPerNode', () => {
+    const s = snapshot([node('a', {}, { ready: false }), node('b', {}, { ready: false }), node('c', {}, { ready: false })]);
+    const frame = renderMatrix(matrix({ columnsPerNode: 3 }), s, ctx({ geometry: { width: 8, height: 1 } }));
+    expect(frame.pages).toBe(2);
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['NNNNNN..']);
+  });
+
+  it('clamps columnsPerNode to the width', () => {
+    expect(matrixPlan(matrix({ columnsPerNode: 12 }), 2, { width: 8, height: 8 })).toEqual({
+      columnsPerNode: 8,
+      bandsPerPage: 1,
+      pages: 2,
+    });
+  });
+
+  it('draws nothing (and one page) for a cluster without nodes', () => {
+    const frame = renderMatrix(matrix(), snapshot([]), ctx());
+    expect(frame.pages).toBe(1);
+    expect(frame.leds.every((c) => c.every((v) => v === 0))).toBe(true);
+  });
+});
