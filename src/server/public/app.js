@@ -124,7 +124,9 @@ function renderLegend(legend) {
   const ul = $('legend');
   ul.replaceChildren();
   page.legendColors = {};
-  for (const item of legend || []) {
+  const order = (k) => (STATES.includes(k) ? STATES.indexOf(k) : STATES.length);
+  const items = [...(legend || [])].sort((a, b) => order(a.key) - order(b.key));
+  for (const item of items) {
     page.legendColors[item.key] = item.color;
     const li = el('li');
     li.dataset.key = item.key;
