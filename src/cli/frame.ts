@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { toHex } from '../color.js';
+import { formatIssues } from '../config/load.js';
+import { defaultLayout, defaultOutputName, type Config, type OutputType } from '../config/schema.js';
+import type { Frame } from '../frame.js';
+import { renderLayout, resolvePalette } from '../layout/index.js';
+import { createLogger } from '../log.js';
+import { outputGeometry } from '../output/geometry.js';
+import type { Snapshot } from '../snapshot.js';
+import { POD_STATES, type PodState, type StateCounts } from '../states.js';
+import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
+
+const HELP = [
+  'Usage: podglow frame [options]',
+  '',
+  "One poll (or --snapshot FILE), then each output's frame: coloured blocks on a terminal,",
+  'hex colours otherwise, or with --json',
+  '  {"outputs":[{"name","type","width","height","leds":["#rrggbb",…]}]}',
+  'LEDs in logical order (index = y × width + x, y = 0 on top), base colours before',
+  'brightness, gamma and effects; a paged layout shows its first page.',
+  '',
+  'Options:',
+  '      --snapshot FILE      render this snapshot (SPEC §4 JSON, as `podglow snapshot --json`',
+  '                           prints it) instead of polling; its nodes are taken as given',
+  '      --json               print JSON',
+  ...COMMON_HELP,
+].join('\n');
+
+const OPTIONS = {
+  snapshot: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Zod error option: "missing" for an absent key, else `msg`. */
+const expect = (msg: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'missing' : msg),
+});
+const count = z.int(expect('must be a whole number of pods')).min(0, 'must not be negative');
+const countShape = Object.fromEntries(POD_STATES.map((s) => [s, count])) as Record<PodState, typeof count>;
+const countsSchema = z
+  .object(countShape, expect('must be an object with a count for each of the seven states'))
+  .strict() satisfies z.ZodType<StateCounts>;
+
+const snapshotSchema = z
+  .object(
+    {
+      time: z.iso.datetime({ offset: true, ...expect('must be an ISO 8601 time such as 2026-11-21T12:00:00.000Z') }),
+      nodes: z.array(
+        z.object(
+          {
+            name: z.string(expect('must be a string')).min(1, 'must not be empty'),
+            ready: z.boolean(expect('must be true, false or null')).nullable(),
+            unschedulable: z.boolean(expect('must be true or false')),
+            pods: countsSchema,
+          },
+          expect('must be an object'),
+        ),
+        expect('must be a list of nodes'),
+      ),
+      unscheduled: countsSchema,
+    },
+    expect('must be an object'),
+  )
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.nodes.forEach((n, i) => {
+      if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node "${n.name}"` });
+      seen.add(n.name);
+    });
+  });
+
+/** Validates a snapshot document (SPEC §4); throws a UsageError listing every problem with its path. */
+export function parseSnapshot(doc: unknown, source: string): Snapshot {
+  const r = snapshotSchema.safeParse(doc);
+  if (!r.success) {
+    const problems = formatIssues(r.error.issues).map((p) => `  - ${p}`);
+    throw new UsageError(`${source} is not a valid snapshot (SPEC §4):\n${problems.join('\n')}`);
+  }
+  return r.data;
+}
+
+/** Reads and validates a snapshot JSON file. */
+export function readSnapshotFile(path: string): Snapshot {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read snapshot ${path}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`snapshot ${path} is not JSON: ${(e as Error).message}`);
+  }
+  return parseSnapshot(doc, path);
+}
+
+/** One output's frame, named as in the config. */
+export interface OutputFrame {
+  name: string;
+  type: OutputType;
+  frame: Frame;
+}
+
+/** Renders every configured output's frame for a snapshot (its layout, palette and geometry). */
+export function outputFrames(config: Config, snapshot: Snapshot, opts: { nodeName?: string; page?: number } = {}): OutputFrame[] {
+  return config.outputs.map((o, i) => ({
+    name: o.name ?? defaultOutputName(config.outputs, i),
+    type: o.type,
+    frame: renderLayout(o.layout ?? defaultLayout(o.type), snapshot, {
+      geometry: outputGeometry(o),
+      palette: resolvePalette(config.palette, o.palette),
+      page: opts.page ?? 0,
+      nodeName: opts.nodeName,
+    }),
+  }));
+}
+
+/** The `--json` document: `{"outputs":[{"name","type","width","height","leds":[…]}]}`. */
+export function framesJson(frames: readonly OutputFrame[]): string {
+  return JSON.stringify({
+    outputs: frames.map(({ name, type, frame }) => ({
+      name,
+      type,
+      width: frame.width,
+      height: frame.height,
+      leds: frame.leds.map(toHex),
+    })),
+  });
+}
+
+/**
+ * Draws frames as text, one row of LEDs per line: truecolour blocks when `color` (off LEDs
+ * as dim dots, blinking LEDs with the terminal's blink attribute), else `#rrggbb` per LED
+ * with `*` after a blinking one.
+ */
+export function formatBlocks(frames: readonly OutputFrame[], color: boolean): string {
+  const out: string[] = [];
+  for (const { name, type, frame } of frames) {
+    if (out.length) out.push('');
+    const paging = frame.pages > 1 ? `, page 1 of ${frame.pages}` : '';
+    out.push(`${name} (${type}, ${frame.width}×${frame.height}${paging})`);
+    for (let y = 0; y < frame.height; y++) {
+      let line = '';
+      for (let x = 0; x < frame.width; x++) {
+        const i = y * frame.width + x;
+        const [r, g, b] = frame.leds[i]!;
+        const blink = frame.blink[i]!;
+        if (!color) line += (x ? ' ' : '') + toHex(frame.leds[i]!) + (blink ? '*' : ' ');
+        else if (r + g + b === 0) line += '\x1b[90m· \x1b[0m';
+        else line += `\x1b[${blink ? '5;' : ''}38;2;${r};${g};${b}m██\x1b[0m`;
+      }
+      out.push(color ? line : line.trimEnd());
+    }
+  }
+  return out.join('\n');
+}
+
+async function pollOnce(config: Config): Promise<Snapshot> {
+  const { createSource } = await import('../source/index.js');
+  const log = createLogger({ level: 'warn', format: config.log.format });
+  const source = await createSource(config, { log });
+  try {
+    return await source.poll();
+  } finally {
+    await source.close?.();
+  }
+}
+
+/** `podglow frame`: one poll (or --snapshot FILE) → each output's frame as blocks or JSON. */
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommand(argv, OPTIONS, HELP);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const fromFile = typeof values.snapshot === 'string';
+  // With a snapshot file nothing is polled, so a config without a Prometheus URL will do.
+  const config = configFromFlags(values, fromFile ? { source: 'demo' } : {});
+  let snapshot: Snapshot;
+  if (typeof values.snapshot === 'string') {
+    snapshot = readSnapshotFile(values.snapshot);
+  } else {
+    try {
+      snapshot = await pollOnce(config);
+    } catch (e) {
+      console.error(`podglow: poll failed: ${e instanceof Error ? e.message : String(e)}`);
+      return EXIT_FAILURE;
+    }
+  }
+  const frames = outputFrames(config, snapshot, { nodeName: process.env.NODE_NAME || undefined });
+  if (values.json) console.log(framesJson(frames));
+  else console.log(formatBlocks(frames, process.stdout.isTTY === true && !process.env.NO_COLOR));
+  return 0;
+}
