@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { Rgb } from '../../src/color.js';
+import { renderTerminalFrame, terminalDriverFactory, type TerminalStream } from '../../src/output/terminal.js';
+import { createWebDriver } from '../../src/output/web.js';
+import { silentLogger } from '../../src/log.js';
+import type { OutputConfig } from '../../src/config/schema.js';
+
+class Recorder implements TerminalStream {
+  chunks: string[] = [];
+  constructor(readonly isTTY: boolean) {}
+  write(chunk: string): boolean {
+    this.chunks.push(chunk);
+    return true;
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+}
+
+const config = { type: 'terminal', brightness: 1, schedule: [] } as unknown as OutputConfig;
+const off = (n: number): Rgb[] => Array.from({ length: n }, () => [0, 0, 0] as const);
+const strip = (n: number, c: Rgb): Rgb[] => Array.from({ length: n }, () => c);
+const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, '');
+
+async function driver(stream: Recorder, name: string, width: number, height: number) {
+  const d = await terminalDriverFactory(stream)(config, { name, geometry: { width, height }, log: silentLogger });
+  await d.start();
+  return d;
+}
+
+describe('terminal output', () => {
+  it('draws each LED as a truecolour glyph in its row, off LEDs as dark dots', () => {
+    const leds: Rgb[] = [[255, 0, 0], [0, 0, 0], [0, 128, 0], [1, 2, 3]];
+    const lines = renderTerminalFrame('hat', { width: 2, height: 2 }, leds);
+    expect(lines).toHaveLength(3);
+    expect(plain(lines[0]!)).toBe('hat');
+    expect(lines[1]).toBe(' \x1b[38;2;255;0;0m● \x1b[38;2;48;48;48m●\x1b[0m');
+    expect(lines[2]).toBe(' \x1b[38;2;0;128;0m● \x1b[38;2;1;2;3m●\x1b[0m');
+  });
+
+  it('wraps long strips', () => {
+    const lines = renderTerminalFrame('strip', { width: 70, height: 1 }, strip(70, [0, 0, 255]));
+    expect(lines.slice(1).map((l) => (plain(l).match(/●/g) ?? []).length)).toEqual([32, 32, 6]);
+  });
+
+  it('prints only changed frames when not on a TTY', async () => {
+    const s = new Recorder(false);
+    const d = await driver(s, 'stick', 2, 1);
+    expect(d.up).toBe(true);
+    expect(d.maxBrightness).toBe(1);
+    expect(d.gamma).toBe(false);
+    await d.show([[0, 255, 0], [0, 0, 0]]);
+    await d.show([[0, 255, 0], [0, 0, 0]]);
+    await d.show([[0, 255, 0], [255, 0, 0]]);
+    expect(s.chunks).toHaveLength(2);
+    expect(s.text).not.toContain('\x1b[2K');
+    expect(s.chunks[1]).toContain('\x1b[38;2;255;0;0m●');
+  });
+
+  it('redraws in place on a TTY, all outputs of the stream together', async () => {
+    const s = new Recorder(true);
+    const a = await driver(s, 'a', 2, 2);
+    const b = await driver(s, 'b', 3, 1);
+    await a.show(strip(4, [0, 255, 0]));
+    expect(s.chunks[0]!.startsWith('\x1b[2K')).toBe(true);
+    expect(plain(s.chunks[0]!).split('\n')).toEqual(['a', ' ● ●', ' ● ●', '']);
+    await b.show(strip(3, [0, 0, 255]));
+    // Up over a's 3 lines, then a and b again.
+    expect(s.chunks[1]!.startsWith('\r\x1b[3A')).toBe(true);
+    expect(plain(s.chunks[1]!).split('\n')).toEqual(['a', ' ● ●', ' ● ●', 'b', ' ● ● ●', '']);
+    await a.show(strip(4, [0, 255, 0]));
+    expect(s.chunks).toHaveLength(2);
+    await a.show(strip(4, [255, 0, 0]));
+    expect(s.chunks[2]!.startsWith('\r\x1b[5A')).toBe(true);
+    expect(s.chunks[2]).toContain('\x1b[38;2;255;0;0m●');
+  });
+
+  it('blanks on stop, once, and then writes nothing', async () => {
+    const s = new Recorder(false);
+    const d = await driver(s, 'stick', 2, 1);
+    await d.show([[0, 255, 0], [255, 0, 0]]);
+    await d.stop(true);
+    expect(s.chunks).toHaveLength(2);
+    expect(s.chunks[1]).toBe('\x1b[1mstick\x1b[0m\n \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m\n');
+    await d.stop(true);
+    await d.show([[0, 255, 0], [255, 0, 0]]);
+    expect(s.chunks).toHaveLength(2);
+    expect(d.up).toBe(false);
+  });
+
+  it('keeps the last frame when stopped with keep', async () => {
+    const s = new Recorder(false);
+    const d = await driver(s, 'stick', 2, 1);
+    await d.show([[0, 255, 0], [255, 0, 0]]);
+    await d.stop(false);
+    expect(s.chunks).toHaveLength(1);
+  });
+});
+
+describe('web output', () => {
+  it('is an always-up virtual device without caps or gamma', async () => {
+    const d = await createWebDriver({ type: 'web' } as unknown as OutputConfig, { name: 'web', geometry: { width: 8, height: 8 }, log: silentLogger });
+    await d.start();
+    await d.show(off(64));
+    await d.stop(true);
+    expect([d.up, d.maxBrightness, d.gamma]).toEqual([true, 1, false]);
+  });
+});
