@@ -1,0 +1,15 @@
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { Source } from '../snapshot.js';
+
+/** Creates the configured source (SPEC §1): `prometheus` (real) or `demo` (simulated). */
+export async function createSource(config: Config, opts: { log: Logger }): Promise<Source> {
+  switch (config.source) {
+    case 'prometheus': {
+      const { PrometheusSource } = await import('./prometheus.js');
+      return new PrometheusSource(config, { log: opts.log });
+    }
+    case 'demo':
+      throw new Error('the demo source is not available in this build');
+  }
+}

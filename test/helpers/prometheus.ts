@@ -1,0 +1,180 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One scrape job of the test Prometheus. */
+export interface ScrapeJob {
+  job: string;
+  /** `host:port` targets serving `/metrics`. */
+  targets: string[];
+  /** Target labels (e.g. `cluster`) added to every series. */
+  labels?: Record<string, string>;
+}
+
+/** A Prometheus answer sample: labels and the value as Prometheus sends it (a string). */
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** A running Debian `prometheus` on 127.0.0.1, with its own config and data directory. */
+export interface TestPrometheus {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** Instant query; throws with Prometheus' error text on failure. */
+  query(expr: string): Promise<PromSample[]>;
+  /** Raw instant query: HTTP status and parsed JSON body. */
+  queryRaw(expr: string): Promise<{ status: number; body: { status: string; errorType?: string; error?: string } }>;
+  /** Polls `expr` until its single value equals `expected` (as a number). */
+  waitForValue(expr: string, expected: number, timeoutMs?: number): Promise<void>;
+  /** Waits until every target of every job has scraped fixture generation `generation` (see ksmFixture). */
+  waitForGeneration(generation: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Fails with an actionable message when the binary is missing (tests are never skipped for it). */
+export function requirePrometheus(): void {
+  const r = spawnSync('prometheus', ['--version'], { stdio: 'ignore' });
+  if (r.error) throw new Error('the prometheus binary is not on PATH: install prometheus (apt-get install prometheus)');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts Prometheus scraping `jobs` every `scrapeInterval` (default 1s) on a random free
+ * 127.0.0.1 port and waits until every target has been scraped successfully.
+ */
+export async function startPrometheus(opts: { jobs: ScrapeJob[]; scrapeInterval?: string }): Promise<TestPrometheus> {
+  requirePrometheus();
+  const dir = await mkdtemp(join(tmpdir(), 'podglow-prom-'));
+  const interval = opts.scrapeInterval ?? '1s';
+  const config = {
+    global: { scrape_interval: interval, evaluation_interval: '1m' },
+    scrape_configs: opts.jobs.map((j) => ({
+      job_name: j.job,
+      scrape_interval: interval,
+      scrape_timeout: interval,
+      honor_labels: true,
+      static_configs: [{ targets: j.targets, labels: j.labels ?? {} }],
+    })),
+  };
+  // JSON is valid YAML.
+  await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
+  const totalTargets = opts.jobs.reduce((n, j) => n + j.targets.length, 0);
+
+  let proc: ChildProcess | null = null;
+  let url = '';
+  let lastError = '';
+  for (let attempt = 0; attempt < 3 && !proc; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--storage.tsdb.retention.time=1h',
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    let exited = false;
+    child.once('exit', () => {
+      exited = true;
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    let ready = false;
+    while (!exited && Date.now() < deadline) {
+      try {
+        const r = await fetch(`${base}/-/ready`);
+        if (r.ok) {
+          ready = true;
+          break;
+        }
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    if (ready) {
+      proc = child;
+      url = base;
+    } else {
+      lastError = stderr.trim().split('\n').slice(-3).join('\n');
+      child.kill('SIGKILL');
+    }
+  }
+  if (!proc) {
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`prometheus did not start: ${lastError}`);
+  }
+  const child = proc;
+
+  const queryRaw = async (expr: string) => {
+    const r = await fetch(`${url}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: expr }).toString(),
+    });
+    return { status: r.status, body: (await r.json()) as { status: string; errorType?: string; error?: string; data?: { result: PromSample[] } } };
+  };
+  const query = async (expr: string) => {
+    const { status, body } = await queryRaw(expr);
+    if (status !== 200 || body.status !== 'success') throw new Error(`query failed (${status}): ${body.error}`);
+    return (body as unknown as { data: { result: PromSample[] } }).data.result;
+  };
+  const waitForValue = async (expr: string, expected: number, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      const r = await query(expr);
+      last = r.length === 1 ? r[0]!.value[1] : `${r.length} series`;
+      if (r.length === 1 && Number(r[0]!.value[1]) === expected) return;
+      await sleep(150);
+    }
+    throw new Error(`timed out waiting for ${expr} == ${expected} (last: ${last})`);
+  };
+  const p: TestPrometheus = {
+    url,
+    query,
+    queryRaw,
+    waitForValue,
+    waitForGeneration: (generation, timeoutMs) =>
+      waitForValue(`count(ksm_fixture_generation >= ${generation})`, totalTargets, timeoutMs),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await gone;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitForValue('count(up == 1)', totalTargets, 30_000);
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
+  return p;
+}
