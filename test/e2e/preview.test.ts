@@ -103,7 +103,7 @@ describe('preview page in headless Chromium', () => {
     expect(await ledColours('strip')).toHaveLength(16);
     // Real geometry: 8 columns of round LEDs, 64 of them.
     const grid = await page.$eval('figure[data-output="unicornhat"] .board', (b) => {
-      const leds = [...b.querySelectorAll('.led')].map((e) => e.getBoundingClientRect());
+      const leds = Array.from(b.querySelectorAll('.led')).map((e) => e.getBoundingClientRect());
       return { cols: new Set(leds.map((r) => Math.round(r.left))).size, rows: new Set(leds.map((r) => Math.round(r.top))).size, radius: getComputedStyle(b.querySelector('.led')!).borderRadius };
     });
     expect(grid).toEqual({ cols: 8, rows: 8, radius: '50%' });
@@ -122,7 +122,7 @@ describe('preview page in headless Chromium', () => {
     expect(legend).toContainEqual(['crashing', 'rgb(255, 0, 0)']);
     expect(legend.map((l) => l[0])).toEqual(expect.arrayContaining(['pending', 'terminating', 'failed', 'unknown', 'succeeded', 'overflow', 'notReady', 'cordoned']));
 
-    const rows = await page.$$eval('#nodes-body tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const rows = await page.$$eval('#nodes-body tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
     expect(rows[0]).toEqual(['pi-1', '4', '1', '0', '0', '0', '0', '0', '5']);
     expect(rows[1]![0]).toBe('pi-2NotReady');
     expect(rows[2]![0]).toBe(`${EVIL}cordoned`);
