@@ -36,8 +36,6 @@ export interface PipelineOptions {
   metrics?: Metrics;
 }
 
-type Mode = 'walker' | 'live' | 'stale';
-
 interface Fade {
   from: Rgb[];
   start: number;
@@ -53,8 +51,8 @@ interface Fade {
 export class OutputPipeline {
   readonly name: string;
   private readonly n: number;
-  private mode: Mode = 'walker';
   private frame: Frame | null = null;
+  private stale = false;
   private page = 0;
   private brightness: number;
   private readonly schedule: BrightnessSchedule;
@@ -115,21 +113,30 @@ export class OutputPipeline {
     this.render(now);
   }
 
-  /** Shows a new base frame from the layout (ends the walker and any stale display). */
-  setFrame(frame: Frame, page = 0): void {
+  /**
+   * Shows a new base frame from the layout (this ends the walker); `stale`, when given,
+   * also turns the stale display on or off in the same transition.
+   */
+  setFrame(frame: Frame, page = 0, stale?: boolean): void {
     this.frame = frame;
     this.page = page;
-    this.mode = 'live';
+    if (stale !== undefined) this.stale = stale;
     this.change();
   }
 
-  /** Turns the stale display on (last frame dimmed, blinking status LED) or off. */
+  /**
+   * Turns the stale display on (last frame dimmed, blinking status LED) or off. Before the
+   * first frame the walker keeps going.
+   */
   setStale(stale: boolean): void {
-    if (!this.frame) return;
-    const mode: Mode = stale ? 'stale' : 'live';
-    if (mode === this.mode) return;
-    this.mode = mode;
-    this.change();
+    if (stale === this.stale) return;
+    this.stale = stale;
+    if (this.frame) this.change();
+  }
+
+  /** True while the stale display is on. */
+  get isStale(): boolean {
+    return this.stale && this.frame !== null;
   }
 
   /** Sets the brightness (0..1) before the driver's cap; fades to it. */
@@ -206,14 +213,14 @@ export class OutputPipeline {
   private retarget(): void {
     const k = this.effectiveBrightness;
     const last = this.n - 1;
-    if (this.mode === 'walker' || !this.frame) {
+    if (!this.frame) {
       this.target = this.blank();
       this.blink = new Array<boolean>(this.n).fill(false);
       return;
     }
     const base = this.fit(this.frame.leds);
     const blink = this.fit(this.frame.blink, false);
-    if (this.mode === 'stale') {
+    if (this.stale) {
       for (let i = 0; i < this.n; i++) base[i] = scaleRgb(base[i]!, STALE_DIM);
       base[last] = this.opts.statusColor;
       blink[last] = true;
@@ -225,7 +232,7 @@ export class OutputPipeline {
   private render(now: number): void {
     if (this.halted) return;
     this.clearTimer();
-    if (this.mode === 'walker') {
+    if (!this.frame) {
       const pos = Math.floor((now - this.walkerStart) / walkerStepMs(this.n)) % this.n;
       this.steady = this.blank();
       this.steady[pos] = scaleRgb(this.opts.statusColor, this.effectiveBrightness);
@@ -245,7 +252,7 @@ export class OutputPipeline {
   /** Arms the one timer for the next moment something moves, or none when all is still. */
   private arm(now: number): void {
     let next = Infinity;
-    if (this.mode === 'walker') {
+    if (!this.frame) {
       const step = walkerStepMs(this.n);
       next = this.walkerStart + (Math.floor((now - this.walkerStart) / step) + 1) * step;
     } else {

@@ -1,0 +1,69 @@
+import { parseConfig } from '../../src/config/load.js';
+import type { Config, ConfigInput } from '../../src/config/schema.js';
+import type { Snapshot, Source } from '../../src/snapshot.js';
+import { emptyCounts, type StateCounts } from '../../src/states.js';
+
+/** A snapshot with the given nodes (all Ready, schedulable) and pod counts. */
+export function snap(nodes: Record<string, Partial<StateCounts>>, time = new Date()): Snapshot {
+  return {
+    time: time.toISOString(),
+    nodes: Object.entries(nodes).map(([name, pods]) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods } })),
+    unscheduled: emptyCounts(),
+  };
+}
+
+/** A validated config for tests (demo source, no server, no environment). */
+export function testConfig(input: Partial<ConfigInput> & Pick<ConfigInput, 'outputs'>): Config {
+  return parseConfig({ source: 'demo', server: { enabled: false }, effects: { transitionMs: 0, fps: 30 }, ...input }, { env: {} });
+}
+
+/** One recorded poll. */
+export interface PollRecord {
+  start: number;
+  end?: number;
+  signal: AbortSignal;
+}
+
+/**
+ * A Source scripted by the test: `next` answers each poll (a snapshot, or an Error to throw)
+ * after `delayMs` on the current timers; it honours the AbortSignal and records every poll.
+ */
+export class ScriptedSource implements Source {
+  readonly polls: PollRecord[] = [];
+  delayMs = 0;
+  /** When true, polls never answer until aborted. */
+  hang = false;
+  active = 0;
+  maxActive = 0;
+  closed = false;
+
+  constructor(public next: () => Snapshot | Error) {}
+
+  poll(signal?: AbortSignal): Promise<Snapshot> {
+    const rec: PollRecord = { start: Date.now(), signal: signal ?? new AbortController().signal };
+    this.polls.push(rec);
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    return new Promise<Snapshot>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        rec.end = Date.now();
+        this.active--;
+        clearTimeout(timer);
+        fn();
+      };
+      const answer = () => {
+        const r = this.next();
+        finish(() => (r instanceof Error ? reject(r) : resolve(r)));
+      };
+      const timer = this.hang ? undefined : setTimeout(answer, this.delayMs);
+      rec.signal.addEventListener('abort', () => finish(() => reject(new Error('aborted'))), { once: true });
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
