@@ -13,7 +13,7 @@ export function outputConfig<T extends OutputConfig['type']>(raw: { type: T } & 
 }
 
 /** A driver context whose onStatus calls are recorded. */
-export function driverContext(config: OutputConfig, name = config.type) {
+export function driverContext(config: OutputConfig, name: string = config.type) {
   const onStatus = vi.fn<(up: boolean, error?: Error) => void>();
   const ctx: DriverContext = { name, geometry: outputGeometry(config), log: silentLogger, onStatus };
   return { ctx, onStatus };

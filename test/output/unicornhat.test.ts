@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Rgb } from '../../src/color.js';
 import { HAT_MAP, createUnicornHatDriver, unicornHatIndex, unicornHatOrder, type HatRotation } from '../../src/output/unicornhat.js';
 import { FakeWs281x } from '../fakes/fakeWs281x.js';
 import { distinctFrame, driverContext, outputConfig, word } from './helpers.js';
@@ -101,8 +102,8 @@ describe('unicornhat driver', () => {
 
   it('lights physical LED 0 for a single red top-left pixel at rotation 0 and sends colours unchanged (0xRRGGBB)', async () => {
     const { fake, driver } = await startedHat(0);
-    const frame = Array.from({ length: 64 }, () => [0, 0, 0] as const);
-    frame[0] = [0x80, 0x10, 0x01] as const;
+    const frame: Rgb[] = Array.from({ length: 64 }, (): Rgb => [0, 0, 0]);
+    frame[0] = [0x80, 0x10, 0x01];
     await driver.show(frame);
     expect(fake.lastRender![0]).toBe(0x801001);
     expect([...fake.lastRender!].filter((v) => v !== 0)).toHaveLength(1);
