@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Counter, Gauge } from 'prom-client';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { Controller } from '../../src/loop/controller.js';
@@ -41,8 +42,8 @@ function setup(config: Config, source: ScriptedSource, drivers?: RecordingDriver
   return { c: controller, metrics, drivers: ds };
 }
 
-async function gauge(g: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }, labels: Record<string, string> = {}) {
-  const v = (await g.get()).values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+async function gauge(g: Gauge | Counter, labels: Record<string, string> = {}) {
+  const v = (await g.get()).values.find((x) => Object.entries(labels).every(([k, val]) => (x.labels as Record<string, unknown>)[k] === val));
   return v?.value;
 }
 
