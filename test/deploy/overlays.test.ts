@@ -25,10 +25,14 @@ beforeAll(() => {
   for (const name of Object.keys(OVERLAYS) as Overlay[]) rendered[name] = kustomize(`deploy/overlays/${name}`);
 });
 
-function workload(objs: K8sObject[]): K8sObject & { spec: { template: { spec: IPodSpec } } } {
+type Workload = K8sObject & {
+  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: IPodSpec } };
+};
+
+function workload(objs: K8sObject[]): Workload {
   const w = objs.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet');
   expect(w, 'exactly one workload').toHaveLength(1);
-  return w[0] as K8sObject & { spec: { template: { spec: IPodSpec } } };
+  return w[0] as Workload;
 }
 
 function podglowContainer(objs: K8sObject[]): IContainer {
@@ -157,7 +161,7 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('deploy/overlays/%s', (name) =
     });
     // /readyz is 503 while stale: the pod must stay behind the Service to be scraped.
     expect(svc.spec.publishNotReadyAddresses).toBe(true);
-    const w = workload(objs()) as K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } } };
+    const w = workload(objs());
     expect(w.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
     expect(w.spec.selector.matchLabels).toEqual(svc.spec.selector);
   });
