@@ -1,0 +1,275 @@
+import type { Config } from '../config/schema.js';
+import { sortNodeNames, type Snapshot, type Source } from '../snapshot.js';
+import { emptyCounts, type PodState, type StateCounts } from '../states.js';
+import { PollError } from './errors.js';
+
+/** Worker nodes of the simulated cluster, like the original Unicorn HAT monitor's Pi cluster. */
+export const DEMO_NODES = ['pi-1', 'pi-2', 'pi-3', 'pi-4'] as const;
+/** Length of one scenario cycle in ticks; everything repeats after it. */
+export const DEMO_CYCLE = 150;
+/** Most pods the scheduler puts on one node; the rest stay unscheduled (Pending). */
+const MAX_PODS_PER_NODE = 20;
+/** Ticks a node must be NotReady before its pods are reported Unknown. */
+const UNKNOWN_AFTER = 5;
+/** A process that slept for long (a suspended laptop) skips ahead instead of replaying hours. */
+const MAX_CATCH_UP = 2 * DEMO_CYCLE;
+
+type PodPhase = 'pending' | 'running' | 'terminating' | 'succeeded' | 'failed';
+
+interface Pod {
+  id: number;
+  namespace: string;
+  app: string;
+  version: number;
+  node: string | null;
+  phase: PodPhase;
+  /** Tick at which the current phase ends (start-up, termination, job run, clean-up). */
+  until: number;
+  /** Job outcome when its run ends. */
+  fails?: boolean;
+  /** A pod whose container keeps crashing (CrashLoopBackOff most of the time). */
+  crashLoop?: boolean;
+}
+
+/** How many `web` replicas the scenario wants at a point of the cycle: 8 → 58 → 8. */
+export function webReplicas(p: number): number {
+  if (p < 6) return 8;
+  if (p < 46) return Math.min(58, 8 + 5 * (Math.floor((p - 6) / 4) + 1));
+  if (p < 62) return 58;
+  if (p < 92) return Math.max(8, 58 - 10 * (Math.floor((p - 62) / 6) + 1));
+  return 8;
+}
+
+/** Small deterministic PRNG (mulberry32), so a seed replays the same cluster. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A simulated cluster advanced one tick (one simulated second) at a time: a `web`
+ * deployment scaling 8 → 58 → 8, a rolling update of `api` with surge and terminating pods,
+ * a crash-looping pod, a CronJob (one run in four fails), pi-3 going NotReady and back, and
+ * pi-4 cordoned for a while. Deterministic for a seed.
+ */
+export class DemoCluster {
+  tick = 0;
+  private readonly pods: Pod[] = [];
+  private nextId = 1;
+  private readonly random: () => number;
+  private apiVersion = 1;
+  private notReadySince: number | null = null;
+
+  constructor(seed = 1) {
+    this.random = prng(seed);
+    for (const node of DEMO_NODES) this.add({ namespace: 'kube-system', app: 'kube-proxy', node, phase: 'running' });
+    for (let i = 0; i < 4; i++) this.add({ namespace: 'demo', app: 'api', phase: 'running' });
+    this.add({ namespace: 'demo', app: 'flaky', phase: 'running', crashLoop: true });
+    for (let i = 0; i < webReplicas(0); i++) this.add({ namespace: 'demo', app: 'web', phase: 'running' });
+    this.schedule();
+  }
+
+  /** Position in the scenario cycle. */
+  get phase(): number {
+    return this.tick % DEMO_CYCLE;
+  }
+
+  /** Ready condition of a node right now. */
+  ready(node: string): boolean {
+    return !(node === 'pi-3' && this.phase >= 100 && this.phase < 125);
+  }
+
+  /** Whether a node is cordoned right now. */
+  unschedulable(node: string): boolean {
+    return node === 'pi-4' && this.phase >= 128 && this.phase < 145;
+  }
+
+  /** Advances the cluster by one tick. */
+  step(): void {
+    this.tick++;
+    const p = this.phase;
+    this.notReadySince = this.ready('pi-3') ? null : (this.notReadySince ?? this.tick);
+
+    // Timers: pods finish starting, terminating, running a job, or get cleaned up.
+    for (let i = this.pods.length - 1; i >= 0; i--) {
+      const pod = this.pods[i]!;
+      if (this.tick < pod.until) continue;
+      if (pod.phase === 'pending' && pod.node && this.ready(pod.node)) {
+        pod.phase = 'running';
+        pod.until = pod.app === 'report' ? this.tick + 6 : Infinity;
+      } else if (pod.phase === 'running' && pod.app === 'report') {
+        pod.phase = pod.fails ? 'failed' : 'succeeded';
+        pod.until = this.tick + 45;
+      } else if (pod.phase === 'terminating' || pod.phase === 'succeeded' || pod.phase === 'failed') {
+        this.pods.splice(i, 1);
+      }
+    }
+
+    this.scale('web', webReplicas(p));
+    this.rollApi(p);
+    if (p % 30 === 10) {
+      const run = Math.floor(p / 30);
+      this.add({ namespace: 'demo', app: 'report', phase: 'pending', until: this.tick + 2, fails: run === 2 });
+    }
+    this.schedule();
+  }
+
+  /** Pod counts per node and state as kube-state-metrics would show them now. */
+  counts(include: (namespace: string) => boolean): { nodes: Map<string, StateCounts>; unscheduled: StateCounts } {
+    const nodes = new Map<string, StateCounts>(DEMO_NODES.map((n) => [n, emptyCounts()]));
+    const unscheduled = emptyCounts();
+    const unknownNode = this.notReadySince !== null && this.tick - this.notReadySince >= UNKNOWN_AFTER ? 'pi-3' : null;
+    for (const pod of this.pods) {
+      if (!include(pod.namespace)) continue;
+      const counts = pod.node ? nodes.get(pod.node)! : unscheduled;
+      counts[this.displayState(pod, unknownNode)]++;
+    }
+    return { nodes, unscheduled };
+  }
+
+  private displayState(pod: Pod, unknownNode: string | null): PodState {
+    if (pod.phase === 'terminating') return 'terminating';
+    // The node stopped reporting: the pod controller marks its live pods Unknown; finished ones keep their phase.
+    if (pod.node && pod.node === unknownNode && (pod.phase === 'running' || pod.phase === 'pending')) return 'unknown';
+    // Kubelet restarts the container with a growing back-off; it runs briefly in between.
+    if (pod.crashLoop && pod.phase === 'running' && this.tick % 15 >= 2) return 'crashing';
+    return pod.phase;
+  }
+
+  private add(p: { namespace: string; app: string; phase: PodPhase; node?: string; until?: number; fails?: boolean; crashLoop?: boolean }): Pod {
+    const pod: Pod = {
+      id: this.nextId++,
+      namespace: p.namespace,
+      app: p.app,
+      version: p.app === 'api' ? this.apiVersion : 1,
+      node: p.node ?? null,
+      phase: p.phase,
+      until: p.until ?? (p.phase === 'pending' ? this.tick + 2 + Math.floor(this.random() * 3) : Infinity),
+      ...(p.fails ? { fails: true } : {}),
+      ...(p.crashLoop ? { crashLoop: true } : {}),
+    };
+    this.pods.push(pod);
+    return pod;
+  }
+
+  private live(app: string): Pod[] {
+    return this.pods.filter((p) => p.app === app && (p.phase === 'pending' || p.phase === 'running'));
+  }
+
+  private terminate(pod: Pod): void {
+    pod.phase = 'terminating';
+    pod.until = this.tick + 3 + Math.floor(this.random() * 4);
+  }
+
+  private scale(app: string, replicas: number): void {
+    const live = this.live(app);
+    for (let i = live.length; i < replicas; i++) this.add({ namespace: 'demo', app, phase: 'pending' });
+    if (live.length > replicas) {
+      // Like the ReplicaSet controller: unscheduled first, then pending, then the newest.
+      const victims = [...live].sort((a, b) => rank(a) - rank(b) || b.id - a.id).slice(0, live.length - replicas);
+      for (const v of victims) this.terminate(v);
+    }
+  }
+
+  /** Rolling update of `api` (maxSurge 1, maxUnavailable 0) in the middle of each cycle. */
+  private rollApi(p: number): void {
+    if (p === 95) this.apiVersion++;
+    const live = this.live('api');
+    const fresh = live.filter((x) => x.version === this.apiVersion);
+    const old = live.filter((x) => x.version !== this.apiVersion);
+    if (old.length === 0) {
+      if (live.length < 4) this.add({ namespace: 'demo', app: 'api', phase: 'pending' });
+      return;
+    }
+    const freshRunning = fresh.filter((x) => x.phase === 'running').length;
+    if (freshRunning + old.length > 4) this.terminate(old[0]!);
+    else if (fresh.every((x) => x.phase === 'running')) this.add({ namespace: 'demo', app: 'api', phase: 'pending' });
+  }
+
+  /** Binds unscheduled pods to the least loaded Ready, schedulable node with room. */
+  private schedule(): void {
+    const load = new Map<string, number>(DEMO_NODES.map((n) => [n, 0]));
+    for (const pod of this.pods) if (pod.node) load.set(pod.node, load.get(pod.node)! + 1);
+    for (const pod of this.pods) {
+      if (pod.node || (pod.phase !== 'pending' && pod.phase !== 'running')) continue;
+      const candidates = DEMO_NODES.filter((n) => this.ready(n) && !this.unschedulable(n) && load.get(n)! < MAX_PODS_PER_NODE);
+      if (candidates.length === 0) continue;
+      const least = Math.min(...candidates.map((n) => load.get(n)!));
+      const best = candidates.filter((n) => load.get(n) === least);
+      const node = best[Math.floor(this.random() * best.length)]!;
+      pod.node = node;
+      load.set(node, least + 1);
+    }
+  }
+}
+
+function rank(p: Pod): number {
+  return p.node === null ? 0 : p.phase === 'pending' ? 1 : 2;
+}
+
+/** Options of the demo source: a seed and a clock (tests). */
+export interface DemoSourceOptions {
+  seed?: number;
+  /** Milliseconds since the epoch; default Date.now. */
+  now?: () => number;
+  /** Real milliseconds per simulated tick (default 1000). */
+  tickMs?: number;
+}
+
+/** The demo source: polls read the simulated cluster, advanced to the current time. */
+export class DemoSource implements Source {
+  readonly cluster: DemoCluster;
+  private readonly now: () => number;
+  private readonly tickMs: number;
+  private readonly start: number;
+  private readonly includeNamespace: (ns: string) => boolean;
+  private readonly includeNode: (node: string) => boolean;
+  private readonly order: readonly string[];
+  private skipped = 0;
+
+  constructor(config: Config, opts: DemoSourceOptions = {}) {
+    this.cluster = new DemoCluster(opts.seed ?? 1);
+    this.now = opts.now ?? Date.now;
+    this.tickMs = opts.tickMs ?? 1000;
+    this.start = this.now();
+    this.includeNamespace = filter(config.namespaces.include, config.namespaces.exclude);
+    this.includeNode = filter(config.nodes.include, config.nodes.exclude);
+    this.order = config.nodes.order;
+  }
+
+  async poll(signal?: AbortSignal): Promise<Snapshot> {
+    if (signal?.aborted) throw new PollError('aborted', 'poll aborted');
+    const now = this.now();
+    const elapsed = Math.floor((now - this.start) / this.tickMs);
+    if (elapsed - this.skipped - this.cluster.tick > MAX_CATCH_UP) this.skipped = elapsed - this.cluster.tick - MAX_CATCH_UP;
+    while (this.cluster.tick < elapsed - this.skipped) this.cluster.step();
+    const { nodes, unscheduled } = this.cluster.counts(this.includeNamespace);
+    const names = sortNodeNames([...nodes.keys()].filter(this.includeNode), this.order);
+    return {
+      time: new Date(now).toISOString(),
+      nodes: names.map((name) => ({ name, ready: this.cluster.ready(name), unschedulable: this.cluster.unschedulable(name), pods: nodes.get(name)! })),
+      unscheduled,
+    };
+  }
+
+  close(): void {}
+}
+
+/** Include/exclude regexes matching whole names, as PromQL's `=~` does for the real source. */
+function filter(include: readonly string[], exclude: readonly string[]): (s: string) => boolean {
+  const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${res.join('|')})$`) : null);
+  const inc = anchored(include);
+  const exc = anchored(exclude);
+  return (s) => (!inc || inc.test(s)) && !exc?.test(s);
+}
+
+/** Creates the demo source (`source: demo`). */
+export function createDemoSource(config: Config, opts: DemoSourceOptions = {}): Source {
+  return new DemoSource(config, opts);
+}
