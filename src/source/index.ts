@@ -9,7 +9,9 @@ export async function createSource(config: Config, opts: { log: Logger }): Promi
       const { PrometheusSource } = await import('./prometheus.js');
       return new PrometheusSource(config, { log: opts.log });
     }
-    case 'demo':
-      throw new Error('the demo source is not available in this build');
+    case 'demo': {
+      const { createDemoSource } = await import('./demo.js');
+      return createDemoSource(config);
+    }
   }
 }
