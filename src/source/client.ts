@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { PrometheusConfig } from '../config/schema.js';
 import { PollError } from './errors.js';
 
@@ -144,7 +144,12 @@ export class PrometheusClient {
         ...(opts.method === 'POST' ? { data: form } : { url: `${path}?${form}` }),
       });
     } catch (e) {
-      throw this.transportError(e, opts.signals, timeoutMs);
+      throw transportError(e, {
+        endpoint: this.endpoint,
+        timeoutMs,
+        callerAborted: caller?.aborted ?? false,
+        deadlineAborted: deadline.aborted,
+      });
     }
     const raw = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? '');
     const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase().trim();
@@ -169,45 +174,51 @@ export class PrometheusClient {
     };
   }
 
-  /** Maps an axios/socket error to a named PollError. */
-  private transportError(e: unknown, signals: RequestSignals, timeoutMs: number): PollError {
-    if (signals.caller?.aborted) return new PollError('aborted', 'poll aborted', { cause: e });
-    if (signals.deadline.aborted) return new PollError('timeout', `${this.endpoint}: no answer within ${timeoutMs} ms`, { cause: e });
-    const err = e as AxiosError & { cause?: { code?: string } };
-    const code = err.code ?? err.cause?.code ?? '';
-    const where = this.endpoint;
-    const detail = (err.message || String(e)).split('\n')[0]!;
-    switch (code) {
-      case 'ECONNREFUSED':
-        return new PollError('connection', `${where}: connection refused`, { cause: e });
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-        return new PollError('connection', `${where}: cannot resolve host (${code})`, { cause: e });
-      case 'ECONNRESET':
-      case 'EPIPE':
-        return new PollError('connection', `${where}: connection reset`, { cause: e });
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-        return new PollError('connection', `${where}: host unreachable (${code})`, { cause: e });
-      case 'ETIMEDOUT':
-      case 'ECONNABORTED':
-        return new PollError('timeout', `${where}: no answer within ${timeoutMs} ms`, { cause: e });
-      case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
-      case 'ERR_BAD_RESPONSE':
-        return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
-    }
-    if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_|EPROTO/.test(code)) {
-      return new PollError('connection', `${where}: TLS: ${detail}`, { cause: e });
-    }
-    if (/socket hang up/i.test(detail)) return new PollError('connection', `${where}: connection reset`, { cause: e });
-    if (/maxContentLength/i.test(detail)) return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
-    return new PollError('other', `${where}: ${detail}`, { cause: e });
-  }
-
   /** Closes kept-alive sockets. */
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * Names a transport failure (pure): the caller's abort → `aborted`, the deadline or a
+ * socket timeout → `timeout`, refused/DNS/reset/unreachable/TLS → `connection`.
+ */
+export function transportError(
+  e: unknown,
+  ctx: { endpoint: string; timeoutMs: number; callerAborted: boolean; deadlineAborted: boolean },
+): PollError {
+  const where = ctx.endpoint;
+  if (ctx.callerAborted) return new PollError('aborted', 'poll aborted', { cause: e });
+  if (ctx.deadlineAborted) return new PollError('timeout', `${where}: no answer within ${ctx.timeoutMs} ms`, { cause: e });
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
+  const code = err.code ?? err.cause?.code ?? '';
+  const detail = (err.message || String(e)).split('\n')[0]!;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new PollError('connection', `${where}: connection refused`, { cause: e });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new PollError('connection', `${where}: cannot resolve host (${code})`, { cause: e });
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new PollError('connection', `${where}: connection reset`, { cause: e });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new PollError('connection', `${where}: host unreachable (${code})`, { cause: e });
+    case 'ETIMEDOUT':
+    case 'ECONNABORTED':
+      return new PollError('timeout', `${where}: no answer within ${ctx.timeoutMs} ms`, { cause: e });
+    case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
+    case 'ERR_BAD_RESPONSE':
+      return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
+  }
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_|EPROTO/.test(code)) {
+    return new PollError('connection', `${where}: TLS: ${detail}`, { cause: e });
+  }
+  if (/socket hang up/i.test(detail)) return new PollError('connection', `${where}: connection reset`, { cause: e });
+  if (/maxContentLength/i.test(detail)) return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
+  return new PollError('other', `${where}: ${detail}`, { cause: e });
 }
 
 function basic(user: string, password: string): string {

@@ -303,10 +303,11 @@ export class PrometheusSource implements Source {
   ): Promise<{ answer: VectorAnswer; stats: QueryStats }> {
     const t0 = performance.now();
     const params = { query: this.queries[name], time };
-    let res: RawResponse = await this.client.request('api/v1/query', params, { method: this.method, signals, headers });
-    if (res.status === 405 && this.method === 'POST') {
+    const method = this.method;
+    let res: RawResponse = await this.client.request('api/v1/query', params, { method, signals, headers });
+    if (res.status === 405 && method === 'POST') {
       // Some proxies in front of Prometheus only allow GET.
-      this.opts.log.info({ endpoint: this.endpoint }, 'POST /api/v1/query not allowed (405); using GET from now on');
+      if (this.method === 'POST') this.opts.log.info({ endpoint: this.endpoint }, 'POST /api/v1/query not allowed (405); using GET from now on');
       this.method = 'GET';
       res = await this.client.request('api/v1/query', params, { method: 'GET', signals, headers });
     }

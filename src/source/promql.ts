@@ -29,7 +29,7 @@ export function promString(s: string): string {
 
 /** One RE2 alternation that matches any of the (fully anchored) regexes. */
 export function regexUnion(res: readonly string[]): string {
-  return res.map((r) => `(?:${r})`).join('|');
+  return res.length === 1 ? res[0]! : res.map((r) => `(?:${r})`).join('|');
 }
 
 /** Escapes a literal for use inside a PromQL regex matcher. */
@@ -78,7 +78,7 @@ export function buildQueries(config: Config): PollQueries {
       // Its value is a Unix time: presence is what counts.
       expr = `max by (${POD_KEY}) (${selector('kube_pod_deletion_timestamp', podSel)})`;
     } else if (state === 'crashing') {
-      const reasons = regexUnion(config.crashReasons.map(regexLiteral));
+      const reasons = config.crashReasons.map(regexLiteral).join('|');
       const sel = selector('kube_pod_container_status_waiting_reason', [...podSel, `reason=~${promString(reasons)}`]);
       expr = `max by (${POD_KEY}) (${sel} == 1)`;
     } else {
@@ -105,7 +105,7 @@ export function buildQueries(config: Config): PollQueries {
 
 /** Compiles nodes.include/exclude into a predicate; regexes match the whole name, as in PromQL. */
 export function nodeFilter(config: Config): (name: string) => boolean {
-  const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${regexUnion(res)})$`) : null);
+  const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${res.map((r) => `(?:${r})`).join('|')})$`) : null);
   const inc = anchored(config.nodes.include);
   const exc = anchored(config.nodes.exclude);
   return (name) => (!inc || inc.test(name)) && !(exc && exc.test(name));
