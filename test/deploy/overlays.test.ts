@@ -13,9 +13,9 @@ const EXAMPLE_URL = 'http://prometheus-k8s.monitoring.svc:9090';
 const RBAC_KINDS = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'];
 
 const OVERLAYS = {
-  unicornhat: { kind: 'Deployment', outputs: ['unicornhat', 'web'] },
-  blinkstick: { kind: 'DaemonSet', outputs: ['blinkstick', 'web'] },
-  preview: { kind: 'Deployment', outputs: ['web'] },
+  unicornhat: { kind: 'Deployment', outputs: ['unicornhat', 'web'], podSecurity: 'privileged' },
+  blinkstick: { kind: 'DaemonSet', outputs: ['blinkstick', 'web'], podSecurity: 'privileged' },
+  preview: { kind: 'Deployment', outputs: ['web'], podSecurity: 'restricted' },
 } as const;
 type Overlay = keyof typeof OVERLAYS;
 
@@ -105,6 +105,16 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('deploy/overlays/%s', (name) =
         'app.kubernetes.io/managed-by': 'kustomize',
       });
     }
+  });
+
+  it('labels the namespace with the Pod Security level its pod needs', () => {
+    const level = OVERLAYS[name].podSecurity;
+    expect(only(objs(), 'Namespace', 'podglow').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': level,
+      'pod-security.kubernetes.io/warn': level,
+      'pod-security.kubernetes.io/audit': level,
+    });
+    expect(podglowContainer(objs()).securityContext?.privileged ?? false).toBe(level === 'privileged');
   });
 
   it('has no RBAC and mounts no ServiceAccount token', () => {
@@ -244,7 +254,9 @@ describe('deploy/overlays/preview', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.securityContext?.runAsUser).not.toBe(0);
     expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(pod.volumes?.filter((v) => v.hostPath)).toEqual([]);
+    // The volume types the restricted Pod Security Standard allows.
+    const allowed = ['configMap', 'emptyDir', 'secret', 'projected', 'downwardAPI', 'persistentVolumeClaim', 'ephemeral', 'csi'];
+    for (const v of pod.volumes ?? []) expect(Object.keys(v).filter((k) => k !== 'name').every((k) => allowed.includes(k)), v.name).toBe(true);
     expect(pod.hostNetwork ?? false).toBe(false);
     expect(pod.nodeSelector).toBeUndefined();
   });
