@@ -1,0 +1,93 @@
+import { ConfigError } from '../config/load.js';
+import { createLogger } from '../log.js';
+import type { Snapshot } from '../snapshot.js';
+import { PollError } from '../source/errors.js';
+import { POD_STATES } from '../states.js';
+import { COMMON_HELP, EXIT_CONFIG, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
+
+const HELP = [
+  'Usage: podglow snapshot [options]',
+  '',
+  'Polls the source once and prints what it knows: a table of pods per node and state,',
+  'or with --json the snapshot exactly as SPEC §4 (the "snapshot" of GET /api/state).',
+  'Exits 1 with a one-line reason when the poll fails, 2 on a config error.',
+  '',
+  'Options:',
+  '      --json               print the snapshot as JSON',
+  ...COMMON_HELP,
+].join('\n');
+
+const OPTIONS = { json: { type: 'boolean' } } as const;
+
+/** Node names are printed as text: control characters would let a name drive the terminal. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** A readable table of a snapshot: one row per node in display order, then unscheduled pods and a total. */
+export function formatTable(s: Snapshot): string {
+  const head = ['NODE', 'READY', 'CORDONED', ...POD_STATES.map((st) => st.toUpperCase()), 'TOTAL'];
+  const total = (c: Record<string, number>) => POD_STATES.reduce((n, st) => n + c[st]!, 0);
+  const rows: string[][] = s.nodes.map((n) => [
+    printable(n.name),
+    n.ready === true ? 'yes' : n.ready === false ? 'NO' : 'unknown',
+    n.unschedulable ? 'yes' : 'no',
+    ...POD_STATES.map((st) => String(n.pods[st])),
+    String(total(n.pods)),
+  ]);
+  rows.push(['(unscheduled)', '', '', ...POD_STATES.map((st) => String(s.unscheduled[st])), String(total(s.unscheduled))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const pods = s.nodes.reduce((n, x) => n + total(x.pods), 0) + total(s.unscheduled);
+  const notReady = s.nodes.filter((n) => n.ready !== true).length;
+  return [
+    fmt(head),
+    ...rows.map(fmt),
+    '',
+    `${s.nodes.length} nodes (${notReady} not ready), ${pods} pods, polled at ${s.time}`,
+  ].join('\n');
+}
+
+/** The one-line reason printed when a poll fails. */
+export function failureLine(e: unknown): string {
+  const text = e instanceof PollError ? `poll failed (${e.reason}): ${e.message}` : `poll failed: ${e instanceof Error ? e.message : String(e)}`;
+  return `podglow: ${text.replace(/\s*\n\s*/g, ' ')}`;
+}
+
+/** `podglow snapshot`: one poll, printed as a table or SPEC §4 JSON. */
+export async function main(argv: string[]): Promise<number> {
+  let config;
+  let values;
+  try {
+    const parsed = parseCommand(argv, OPTIONS, HELP);
+    if (!parsed) return 0;
+    values = parsed.values;
+    config = configFromFlags(values);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      console.error(`podglow: ${e.message}`);
+      return EXIT_CONFIG;
+    }
+    throw e;
+  }
+  const log = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format });
+  let snapshot: Snapshot;
+  try {
+    const { createSource } = await import('../source/index.js');
+    const source = await createSource(config, { log });
+    try {
+      snapshot = await source.poll();
+    } finally {
+      await source.close?.();
+    }
+  } catch (e) {
+    console.error(failureLine(e));
+    return EXIT_FAILURE;
+  }
+  console.log(values.json ? JSON.stringify(snapshot, null, 2) : formatTable(snapshot));
+  return 0;
+}
