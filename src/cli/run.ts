@@ -1,0 +1,83 @@
+import { COMMON_HELP, EXIT_FAILURE, configFromFlags, parseCommand } from './common.js';
+import { createLogger, type Logger } from '../log.js';
+import { startPodglow } from '../app.js';
+
+const HELP = [
+  'Usage: podglow run [options]',
+  '',
+  'The controller: polls Prometheus on the configured interval, lays out every output,',
+  'drives the LEDs and serves /metrics, the health checks and the preview page.',
+  'Stops cleanly on SIGTERM or SIGINT (outputs blanked unless onExit: keep).',
+  '',
+  'Options:',
+  ...COMMON_HELP,
+].join('\n');
+
+/** Longest time a clean shutdown may take before the process exits anyway (SPEC §6). */
+export const SHUTDOWN_TIMEOUT_MS = 5000;
+
+/** What runUntilSignal listens on and how it ends the process (the real process by default). */
+export interface SignalOptions {
+  proc?: { on(event: 'SIGTERM' | 'SIGINT', listener: (signal: NodeJS.Signals) => void): unknown };
+  exit?: (code: number) => void;
+  timeoutMs?: number;
+}
+
+/**
+ * Waits for SIGTERM or SIGINT, then runs `stop` once and resolves with the exit code (0, or 1
+ * when stop failed). A second signal exits at once; a shutdown that takes longer than 5 s, or
+ * anything left keeping the process alive after it, ends the process at that deadline.
+ */
+export function runUntilSignal(stop: () => Promise<void>, log: Logger, opts: SignalOptions = {}): Promise<number> {
+  const proc = opts.proc ?? process;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const timeoutMs = opts.timeoutMs ?? SHUTDOWN_TIMEOUT_MS;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let result: number | undefined;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        exit(signal === 'SIGINT' ? 130 : 143);
+        return;
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      // unref: a clean exit never waits for it; it only fires if something keeps the process alive.
+      setTimeout(() => {
+        if (result === undefined) log.error(`shutdown took longer than ${timeoutMs / 1000}s; exiting`);
+        exit(result ?? EXIT_FAILURE);
+      }, timeoutMs).unref();
+      stop().then(
+        () => 0,
+        (e: unknown) => {
+          log.error({ err: e }, 'shutdown failed');
+          return EXIT_FAILURE;
+        },
+      ).then((code) => {
+        result = code;
+        resolve(code);
+      });
+    };
+    proc.on('SIGTERM', onSignal);
+    proc.on('SIGINT', onSignal);
+  });
+}
+
+/** `podglow run`: config → outputs → poll loop → HTTP server, until SIGTERM/SIGINT. */
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommand(argv, {}, HELP);
+  if (!parsed) return 0;
+  // A ConfigError propagates to the dispatcher (exit 2) before any device is opened.
+  const config = configFromFlags(parsed.values);
+  const log = createLogger({ level: config.log.level, format: config.log.format });
+  let app;
+  try {
+    app = await startPodglow(config, { log });
+  } catch (e) {
+    log.fatal({ err: e }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT_FAILURE;
+  }
+  log.info({ url: app.url, outputs: app.controller.outputs().map((o) => `${o.name} (${o.type})`) }, 'podglow running');
+  return runUntilSignal(() => app.stop(), log);
+}
