@@ -1,7 +1,11 @@
 // The Prometheus source against a real Prometheus (Debian `prometheus`) scraping two
 // identical kube-state-metrics fixture replicas. One Prometheus for the whole file: each
 // test switches the fixture scenario and waits until Prometheus has scraped it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main as snapshotCli } from '../../src/cli/snapshot.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
@@ -219,6 +223,26 @@ describe('PrometheusSource against a real Prometheus', () => {
       `poll of 100 nodes / ${big.pods.length} pods: ${stats.bytesReceived} bytes received, ${stats.bytesDecoded} bytes of JSON, ` +
         stats.queries.map((q) => `${q.name}=${q.bytesReceived}/${q.bytesDecoded}B ${q.series} series`).join(', '),
     );
+  });
+
+  it('`podglow snapshot --json --prometheus-url` prints the same snapshot', async () => {
+    await scenario(ALL_STATES);
+    const dir = mkdtempSync(join(tmpdir(), 'podglow-real-'));
+    const config = join(dir, 'podglow.yaml');
+    writeFileSync(config, 'outputs: [{ type: terminal }]\nlog: { level: error }\n');
+    let out = '';
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ')));
+    vi.stubEnv('PODGLOW_PROMETHEUS_URL', '');
+    try {
+      expect(await snapshotCli(['--json', '--config', config, '--prometheus-url', prom.url])).toBe(0);
+    } finally {
+      spy.mockRestore();
+      vi.unstubAllEnvs();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const printed = JSON.parse(out) as { time: string };
+    const { snapshot } = await pollOnce();
+    expect({ ...printed, time: '' }).toEqual({ ...snapshot, time: '' });
   });
 
   it('sends GET when asked and gives the same answer', async () => {
