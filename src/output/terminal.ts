@@ -73,6 +73,15 @@ class Screen {
 
 const screens = new WeakMap<TerminalStream, Screen>();
 
+/**
+ * Prints lines of text below the terminal outputs of `stream` (e.g. the preview URL). On a
+ * TTY they become part of the redrawn region, so in-place redraws do not overwrite them.
+ */
+export function terminalNote(text: string, stream: TerminalStream = process.stdout): void {
+  const screen = screenFor(stream);
+  screen.draw(screen.add(), text.split('\n'));
+}
+
 function screenFor(stream: TerminalStream): Screen {
   let s = screens.get(stream);
   if (!s) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rgb } from '../../src/color.js';
-import { renderTerminalFrame, terminalDriverFactory, type TerminalStream } from '../../src/output/terminal.js';
+import { renderTerminalFrame, terminalDriverFactory, terminalNote, type TerminalStream } from '../../src/output/terminal.js';
 import { createWebDriver } from '../../src/output/web.js';
 import { silentLogger } from '../../src/log.js';
 import type { OutputConfig } from '../../src/config/schema.js';
@@ -73,6 +73,23 @@ describe('terminal output', () => {
     await a.show(strip(4, [255, 0, 0]));
     expect(s.chunks[2]!.startsWith('\r\x1b[5A')).toBe(true);
     expect(s.chunks[2]).toContain('\x1b[38;2;255;0;0m●');
+  });
+
+  it('keeps a note below the outputs when redrawing in place', async () => {
+    const s = new Recorder(true);
+    const a = await driver(s, 'a', 2, 1);
+    await a.show(strip(2, [0, 255, 0]));
+    terminalNote('preview at http://127.0.0.1:9810/', s);
+    expect(plain(s.chunks[1]!).split('\n')).toEqual(['a', ' ● ●', 'preview at http://127.0.0.1:9810/', '']);
+    await a.show(strip(2, [255, 0, 0]));
+    expect(s.chunks[2]!.startsWith('\r\x1b[3A')).toBe(true);
+    expect(plain(s.chunks[2]!).split('\n')).toEqual(['a', ' ● ●', 'preview at http://127.0.0.1:9810/', '']);
+  });
+
+  it('prints a note once when not on a TTY', () => {
+    const s = new Recorder(false);
+    terminalNote('hello', s);
+    expect(s.chunks).toEqual(['hello\n']);
   });
 
   it('blanks on stop, once, and then writes nothing', async () => {

@@ -1,0 +1,89 @@
+import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
+import { parseConfig } from '../config/load.js';
+import type { Config, ConfigInput } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import { startPodglow } from '../app.js';
+import { terminalNote } from '../output/terminal.js';
+import { runUntilSignal } from './run.js';
+
+const HELP = [
+  'Usage: podglow demo [options]',
+  '',
+  'A built-in simulated cluster (four Raspberry Pi worker nodes; deployments scaling to 58',
+  'replicas and back, a rolling update, a crash-looping pod, a node going NotReady) drawn on',
+  'an 8×8 matrix in this terminal and, with a two-LED summary, in the web preview.',
+  'No hardware, no Prometheus. Stop with Ctrl-C.',
+  '',
+  'Options:',
+  '  -p, --port N             preview port (default 9810; 0 = any free port)',
+  '      --address ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)',
+  ...COMMON_HELP.filter((l) => !l.includes('--prometheus-url')).map((l) =>
+    l.includes('--config') ? '  -c, --config FILE        use this config\'s outputs and settings, with the demo source' : l,
+  ),
+].join('\n');
+
+/** Default demo port (SPEC §9). */
+export const DEMO_PORT = 9810;
+
+/** The built-in demo configuration: the unicornhat-sized matrix in the terminal and on the page, and a two-LED summary. */
+export function demoConfig(server: { address: string; port: number }): ConfigInput {
+  return {
+    source: 'demo',
+    interval: '2s',
+    outputs: [
+      { name: 'terminal', type: 'terminal', width: 8, height: 8, brightness: 1, layout: { type: 'matrix' } },
+      { name: 'unicornhat', type: 'web', width: 8, height: 8, brightness: 0.8, layout: { type: 'matrix' } },
+      { name: 'blinkstick', type: 'web', width: 2, height: 1, brightness: 1, layout: { type: 'summary', node: '*' } },
+    ],
+    server: { enabled: true, address: server.address, port: server.port },
+    // Log lines would tear the in-place terminal drawing: only problems are logged.
+    log: { level: 'warn', format: 'auto' },
+  };
+}
+
+/** `podglow demo`: runs the simulated cluster until SIGINT/SIGTERM. */
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommand(argv, { port: { type: 'string', short: 'p' }, address: { type: 'string' } }, HELP);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  if (values['prometheus-url'] !== undefined) throw new UsageError('the demo does not use Prometheus: --prometheus-url makes no sense here');
+  let port: number | undefined;
+  if (typeof values.port === 'string') {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a port number 0..65535, got "${values.port}"`);
+  }
+  const address = typeof values.address === 'string' ? values.address : undefined;
+
+  let config: Config;
+  if (typeof values.config === 'string') {
+    config = configFromFlags(values, { source: 'demo' });
+    if (port !== undefined) config.server.port = port;
+    if (address) config.server.address = address;
+  } else {
+    const raw = demoConfig({ address: address ?? '127.0.0.1', port: DEMO_PORT });
+    config = parseConfig(raw, { source: 'built-in demo config', overrides: port === undefined ? {} : { port } });
+  }
+  config.server.enabled = true;
+
+  const log = createLogger({ level: config.log.level, format: config.log.format });
+  let app;
+  try {
+    app = await startPodglow(config, { log });
+  } catch (e) {
+    const code = (e as { cause?: { code?: string } }).cause?.code;
+    if (code === 'EADDRINUSE') {
+      console.error(
+        `podglow: port ${config.server.port} on ${config.server.address} is already in use (another podglow demo?).\n` +
+          `Stop it, or pick another port: podglow demo --port 9811 (or --port 0 for any free port).`,
+      );
+      return EXIT_FAILURE;
+    }
+    throw e;
+  }
+  const url = app.url ?? '';
+  const hasTerminal = config.outputs.some((o) => o.type === 'terminal');
+  const note = `podglow demo: preview at ${url} · metrics at ${url}metrics · Ctrl-C to stop`;
+  if (hasTerminal) terminalNote(note);
+  else console.log(note);
+  return runUntilSignal(() => app.stop(), log);
+}
