@@ -89,9 +89,16 @@ describe('deploy/overlays/preview against the real server', () => {
 
   it("serves its metrics on the Service's annotated path, showing the failed polls", async () => {
     const svc = only(objs, 'Service', 'podglow');
-    const r = await fetch(`${base}${svc.metadata.annotations!['prometheus.io/path']}`);
-    expect(r.status).toBe(200);
-    expect(await r.text()).toMatch(/^podglow_poll_errors_total\{reason="[a-z_]+"\} [1-9]/m);
+    const failedPoll = /^podglow_poll_errors_total\{reason="[a-z_]+"\} [1-9]/m;
+    // The first poll may still be in flight when /healthz first answers.
+    let text = '';
+    for (let i = 0; i < 50 && !failedPoll.test(text); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 200));
+      const r = await fetch(`${base}${svc.metadata.annotations!['prometheus.io/path']}`);
+      expect(r.status).toBe(200);
+      text = await r.text();
+    }
+    expect(text).toMatch(failedPoll);
   });
 
   it('exits 0 on SIGTERM well within terminationGracePeriodSeconds', async () => {
