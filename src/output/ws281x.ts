@@ -43,10 +43,13 @@ export interface Ws281xCoreOptions {
 // would silently take over the first output's strip.
 const inUse = new WeakSet<Ws281xModule>();
 
-/** Converts an Rgb (any numbers) to the package's 0xRRGGBB word. */
+function byte(v: number): number {
+  return v >= 0 ? (v <= 255 ? Math.round(v) : 255) : 0;
+}
+
+/** Converts an Rgb (any numbers; NaN counts as 0) to the package's 0xRRGGBB word. */
 export function rgbWord(c: Rgb): number {
-  const b = (v: number) => (Number.isFinite(v) ? Math.min(255, Math.max(0, Math.round(v))) : 0);
-  return ((b(c[0]) << 16) | (b(c[1]) << 8) | b(c[2])) >>> 0;
+  return ((byte(c[0]) << 16) | (byte(c[1]) << 8) | byte(c[2])) >>> 0;
 }
 
 /** Logical → physical order of a `width × height` matrix wired row by row, every other row reversed when serpentine. */

@@ -19,6 +19,7 @@ describe('rgbWord', () => {
     expect(rgbWord([0x12, 0x34, 0x56])).toBe(0x123456);
     expect(rgbWord([300, -4, 127.6])).toBe(0xff0080);
     expect(rgbWord([255, 255, 255])).toBe(0xffffff);
+    expect(rgbWord([NaN, Infinity, -Infinity])).toBe(0x00ff00);
   });
 });
 
