@@ -1,0 +1,205 @@
+// Config loading: every error with its path, all at once; environment and CLI overrides;
+// YAML syntax errors; missing files.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'podglow-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const base = { prometheus: { url: 'http://prom:9090' }, outputs: [{ type: 'terminal' }] };
+
+function problems(raw: unknown, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(raw, { env });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+/** [what, config document, expected problem line (path: message)] */
+const BAD: [string, Record<string, unknown>, string | RegExp][] = [
+  ['non-http URL', { ...base, prometheus: { url: 'ftp://prom' } }, 'prometheus.url: must be an http(s) URL'],
+  ['missing URL', { outputs: [{ type: 'terminal' }] }, /^prometheus\.url: required/],
+  ['bad timeout', { ...base, prometheus: { url: 'http://p', timeout: '10 seconds' } }, /^prometheus\.timeout: must be a duration/],
+  ['bad header name', { ...base, prometheus: { url: 'http://p', headers: { 'X Org': 'a' } } }, /^prometheus\.headers\.X Org: /],
+  ['bad matcher', { ...base, prometheus: { url: 'http://p', matchers: ['job=ksm'] } }, /^prometheus\.matchers\[0\]: must be a PromQL label matcher/],
+  ['token and basic auth', { ...base, prometheus: { url: 'http://p', bearerTokenFile: '/t', basicAuth: { username: 'u', passwordEnv: 'P' } } }, /^prometheus: use bearerTokenFile or basicAuth, not both/],
+  ['basic auth with two passwords', { ...base, prometheus: { url: 'http://p', basicAuth: { username: 'u', passwordEnv: 'P', passwordFile: '/p' } } }, /^prometheus\.basicAuth: set exactly one of passwordFile or passwordEnv/],
+  ['cert without key', { ...base, prometheus: { url: 'http://p', tls: { certFile: '/c' } } }, /^prometheus\.tls: certFile and keyFile go together/],
+  ['bad cluster label', { ...base, prometheus: { url: 'http://p', clusterLabel: 'k8s-cluster' } }, /^prometheus\.clusterLabel: must be a label name/],
+  ['unknown prometheus key', { ...base, prometheus: { url: 'http://p', insecure: true } }, /^prometheus: Unrecognized key: "insecure"/],
+  ['bad interval', { ...base, interval: 'often' }, /^interval: must be a duration such as 10s or a cron expression/],
+  ['bad namespace regex', { ...base, namespaces: { include: ['team-('] } }, /^namespaces\.include\[0\]: must be a valid regular expression/],
+  ['bad node regex', { ...base, nodes: { exclude: ['[pi'] } }, /^nodes\.exclude\[0\]: must be a valid regular expression/],
+  ['bad crash reason', { ...base, crashReasons: ['Crash Loop'] }, /^crashReasons\[0\]: must be a container waiting reason/],
+  ['empty crash reasons', { ...base, crashReasons: [] }, /^crashReasons: /],
+  ['no outputs', { ...base, outputs: [] }, 'outputs: configure at least one output'],
+  ['unknown output type', { ...base, outputs: [{ type: 'lcd' }] }, /^outputs\[0\]\.type: type must be one of unicornhat/],
+  ['brightness above 1', { ...base, outputs: [{ type: 'terminal', brightness: 1.5 }] }, 'outputs[0].brightness: must be between 0 and 1'],
+  ['bad rotation', { ...base, outputs: [{ type: 'unicornhat', rotation: 45 }] }, 'outputs[0].rotation: must be 0, 90, 180 or 270'],
+  ['ws281x without size', { ...base, outputs: [{ type: 'ws281x' }] }, 'outputs[0].count: set count, or width and height'],
+  ['duplicate output names', { ...base, outputs: [{ type: 'web', name: 'a' }, { type: 'terminal', name: 'a' }] }, 'outputs[1].name: duplicate output name "a"'],
+  ['bad schedule cron', { ...base, outputs: [{ type: 'web', schedule: [{ cron: 'at night', brightness: 0.1 }] }] }, /^outputs\[0\]\.schedule\[0\]\.cron: must be a valid cron expression/],
+  ['bad palette colour', { ...base, palette: { colors: { running: 'green' } } }, 'palette.colors.running: must be a colour like #00ff00'],
+  ['bad layout type', { ...base, outputs: [{ type: 'web', layout: { type: 'spiral' } }] }, /^outputs\[0\]\.layout\.type: type must be one of matrix, nodes, summary/],
+  ['bad fill order state', { ...base, outputs: [{ type: 'web', layout: { type: 'matrix', fillOrder: ['sleeping'] } }] }, /^outputs\[0\]\.layout\.fillOrder\[0\]: must be one of terminating/],
+  ['bad server port', { ...base, server: { port: 70000 } }, /^server\.port: /],
+  ['bad log level', { ...base, log: { level: 'loud' } }, /^log\.level: /],
+  ['unknown top-level key', { ...base, colour: 'red' }, /^\(root\): Unrecognized key: "colour"/],
+];
+
+describe('config errors name their path', () => {
+  it.each(BAD)('%s', (_what, raw, expected) => {
+    const p = problems(raw);
+    if (typeof expected === 'string') expect(p).toContain(expected);
+    else expect(p.some((l) => expected.test(l)), p.join('\n')).toBe(true);
+  });
+
+  it('covers at least 15 distinct paths', () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('reports every problem at once', () => {
+    const p = problems({ prometheus: { url: 'nope', timeout: 'x' }, interval: 'often', outputs: [{ type: 'web', brightness: 2 }] });
+    expect(p).toEqual(
+      expect.arrayContaining([
+        'prometheus.url: must be an http(s) URL',
+        expect.stringMatching(/^prometheus\.timeout: /),
+        expect.stringMatching(/^interval: /),
+        'outputs[0].brightness: must be between 0 and 1',
+      ]),
+    );
+    expect(p).toHaveLength(4);
+  });
+
+  it('the error message lists each problem on its own line', () => {
+    try {
+      parseConfig({ prometheus: { url: 'nope' }, outputs: [] }, { env: {}, source: 'my.yaml' });
+    } catch (e) {
+      expect((e as Error).message).toBe('invalid configuration (my.yaml):\n  - prometheus.url: must be an http(s) URL\n  - outputs: configure at least one output');
+      return;
+    }
+    throw new Error('expected a ConfigError');
+  });
+
+  it('a document that is not a mapping', () => {
+    expect(problems(['a', 'b'])).toEqual(['(root): must be a mapping of settings']);
+  });
+});
+
+describe('defaults', () => {
+  it('a minimal config gets the documented defaults', () => {
+    const c = parseConfig(base, { env: {} });
+    expect(c.source).toBe('prometheus');
+    expect(c.prometheus.timeout).toBe(10_000);
+    expect(c.prometheus.tls.insecureSkipVerify).toBe(false);
+    expect(c.prometheus.matchers).toEqual([]);
+    expect(c.interval).toBe('10s');
+    expect(c.crashReasons).toContain('CrashLoopBackOff');
+    expect(c.namespaces).toEqual({ include: [], exclude: [] });
+    expect(c.server.port).toBe(9810);
+  });
+});
+
+describe('environment and command-line overrides', () => {
+  it('PODGLOW_* variables override the file', () => {
+    const c = parseConfig(
+      { ...base, prometheus: { url: 'http://file:9090', headers: { 'X-Extra': '1' } } },
+      {
+        env: {
+          PODGLOW_PROMETHEUS_URL: 'https://env.example/prometheus',
+          PODGLOW_PROMETHEUS_ORG_ID: 'tenant-7',
+          PODGLOW_PROMETHEUS_BEARER_TOKEN_FILE: '/run/token',
+          PODGLOW_CLUSTER: 'prod',
+          PODGLOW_INTERVAL: '30s',
+          PODGLOW_NAMESPACES: 'team-a, team-b',
+          PODGLOW_PORT: '9999',
+          PODGLOW_LOG_LEVEL: 'debug',
+          PODGLOW_BRIGHTNESS: '0.2',
+        },
+      },
+    );
+    expect(c.prometheus.url).toBe('https://env.example/prometheus');
+    expect(c.prometheus.headers).toEqual({ 'X-Extra': '1', 'X-Scope-OrgID': 'tenant-7' });
+    expect(c.prometheus.bearerTokenFile).toBe('/run/token');
+    expect(c.prometheus.cluster).toBe('prod');
+    expect(c.interval).toBe('30s');
+    expect(c.namespaces.include).toEqual(['team-a', 'team-b']);
+    expect(c.server.port).toBe(9999);
+    expect(c.log.level).toBe('debug');
+    expect(c.outputs[0]!.brightness).toBe(0.2);
+  });
+
+  it('PODGLOW_PROMETHEUS_URL alone satisfies the required URL', () => {
+    const c = parseConfig({ outputs: [{ type: 'web' }] }, { env: { PODGLOW_PROMETHEUS_URL: 'http://127.0.0.1:9090' } });
+    expect(c.prometheus.url).toBe('http://127.0.0.1:9090');
+  });
+
+  it('bad environment values are reported with the variable name', () => {
+    expect(problems(base, { PODGLOW_PORT: 'http' })).toContain('PODGLOW_PORT: must be a port number, got "http"');
+    expect(problems(base, { PODGLOW_BRIGHTNESS: 'dim' })).toContain('PODGLOW_BRIGHTNESS: must be a number 0..1, got "dim"');
+    expect(problems(base, { PODGLOW_PROMETHEUS_URL: 'prom:9090' })).toContain('prometheus.url: must be an http(s) URL');
+  });
+
+  it('--prometheus-url wins over the environment, and alone yields a terminal output', () => {
+    const c = parseConfig({}, { env: { PODGLOW_PROMETHEUS_URL: 'http://env:9090' }, overrides: { prometheusUrl: 'http://flag:9090' } });
+    expect(c.prometheus.url).toBe('http://flag:9090');
+    expect(c.outputs).toEqual([expect.objectContaining({ type: 'terminal' })]);
+  });
+});
+
+describe('loadConfig from files', () => {
+  const write = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('loads a YAML file with durations', () => {
+    const p = write('ok.yaml', 'prometheus:\n  url: http://prom:9090\n  timeout: 1m30s\noutputs:\n  - type: web\n');
+    const c = loadConfig(p, { env: {} });
+    expect(c.prometheus.timeout).toBe(90_000);
+  });
+
+  it('a YAML syntax error names line and column', () => {
+    const p = write('syntax.yaml', 'prometheus:\n  url: http://prom:9090\noutputs:\n  - type: web\n   brightness: [0.5\n');
+    try {
+      loadConfig(p, { env: {} });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const err = e as ConfigError;
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]).toMatch(/^line \d+, column \d+: /);
+      expect(err.message).toContain(`invalid configuration (${p})`);
+      return;
+    }
+    throw new Error('expected a ConfigError');
+  });
+
+  it('an explicit file that does not exist is an error; so is PODGLOW_CONFIG pointing nowhere', () => {
+    const missing = join(dir, 'missing.yaml');
+    expect(() => loadConfig(missing, { env: {} })).toThrow(expect.objectContaining({ problems: ['(file): not found'], source: missing }));
+    expect(() => loadConfig(undefined, { env: { PODGLOW_CONFIG: missing } })).toThrow(expect.objectContaining({ problems: ['(file): not found'] }));
+  });
+
+  it('PODGLOW_CONFIG names the file when --config is absent', () => {
+    const p = write('env.yaml', 'source: demo\noutputs: [{ type: terminal }]\n');
+    expect(loadConfig(undefined, { env: { PODGLOW_CONFIG: p } }).source).toBe('demo');
+  });
+
+  it('an empty file is an empty document (outputs are then missing)', () => {
+    const p = write('empty.yaml', '');
+    expect(() => loadConfig(p, { env: {} })).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^outputs: /)] }));
+  });
+
+  it('the example config/podglow.yaml is valid', () => {
+    const c = loadConfig('config/podglow.yaml', { env: {} });
+    expect(c.outputs.length).toBeGreaterThan(0);
+    expect(c.prometheus.matchers).toEqual(['job="kube-state-metrics"']);
+  });
+});
