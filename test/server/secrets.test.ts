@@ -36,7 +36,9 @@ async function everything(base: string): Promise<string> {
   for (const path of ['', 'app.js', 'style.css', 'favicon.svg', 'api/state', 'metrics', 'healthz', 'readyz', 'nope', 'api/nope']) {
     for (const accept of ['*/*', 'application/json']) {
       const r = await fetch(new URL(path, base), { headers: { Accept: accept } });
-      all += `${path} ${r.status} ${JSON.stringify([...r.headers])}\n${await r.text()}\n`;
+      const headers: string[] = [];
+      r.headers.forEach((v, k) => headers.push(`${k}: ${v}`));
+      all += `${path} ${r.status} ${headers.join('\n')}\n${await r.text()}\n`;
     }
   }
   const post = await fetch(new URL('api/state', base), { method: 'POST' });
