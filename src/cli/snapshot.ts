@@ -2,7 +2,7 @@ import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
 import { PollError } from '../source/errors.js';
-import { POD_STATES } from '../states.js';
+import { POD_STATES, type StateCounts } from '../states.js';
 import { COMMON_HELP, EXIT_CONFIG, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
 
 const HELP = [
@@ -52,6 +52,23 @@ export function formatTable(s: Snapshot): string {
   ].join('\n');
 }
 
+/** Key order of the pod counts in SPEC §4's example. */
+const JSON_STATE_ORDER = ['running', 'pending', 'terminating', 'crashing', 'failed', 'unknown', 'succeeded'] as const;
+
+/** The snapshot as SPEC §4 JSON, keys in the order of its example. */
+export function snapshotJson(s: Snapshot): string {
+  const counts = (c: StateCounts) => Object.fromEntries(JSON_STATE_ORDER.map((st) => [st, c[st]]));
+  return JSON.stringify(
+    {
+      time: s.time,
+      nodes: s.nodes.map((n) => ({ name: n.name, ready: n.ready, unschedulable: n.unschedulable, pods: counts(n.pods) })),
+      unscheduled: counts(s.unscheduled),
+    },
+    null,
+    2,
+  );
+}
+
 /** The one-line reason printed when a poll fails. */
 export function failureLine(e: unknown): string {
   const text = e instanceof PollError ? `poll failed (${e.reason}): ${e.message}` : `poll failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -88,6 +105,6 @@ export async function main(argv: string[]): Promise<number> {
     console.error(failureLine(e));
     return EXIT_FAILURE;
   }
-  console.log(values.json ? JSON.stringify(snapshot, null, 2) : formatTable(snapshot));
+  console.log(values.json ? snapshotJson(snapshot) : formatTable(snapshot));
   return 0;
 }
