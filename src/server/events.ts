@@ -48,6 +48,10 @@ export class EventHub {
       // Reverse proxies (nginx) would otherwise buffer the stream.
       'X-Accel-Buffering': 'no',
     });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     req.socket.setNoDelay(true);
     this.clients.add(res);
     const drop = (): void => this.remove(res);

@@ -221,6 +221,13 @@ describe('/api/events', () => {
     expect(view.listenerCount).toBe(1);
   });
 
+  it('answers HEAD without holding a client', async () => {
+    const r = await raw('HEAD', '/api/events');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(view.listenerCount).toBe(0);
+  });
+
   it('caps the number of clients', async () => {
     await server.close();
     await start({ maxEventClients: 3 });
@@ -229,7 +236,8 @@ describe('/api/events', () => {
     expect(r.status).toBe(503);
     expect(await r.json()).toEqual({ error: 'too many event stream clients' });
     clients.pop()!.close();
-    await waitUntil(async () => (await fetch(url('/healthz'))).ok && (await countAccepted()) === true);
+    // The freed slot is taken by the next client.
+    await waitUntil(countAccepted);
   });
 
   it('close() ends open streams promptly', async () => {
