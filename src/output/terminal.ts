@@ -7,6 +7,7 @@ import type { Geometry } from './geometry.js';
 export interface TerminalStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  on?(event: 'error', listener: (e: Error) => void): unknown;
 }
 
 const LED = '●';
@@ -41,8 +42,14 @@ export function renderTerminalFrame(name: string, geometry: Geometry, leds: read
 class Screen {
   private readonly blocks: { lines: string[] }[] = [];
   private drawnLines = 0;
+  /** Set when the stream failed (e.g. EPIPE after `podglow demo | head`); nothing is written after. */
+  broken = false;
 
-  constructor(private readonly stream: TerminalStream) {}
+  constructor(private readonly stream: TerminalStream) {
+    stream.on?.('error', () => {
+      this.broken = true;
+    });
+  }
 
   add(): { lines: string[] } {
     const block = { lines: [] as string[] };
@@ -59,7 +66,7 @@ class Screen {
   draw(block: { lines: string[] }, lines: string[]): void {
     const changed = lines.length !== block.lines.length || lines.some((l, i) => l !== block.lines[i]);
     block.lines = lines;
-    if (!changed) return;
+    if (!changed || this.broken) return;
     if (!this.stream.isTTY) {
       this.stream.write(lines.join('\n') + '\n');
       return;
@@ -105,7 +112,7 @@ export class TerminalDriver implements Driver {
   ) {}
 
   get up(): boolean {
-    return !this.stopped;
+    return !this.stopped && !screenFor(this.stream).broken;
   }
 
   async start(): Promise<void> {

@@ -7,7 +7,11 @@ import type { OutputConfig } from '../../src/config/schema.js';
 
 class Recorder implements TerminalStream {
   chunks: string[] = [];
+  errorListener: ((e: Error) => void) | undefined;
   constructor(readonly isTTY: boolean) {}
+  on(_event: 'error', listener: (e: Error) => void): void {
+    this.errorListener = listener;
+  }
   write(chunk: string): boolean {
     this.chunks.push(chunk);
     return true;
@@ -102,6 +106,16 @@ describe('terminal output', () => {
     await d.stop(true);
     await d.show([[0, 255, 0], [255, 0, 0]]);
     expect(s.chunks).toHaveLength(2);
+    expect(d.up).toBe(false);
+  });
+
+  it('goes down and stops writing when the stream breaks (a closed pipe)', async () => {
+    const s = new Recorder(false);
+    const d = await driver(s, 'stick', 2, 1);
+    await d.show([[0, 255, 0], [0, 0, 0]]);
+    s.errorListener!(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    await d.show([[255, 0, 0], [0, 0, 0]]);
+    expect(s.chunks).toHaveLength(1);
     expect(d.up).toBe(false);
   });
 
