@@ -97,6 +97,11 @@ export function parseConfig(raw: unknown, opts: { env?: Env; overrides?: ConfigO
   }
   const r = configSchema.safeParse(doc);
   if (!r.success) problems.push(...formatIssues(r.error.issues));
+  // Checked here rather than in the schema so it is reported together with every other error.
+  const prom = doc.prometheus as Record<string, unknown> | undefined;
+  if ((doc.source ?? 'prometheus') === 'prometheus' && (prom === undefined || prom === null || prom.url === undefined)) {
+    problems.push('prometheus.url: required (or set PODGLOW_PROMETHEUS_URL / --prometheus-url)');
+  }
   if (problems.length || !r.success) throw new ConfigError(where, problems);
   return r.data;
 }

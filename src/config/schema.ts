@@ -254,7 +254,25 @@ export const configSchema = z
       })
       .strict()
       .default({ transitionMs: 400, fps: 30 }),
-    outputs: z.array(outputSchema).min(1, 'configure at least one output'),
+    outputs: z
+      .array(outputSchema, {
+        error: (iss) => (iss.input === undefined ? 'required: configure at least one output' : 'must be a list of outputs'),
+      })
+      .min(1, 'configure at least one output')
+      .superRefine((outputs, ctx) => {
+        const seen = new Set<string>();
+        outputs.forEach((o, i) => {
+          const name = o.name ?? defaultOutputName(outputs, i);
+          if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate output name "${name}"` });
+          seen.add(name);
+          if (o.type === 'ws281x' && !o.count && !(o.width && o.height)) {
+            ctx.addIssue({ code: 'custom', path: [i, 'count'], message: 'set count, or width and height' });
+          }
+          if (o.type === 'ws281x' && o.count && (o.width || o.height)) {
+            ctx.addIssue({ code: 'custom', path: [i, 'count'], message: 'set count or width/height, not both' });
+          }
+        });
+      }),
     server: z
       .object({
         enabled: z.boolean().default(true),
@@ -272,28 +290,7 @@ export const configSchema = z
       .strict()
       .default({ level: 'info', format: 'auto' }),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.source === 'prometheus' && !c.prometheus.url) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['prometheus', 'url'],
-        message: 'required (or set PODGLOW_PROMETHEUS_URL / --prometheus-url)',
-      });
-    }
-    const seen = new Set<string>();
-    c.outputs.forEach((o, i) => {
-      const name = o.name ?? defaultOutputName(c.outputs, i);
-      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['outputs', i, 'name'], message: `duplicate output name "${name}"` });
-      seen.add(name);
-      if (o.type === 'ws281x' && !o.count && !(o.width && o.height)) {
-        ctx.addIssue({ code: 'custom', path: ['outputs', i, 'count'], message: 'set count, or width and height' });
-      }
-      if (o.type === 'ws281x' && o.count && (o.width || o.height)) {
-        ctx.addIssue({ code: 'custom', path: ['outputs', i, 'count'], message: 'set count or width/height, not both' });
-      }
-    });
-  });
+  .strict();
 
 /** Configuration as written in the file. */
 export type ConfigInput = z.input<typeof configSchema>;

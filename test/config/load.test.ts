@@ -192,9 +192,16 @@ describe('loadConfig from files', () => {
     expect(loadConfig(undefined, { env: { PODGLOW_CONFIG: p } }).source).toBe('demo');
   });
 
-  it('an empty file is an empty document (outputs are then missing)', () => {
+  it('an empty file is an empty document: both missing settings are reported at once', () => {
     const p = write('empty.yaml', '');
-    expect(() => loadConfig(p, { env: {} })).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^outputs: /)] }));
+    expect(() => loadConfig(p, { env: {} })).toThrow(
+      expect.objectContaining({
+        problems: [
+          'outputs: required: configure at least one output',
+          'prometheus.url: required (or set PODGLOW_PROMETHEUS_URL / --prometheus-url)',
+        ],
+      }),
+    );
   });
 
   it('the example config/podglow.yaml is valid', () => {
