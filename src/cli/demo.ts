@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const url = app.url ?? '';
   const hasTerminal = config.outputs.some((o) => o.type === 'terminal');
-  const note = `podglow demo: preview at ${url} · metrics at ${url}metrics · Ctrl-C to stop`;
+  const note = `podglow demo: preview at ${url}\nmetrics at ${url}metrics · Ctrl-C to stop`;
   if (hasTerminal) terminalNote(note);
   else console.log(note);
   return runUntilSignal(() => app.stop(), log);

@@ -7,6 +7,8 @@ import type { Geometry } from './geometry.js';
 export interface TerminalStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** Terminal width; long lines wrap and take more rows. */
+  columns?: number;
   on?(event: 'error', listener: (e: Error) => void): unknown;
 }
 
@@ -74,8 +76,14 @@ class Screen {
     const all = this.blocks.flatMap((b) => b.lines);
     const up = this.drawnLines > 0 ? `\r\x1b[${this.drawnLines}A` : '';
     this.stream.write(up + all.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
-    this.drawnLines = all.length;
+    this.drawnLines = all.reduce((n, l) => n + rows(l, this.stream.columns), 0);
   }
+}
+
+/** Terminal rows a line takes once it wraps at `columns`. */
+function rows(line: string, columns: number | undefined): number {
+  const visible = [...line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')].length;
+  return columns && columns > 0 ? Math.max(1, Math.ceil(visible / columns)) : 1;
 }
 
 const screens = new WeakMap<TerminalStream, Screen>();

@@ -8,6 +8,7 @@ import type { OutputConfig } from '../../src/config/schema.js';
 class Recorder implements TerminalStream {
   chunks: string[] = [];
   errorListener: ((e: Error) => void) | undefined;
+  columns: number | undefined;
   constructor(readonly isTTY: boolean) {}
   on(_event: 'error', listener: (e: Error) => void): void {
     this.errorListener = listener;
@@ -88,6 +89,17 @@ describe('terminal output', () => {
     await a.show(strip(2, [255, 0, 0]));
     expect(s.chunks[2]!.startsWith('\r\x1b[3A')).toBe(true);
     expect(plain(s.chunks[2]!).split('\n')).toEqual(['a', ' ● ●', 'preview at http://127.0.0.1:9810/', '']);
+  });
+
+  it('counts wrapped lines when moving the cursor up', async () => {
+    const s = new Recorder(true);
+    s.columns = 20;
+    const a = await driver(s, 'a', 2, 1);
+    await a.show(strip(2, [0, 255, 0]));
+    terminalNote('x'.repeat(45), s);
+    await a.show(strip(2, [255, 0, 0]));
+    // 'a', one LED row, and a note that wraps over three rows.
+    expect(s.chunks[2]!.startsWith('\r\x1b[5A')).toBe(true);
   });
 
   it('prints a note once when not on a TTY', () => {
