@@ -24,10 +24,11 @@ describe('startPodglow with fake timers', () => {
     const events: string[] = [];
     const f = recordingFactory({ events });
     const source = new ScriptedSource(() => snap({ n1: { running: 1 }, n2: { running: 1 } }));
-    const config = testConfig({ outputs: [out('a'), out('b', { onExit: 'keep' }), out('c')] });
+    const config = testConfig({ outputs: [out('a', { schedule: [{ cron: '0 22 * * *', brightness: 0.2 }] }), out('b', { onExit: 'keep' }), out('c')] });
     const app = await startPodglow(config, { log: silentLogger, source, createDriver: f.create, metrics: new Metrics({ defaultMetrics: false }) });
     await vi.advanceTimersByTimeAsync(1000);
-    for (const d of f.drivers.values()) expect(d.last).toEqual([GREEN, GREEN]);
+    expect(f.drivers.get('a')!.last).toEqual([[0, 51, 0], [0, 51, 0]]);
+    expect(f.drivers.get('b')!.last).toEqual([GREEN, GREEN]);
     expect(events).toEqual(['start:a', 'start:b', 'start:c']);
     await app.stop();
     expect(events.slice(3)).toEqual(['stop:c:blank', 'release:c', 'stop:b:keep', 'release:b', 'stop:a:blank', 'release:a']);
@@ -35,6 +36,8 @@ describe('startPodglow with fake timers', () => {
     expect(f.drivers.get('b')!.last).toEqual([GREEN, GREEN]);
     expect(f.drivers.get('c')!.last).toEqual([[0, 0, 0], [0, 0, 0]]);
     expect(source.closed).toBe(true);
+    // Poll schedule, stale timer and brightness schedule are all gone.
+    expect(vi.getTimerCount()).toBe(0);
     // Nothing runs afterwards, and a second stop() is harmless.
     const counts = [...f.drivers.values()].map((d) => d.calls.length);
     await vi.advanceTimersByTimeAsync(60_000);
