@@ -40,7 +40,8 @@ export function requirePrometheus(): void {
   if (r.error) throw new Error('the prometheus binary is not on PATH: install prometheus (apt-get install prometheus)');
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
