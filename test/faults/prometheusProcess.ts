@@ -14,6 +14,8 @@ export interface PrometheusProcess {
   /** SIGKILLs the server, as a crash or an OOM kill would; resolves once it is gone. */
   kill(): Promise<void>;
   running(): boolean;
+  /** Process id while running. */
+  pid(): number | undefined;
   /** Instant query (throws unless it succeeds). */
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   /** Polls `expr` until its single value equals `expected`. */
@@ -72,6 +74,7 @@ export async function preparePrometheus(opts: { jobs: ScrapeJob[]; scrapeInterva
     url,
     port,
     running: () => child !== null && child.exitCode === null && child.signalCode === null,
+    pid: () => (p.running() ? child?.pid : undefined),
     async start() {
       if (p.running()) return;
       stderr = '';

@@ -1,0 +1,176 @@
+// Per-poll cost of podglow against a real Prometheus, in its own process so CPU and RSS are
+// podglow's alone: `node dist/bench/pollWorker.js URL JOB POLLS` runs POLLS polls back to
+// back (after 3 warm-up polls) through the Prometheus source, then the layouts and effects
+// pipelines of three outputs (Unicorn HAT matrix, 32-LED nodes strip, BlinkStick summary),
+// and prints one JSON object (PollWorkerResult).
+import { pathToFileURL } from 'node:url';
+import type { Rgb } from '../src/color.js';
+import { parseConfig } from '../src/config/load.js';
+import { defaultLayout } from '../src/config/schema.js';
+import { OutputPipeline } from '../src/effects/pipeline.js';
+import { renderLayout, resolvePalette } from '../src/layout/index.js';
+import { silentLogger } from '../src/log.js';
+import type { Driver } from '../src/output/driver.js';
+import { outputGeometry } from '../src/output/geometry.js';
+import { PrometheusSource, buildSnapshot, parseVectorResponse, type PollAnswers } from '../src/source/prometheus.js';
+import type { QueryName } from '../src/source/promql.js';
+import { nodeFilter } from '../src/source/promql.js';
+
+/** Per-poll figures (medians and 95th percentiles over the measured polls). */
+export interface PollWorkerResult {
+  polls: number;
+  nodes: number;
+  pods: number;
+  /** Body bytes on the wire per poll (gzip, as Prometheus sends it to podglow). */
+  bytesReceived: number;
+  /** JSON bytes per poll after decompression. */
+  bytesDecoded: number;
+  series: number;
+  /** Wall time of the four concurrent queries (ms): median, p95. */
+  requestMsP50: number;
+  requestMsP95: number;
+  /** The slowest query alone (the pod-state query), ms. */
+  podsQueryMsP50: number;
+  /** JSON.parse + shape checks + snapshot of the four answers (ms, median of replays of one poll's bodies). */
+  parseMsP50: number;
+  /** Layouts + effects of the three outputs (ms, median of replays). */
+  renderMsP50: number;
+  /** parse + layouts + effects (ms, median of replays). */
+  podglowCpuMsP50: number;
+  /** The same measured live during the polls (wall time of synchronous code, noisier on a busy machine). */
+  livePodglowMsP50: number;
+  /** Whole-process CPU per poll including the HTTP client (ms). */
+  processCpuMsPerPoll: number;
+  rssMiB: number;
+  heapUsedMiB: number;
+}
+
+class NullDriver implements Driver {
+  up = true;
+  constructor(
+    readonly maxBrightness: number,
+    readonly gamma: boolean,
+  ) {}
+  async start(): Promise<void> {}
+  async show(_leds: readonly Rgb[]): Promise<void> {}
+  async stop(): Promise<void> {}
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+/** Measures `polls` polls of `url` selecting `job`. */
+export async function pollWorker(url: string, job: string, polls: number): Promise<PollWorkerResult> {
+  const config = parseConfig(
+    {
+      source: 'prometheus',
+      prometheus: { url, timeout: '60s', matchers: [`job="${job}"`] },
+      effects: { transitionMs: 0, fps: 30 },
+      outputs: [
+        { name: 'hat', type: 'unicornhat', brightness: 0.4, layout: { type: 'matrix' } },
+        { name: 'strip', type: 'web', width: 32, height: 1, layout: { type: 'nodes' } },
+        { name: 'stick', type: 'blinkstick', layout: { type: 'summary', node: '*' } },
+      ],
+    },
+    { env: {} },
+  );
+  const source = new PrometheusSource(config, { log: silentLogger });
+  const outs = config.outputs.map((o, i) => {
+    const hat = o.type === 'unicornhat';
+    const geometry = outputGeometry(o);
+    const palette = resolvePalette(config.palette, o.palette);
+    const pipeline = new OutputPipeline({
+      name: o.name ?? `o${i}`,
+      type: o.type,
+      driver: new NullDriver(hat ? 0.5 : 1, hat),
+      geometry,
+      brightness: o.brightness,
+      transitionMs: 0,
+      fps: 30,
+      statusColor: palette.colors.status,
+      log: silentLogger,
+    });
+    pipeline.start();
+    return { layout: o.layout ?? defaultLayout(o.type), geometry, palette, pipeline };
+  });
+  const one = async () => {
+    const r = await source.pollWithStats();
+    const t = performance.now();
+    for (const o of outs) o.pipeline.setFrame(renderLayout(o.layout, r.snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
+    return { r, renderMs: performance.now() - t };
+  };
+  for (let i = 0; i < 3; i++) await one();
+  const rows: Awaited<ReturnType<typeof one>>[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < polls; i++) rows.push(await one());
+  const cpu = process.cpuUsage(cpu0);
+  source.close();
+
+  // Replay one poll's answer bodies many times: the CPU of parse + layouts + effects alone.
+  const names = Object.keys(source.queries) as QueryName[];
+  const bodies = await Promise.all(
+    names.map(async (n) => {
+      const r = await fetch(`${url}/api/v1/query`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query: source.queries[n] }).toString(),
+      });
+      return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
+    }),
+  );
+  const keepNode = nodeFilter(config);
+  const replays = Math.max(10, Math.min(300, Math.round(3000 / Math.max(1, rows.at(-1)!.r.snapshot.nodes.length))));
+  const replay: { parseMs: number; renderMs: number }[] = [];
+  for (let i = 0; i < replays + 5; i++) {
+    const t0 = performance.now();
+    const answers = Object.fromEntries(names.map((n, k) => [n, parseVectorResponse(bodies[k]!, n).samples])) as PollAnswers;
+    const snapshot = buildSnapshot(answers, { time: new Date(), keepNode });
+    const t1 = performance.now();
+    for (const o of outs) o.pipeline.setFrame(renderLayout(o.layout, snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
+    const t2 = performance.now();
+    if (i >= 5) replay.push({ parseMs: t1 - t0, renderMs: t2 - t1 });
+  }
+  for (const o of outs) await o.pipeline.halt();
+  const last = rows.at(-1)!.r;
+  const mem = process.memoryUsage();
+  const pods = last.snapshot.nodes.reduce((n, node) => n + Object.values(node.pods).reduce((a, b) => a + b, 0), 0) +
+    Object.values(last.snapshot.unscheduled).reduce((a, b) => a + b, 0);
+  return {
+    polls,
+    nodes: last.snapshot.nodes.length,
+    pods,
+    bytesReceived: quantile(rows.map((x) => x.r.stats.bytesReceived), 0.5),
+    bytesDecoded: quantile(rows.map((x) => x.r.stats.bytesDecoded), 0.5),
+    series: last.stats.queries.reduce((n, q) => n + q.series, 0),
+    requestMsP50: quantile(rows.map((x) => x.r.stats.requestMs), 0.5),
+    requestMsP95: quantile(rows.map((x) => x.r.stats.requestMs), 0.95),
+    podsQueryMsP50: quantile(rows.map((x) => x.r.stats.queries.find((q) => q.name === 'pods')!.requestMs), 0.5),
+    parseMsP50: quantile(replay.map((x) => x.parseMs), 0.5),
+    renderMsP50: quantile(replay.map((x) => x.renderMs), 0.5),
+    podglowCpuMsP50: quantile(replay.map((x) => x.parseMs + x.renderMs), 0.5),
+    livePodglowMsP50: quantile(rows.map((x) => x.r.stats.parseMs + x.renderMs), 0.5),
+    processCpuMsPerPoll: (cpu.user + cpu.system) / 1000 / polls,
+    rssMiB: mem.rss / 1048576,
+    heapUsedMiB: mem.heapUsed / 1048576,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [url, job, polls] = process.argv.slice(2);
+  if (!url || !job || !polls) {
+    console.error('usage: pollWorker URL JOB POLLS');
+    process.exit(2);
+  }
+  pollWorker(url, job, Number(polls)).then(
+    (r) => {
+      process.stdout.write(JSON.stringify(r) + '\n');
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
