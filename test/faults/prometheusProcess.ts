@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requirePrometheus, type ScrapeJob } from '../helpers/prometheus.js';
+import { freePort, requirePrometheus, type ScrapeJob } from '../helpers/prometheus.js';
 
 /** A Debian `prometheus` on a fixed 127.0.0.1 port that can be killed and started again on the same port and data. */
 export interface PrometheusProcess {
@@ -24,18 +23,6 @@ export interface PrometheusProcess {
   dispose(): Promise<void>;
 }
 
-/** A 127.0.0.1 port nothing listens on right now. */
-export async function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Prepares (does not start) a Prometheus scraping `jobs` every `scrapeInterval` on a port reserved now. */
@@ -54,7 +41,7 @@ export async function preparePrometheus(opts: { jobs: ScrapeJob[]; scrapeInterva
     })),
   };
   await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
-  const port = await unusedPort();
+  const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
   let stderr = '';
