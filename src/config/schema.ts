@@ -208,6 +208,14 @@ const prometheusSchema = z
     /** Value of the cluster label to select (added as a matcher on `clusterLabel`). */
     cluster: z.string().min(1).optional(),
     clusterLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name').default('cluster'),
+    /**
+     * Name of a recording rule that precomputes the pod counts per node and state (for
+     * clusters with 100k+ pods); see `podglow check --rules`.
+     */
+    recordingRule: z
+      .string()
+      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name such as podglow:pods:count')
+      .optional(),
   })
   .strict()
   .refine((p) => !(p.bearerTokenFile && p.basicAuth), { message: 'use bearerTokenFile or basicAuth, not both' });

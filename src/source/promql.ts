@@ -60,13 +60,12 @@ function selector(metric: string, matchers: readonly string[]): string {
 }
 
 /**
- * Builds the instant queries of one poll. Each answer is aggregated to O(nodes × states)
- * series: nodes, their Ready condition, cordoned nodes, and pod counts per (node, state)
- * where every pod gets exactly one state by SPEC §2 precedence, computed in PromQL.
+ * The direct pod-state query: pod counts per (node, state) where every pod gets exactly one
+ * state by SPEC §2 precedence, computed in PromQL from the raw kube-state-metrics series.
+ * Its cost grows with pods; `buildRecordingRules` moves it off the poll path.
  */
-export function buildQueries(config: Config): PollQueries {
-  const base = baseMatchers(config);
-  const podSel = [...base, ...namespaceMatchers(config)];
+export function podsExpression(config: Config): string {
+  const podSel = [...baseMatchers(config), ...namespaceMatchers(config)];
 
   // One series per pod with its node (none for unscheduled pods), even when several
   // kube-state-metrics replicas or HA Prometheus pairs export the same pod.
@@ -91,15 +90,76 @@ export function buildQueries(config: Config): PollQueries {
   // `or on (pod key)` keeps the left-hand series of a pod and drops later ones, so the
   // chain in precedence order gives each pod its first matching state only.
   const podState = POD_STATES.map(perState).join(`\n    or on (${POD_KEY}) `);
-  const pods =
+  return (
     `count by (node, ${STATE_LABEL}) (\n  (\n    ${podState}\n  )\n` +
-    `  * on (${POD_KEY}) group_left (node)\n  ${podNode}\n)`;
+    `  * on (${POD_KEY}) group_left (node)\n  ${podNode}\n)`
+  );
+}
 
+/** Label that only the recording rule's presence marker carries. */
+const MARKER_LABEL = 'podglow_marker';
+
+/**
+ * The `pods` query when `prometheus.recordingRule` is set: a read of the recorded series.
+ * The rule already applied the matchers, cluster and namespace filters (its output keeps
+ * only node and state), so none are added here. `max` folds copies recorded by both members
+ * of an HA pair and the rule's zero-valued presence marker; when the series is missing
+ * altogether (rule not loaded) the `absent` branch yields a series whose state label names
+ * the problem, which the source rejects, so the LEDs show an error instead of empty nodes.
+ */
+export function recordedPodsExpression(name: string): string {
+  const hint = `no series ${name}: load the recording rule printed by podglow check --rules`;
+  return `max by (node, ${STATE_LABEL}) (${name})\n  or label_replace(absent(${name}), ${promString(STATE_LABEL)}, ${promString(hint)}, "", "")`;
+}
+
+/**
+ * Builds the instant queries of one poll. Each answer is aggregated to O(nodes × states)
+ * series: nodes, their Ready condition, cordoned nodes, and pod counts per (node, state),
+ * the latter read from the recording rule when `prometheus.recordingRule` is set.
+ */
+export function buildQueries(config: Config): PollQueries {
+  const base = baseMatchers(config);
+  const rule = config.prometheus.recordingRule;
   return {
     nodes: `max by (node) (${selector('kube_node_info', base)})`,
     ready: `max by (node, status) (${selector('kube_node_status_condition', [...base, 'condition="Ready"'])} == 1)`,
     unschedulable: `max by (node) (${selector('kube_node_spec_unschedulable', base)} == 1)`,
-    pods,
+    pods: rule ? recordedPodsExpression(rule) : podsExpression(config),
+  };
+}
+
+/** One rule of a Prometheus rule file. */
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels?: Record<string, string>;
+}
+
+/** A Prometheus rule file (`rule_files:`) as an object, ready for YAML. */
+export interface RuleFile {
+  groups: { name: string; rules: RecordingRule[] }[];
+}
+
+/**
+ * The rule file that records `prometheus.recordingRule` for this config: the direct pods
+ * expression unchanged (matchers, cluster, namespaces and crash reasons baked in, so it is
+ * generated per config), plus a zero-valued marker series so an empty cluster reads as zero
+ * pods while a missing rule reads as an error. Throws when no recordingRule is configured.
+ */
+export function buildRecordingRules(config: Config): RuleFile {
+  const name = config.prometheus.recordingRule;
+  if (!name) throw new Error('prometheus.recordingRule is not set');
+  return {
+    groups: [
+      {
+        name: 'podglow',
+        rules: [
+          { record: name, expr: podsExpression(config) },
+          // Labels that no real count has: max by (node, state) folds it into unscheduled/running (+0).
+          { record: name, expr: 'vector(0)', labels: { [STATE_LABEL]: 'running', [MARKER_LABEL]: 'present' } },
+        ],
+      },
+    ],
   };
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { buildQueries, nodeFilter, promString } from '../../src/source/promql.js';
+import { buildQueries, buildRecordingRules, nodeFilter, podsExpression, promString } from '../../src/source/promql.js';
 
 const config = (extra: Partial<ConfigInput> = {}) =>
   parseConfig({ outputs: [{ type: 'terminal' }], ...extra, prometheus: { url: 'http://prom:9090', ...(extra.prometheus ?? {}) } }, { env: {} });
@@ -16,13 +16,13 @@ function selectors(q: string): string[] {
   return [...q.matchAll(/(kube_[a-z_]+)(\{[^}]*\})?/g)].map((m) => m[0]);
 }
 
-function promtoolCheck(exprs: string[]): void {
+function promtoolCheck(exprs: string[], file?: object): void {
   if (spawnSync('promtool', ['--version'], { stdio: 'ignore' }).error) {
     throw new Error('promtool is not on PATH: install prometheus (apt-get install prometheus)');
   }
   const dir = mkdtempSync(join(tmpdir(), 'podglow-promql-'));
   try {
-    const rules = { groups: [{ name: 'podglow', rules: exprs.map((expr, i) => ({ record: `podglow:q${i}`, expr })) }] };
+    const rules = file ?? { groups: [{ name: 'podglow', rules: exprs.map((expr, i) => ({ record: `podglow:q${i}`, expr })) }] };
     writeFileSync(join(dir, 'rules.yml'), JSON.stringify(rules));
     execFileSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { stdio: 'pipe' });
   } catch (e) {
@@ -98,6 +98,51 @@ describe('buildQueries', () => {
       }),
     );
     promtoolCheck([...Object.values(plain), ...Object.values(awkward)]);
+  });
+});
+
+describe('recording rule', () => {
+  const filtered = {
+    prometheus: { matchers: ['job="kube-state-metrics"'], cluster: 'prod', recordingRule: 'podglow:pods:count' },
+    namespaces: { include: ['team-.*'] },
+    crashReasons: ['CrashLoopBackOff', 'OOMKilled'],
+  } satisfies Partial<ConfigInput>;
+
+  it('reads the recorded series for pods; nodes, ready and unschedulable stay direct', () => {
+    const direct = buildQueries(config({ ...filtered, prometheus: { ...filtered.prometheus, recordingRule: undefined } }));
+    const q = buildQueries(config(filtered));
+    expect(q.pods).toBe(
+      'max by (node, state) (podglow:pods:count)\n' +
+        '  or label_replace(absent(podglow:pods:count), "state", "no series podglow:pods:count: load the recording rule printed by podglow check --rules", "", "")',
+    );
+    // The rule carries the filters: no raw KSM selector is left in the poll's pods query.
+    expect(selectors(q.pods)).toEqual([]);
+    expect({ ...q, pods: '' }).toEqual({ ...direct, pods: '' });
+    expect(direct.pods).toBe(podsExpression(config(filtered)));
+  });
+
+  it('records exactly the direct pods expression of the same config, plus a presence marker', () => {
+    const c = config(filtered);
+    const rules = buildRecordingRules(c);
+    expect(rules.groups).toHaveLength(1);
+    const [group] = rules.groups;
+    expect(group!.name).toBe('podglow');
+    expect(group!.rules[0]).toEqual({ record: 'podglow:pods:count', expr: podsExpression(c) });
+    expect(group!.rules[0]!.expr).toContain('kube_pod_info{job="kube-state-metrics", cluster="prod", namespace=~"team-.*"}');
+    expect(group!.rules[0]!.expr).toContain('reason=~"CrashLoopBackOff|OOMKilled"');
+    expect(group!.rules[1]).toEqual({ record: 'podglow:pods:count', expr: 'vector(0)', labels: { state: 'running', podglow_marker: 'present' } });
+    expect(() => buildRecordingRules(config())).toThrow(/recordingRule is not set/);
+  });
+
+  it('is a valid rule file, and the recorded read valid PromQL (promtool)', () => {
+    const c = config(filtered);
+    promtoolCheck([], buildRecordingRules(c));
+    promtoolCheck([buildQueries(c).pods]);
+  });
+
+  it('rejects a recordingRule that is not a metric name', () => {
+    expect(() => config({ prometheus: { recordingRule: 'podglow pods' } })).toThrow(/recordingRule.*metric name/s);
+    expect(config({ prometheus: { recordingRule: 'podglow:pods:count' } }).prometheus.recordingRule).toBe('podglow:pods:count');
   });
 });
 
