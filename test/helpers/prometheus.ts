@@ -19,6 +19,16 @@ export interface PromSample {
   value: [number, string];
 }
 
+/** One rule group's state from /api/v1/rules. */
+export interface RuleGroupStatus {
+  name: string;
+  file: string;
+  /** Seconds the last evaluation of the whole group took. */
+  evaluationTime: number;
+  lastEvaluation: string;
+  rules: { name: string; health: string; lastError?: string; evaluationTime: number }[];
+}
+
 /** A running Debian `prometheus` on 127.0.0.1, with its own config and data directory. */
 export interface TestPrometheus {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
@@ -31,6 +41,10 @@ export interface TestPrometheus {
   waitForValue(expr: string, expected: number, timeoutMs?: number): Promise<void>;
   /** Waits until every target of every job has scraped fixture generation `generation` (see ksmFixture). */
   waitForGeneration(generation: number, timeoutMs?: number): Promise<void>;
+  /** The rule groups as /api/v1/rules reports them (empty without rule files). */
+  ruleGroups(): Promise<RuleGroupStatus[]>;
+  /** Waits until every rule group has finished an evaluation that started after `after` (ms since epoch), without errors. */
+  waitForRuleEvaluation(after: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,12 +72,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Starts Prometheus scraping `jobs` every `scrapeInterval` (default 1s) on a random free
  * 127.0.0.1 port and waits until every target has been scraped successfully.
  */
-export async function startPrometheus(opts: { jobs: ScrapeJob[]; scrapeInterval?: string }): Promise<TestPrometheus> {
+export async function startPrometheus(opts: {
+  jobs: ScrapeJob[];
+  scrapeInterval?: string;
+  /** Rule files (objects such as buildRecordingRules' result), each written to its own file under rule_files. */
+  ruleFiles?: object[];
+  /** How often rules are evaluated (default 1m, or 1s when there are rule files). */
+  evaluationInterval?: string;
+}): Promise<TestPrometheus> {
   requirePrometheus();
   const dir = await mkdtemp(join(tmpdir(), 'podglow-prom-'));
   const interval = opts.scrapeInterval ?? '1s';
+  const ruleFiles = opts.ruleFiles ?? [];
+  const ruleFileNames = ruleFiles.map((_, i) => join(dir, `rules-${i}.yml`));
+  // JSON is valid YAML.
+  for (const [i, r] of ruleFiles.entries()) await writeFile(ruleFileNames[i]!, JSON.stringify(r, null, 2));
   const config = {
-    global: { scrape_interval: interval, evaluation_interval: '1m' },
+    global: { scrape_interval: interval, evaluation_interval: opts.evaluationInterval ?? (ruleFiles.length ? '1s' : '1m') },
+    ...(ruleFiles.length ? { rule_files: ruleFileNames } : {}),
     scrape_configs: opts.jobs.map((j) => ({
       job_name: j.job,
       scrape_interval: interval,
@@ -72,7 +98,6 @@ export async function startPrometheus(opts: { jobs: ScrapeJob[]; scrapeInterval?
       static_configs: [{ targets: j.targets, labels: j.labels ?? {} }],
     })),
   };
-  // JSON is valid YAML.
   await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
   const totalTargets = opts.jobs.reduce((n, j) => n + j.targets.length, 0);
 
@@ -153,11 +178,32 @@ export async function startPrometheus(opts: { jobs: ScrapeJob[]; scrapeInterval?
     }
     throw new Error(`timed out waiting for ${expr} == ${expected} (last: ${last})`);
   };
+  const ruleGroups = async () => {
+    const r = await fetch(`${url}/api/v1/rules`);
+    const body = (await r.json()) as { status: string; data?: { groups: RuleGroupStatus[] } };
+    if (r.status !== 200 || body.status !== 'success') throw new Error(`/api/v1/rules failed (${r.status})`);
+    return body.data!.groups;
+  };
   const p: TestPrometheus = {
     url,
     query,
     queryRaw,
     waitForValue,
+    ruleGroups,
+    async waitForRuleEvaluation(after, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last = 'no rule groups';
+      while (Date.now() < deadline) {
+        const groups = await ruleGroups();
+        const bad = groups.flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`));
+        if (bad.length) throw new Error(`rule evaluation failed: ${bad.join('; ')}`);
+        // lastEvaluation is when the group's evaluation started; it has finished once the API reports it.
+        if (groups.length && groups.every((g) => Date.parse(g.lastEvaluation) > after)) return;
+        last = groups.map((g) => `${g.name} at ${g.lastEvaluation}`).join(', ') || last;
+        await sleep(100);
+      }
+      throw new Error(`timed out waiting for a rule evaluation after ${new Date(after).toISOString()} (last: ${last})`);
+    },
     waitForGeneration: (generation, timeoutMs) =>
       waitForValue(`count(ksm_fixture_generation >= ${generation})`, totalTargets, timeoutMs),
     async stop() {
