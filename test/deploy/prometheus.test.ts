@@ -2,10 +2,13 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { kustomize, only, ROOT, type K8sObject } from './render.js';
 import { freePort } from '../helpers/prometheus.js';
+import { parseConfig } from '../../src/config/load.js';
+import { buildRecordingRules } from '../../src/source/promql.js';
 
 interface ScrapeConfig {
   job_name: string;
@@ -196,5 +199,38 @@ describe('deploy/prometheus scrape snippets', () => {
       const targets = (await active()).filter((t) => t.labels.job === 'kube-state-metrics');
       expect(targets.map((t) => t.scrapeUrl)).toEqual(['http://127.0.0.3:8080/metrics']);
     });
+  });
+});
+
+describe('deploy/prometheus/podglow-rules.yml and the recording-rule component', () => {
+  /** What `podglow check --rules` produces for deploy/base/podglow.yaml with recordingRule set. */
+  const generated = () => {
+    const doc = parseYaml(readFileSync(join(ROOT, 'deploy/base/podglow.yaml'), 'utf8')) as { prometheus: Record<string, unknown> };
+    doc.prometheus = { ...doc.prometheus, url: 'http://prometheus:9090', recordingRule: 'podglow:pods:count' };
+    return buildRecordingRules(parseConfig(doc, { env: {} }));
+  };
+
+  it('the rule file is the one generated for the base config, and promtool accepts it', () => {
+    const file = join(ROOT, 'deploy/prometheus/podglow-rules.yml');
+    expect(parseYaml(readFileSync(file, 'utf8'))).toEqual(generated());
+    const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    if (r.error) throw new Error('promtool not found: install prometheus (Debian: apt-get install prometheus, or run scripts/test-deps.sh)');
+    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS: 2 rules found');
+    expect(r.status).toBe(0);
+  });
+
+  it('renders into an overlay as a valid PrometheusRule with the same groups', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podglow-overlay-'));
+    try {
+      // kustomize refuses absolute paths to other kustomizations.
+      const deploy = relative(dir, join(ROOT, 'deploy'));
+      writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${deploy}/overlays/preview]\ncomponents: [${deploy}/components/recording-rule]\n`);
+      const rule = only(kustomize(dir), 'PrometheusRule', 'podglow');
+      new PrometheusRule(rule as never).validate();
+      expect(rule.metadata.namespace).toBe('podglow');
+      expect((rule as unknown as { spec: unknown }).spec).toEqual(generated());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
