@@ -7,7 +7,7 @@ const COMMANDS = {
   run: 'the controller: poll, lay out, drive every output, serve HTTP (default)',
   demo: 'built-in simulated cluster → terminal + web preview; no hardware, no Prometheus',
   check: 'validate the config and print the PromQL it will send',
-  snapshot: 'one poll; print the snapshot as a table, or --json (SPEC §4)',
+  snapshot: 'one poll; print the snapshot as a table, or as --json',
   frame: "one poll (or --snapshot FILE); print each output's frame as blocks, or --json",
 } as const;
 type Command = keyof typeof COMMANDS;

@@ -21,8 +21,8 @@ const HELP = [
   'brightness, gamma and effects; a paged layout shows its first page.',
   '',
   'Options:',
-  '      --snapshot FILE      render this snapshot (SPEC §4 JSON, as `podglow snapshot --json`',
-  '                           prints it) instead of polling; its nodes are taken as given',
+  '      --snapshot FILE      render this snapshot (the JSON that `podglow snapshot --json`',
+  '                           prints) instead of polling; its nodes are taken as given',
   '      --json               print JSON',
   ...COMMON_HELP,
 ].join('\n');
@@ -75,7 +75,7 @@ export function parseSnapshot(doc: unknown, source: string): Snapshot {
   const r = snapshotSchema.safeParse(doc);
   if (!r.success) {
     const problems = formatIssues(r.error.issues).map((p) => `  - ${p}`);
-    throw new UsageError(`${source} is not a valid snapshot (SPEC §4):\n${problems.join('\n')}`);
+    throw new UsageError(`${source} is not a valid snapshot (the JSON of `podglow snapshot --json`):\n${problems.join('\n')}`);
   }
   return r.data;
 }

@@ -9,7 +9,7 @@ const HELP = [
   'Usage: podglow snapshot [options]',
   '',
   'Polls the source once and prints what it knows: a table of pods per node and state,',
-  'or with --json the snapshot exactly as SPEC §4 (the "snapshot" of GET /api/state).',
+  'or with --json as JSON (the same as the "snapshot" of GET /api/state).',
   'Exits 1 with a one-line reason when the poll fails, 2 on a config error.',
   '',
   'Options:',

@@ -155,7 +155,7 @@ describe('podglow frame (in process)', () => {
     const err = await main(['--snapshot', s, '--config', c]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     const msg = (err as Error).message;
-    expect(msg).toContain(`${s} is not a valid snapshot (SPEC §4)`);
+    expect(msg).toContain(s + ' is not a valid snapshot (the JSON of `podglow snapshot --json`)');
     expect(msg).toContain('nodes[0].ready: must be true, false or null');
     expect(msg).toContain('nodes[0].pods.running: must not be negative');
     expect(msg).toContain('nodes[0].pods.pending: missing');
