@@ -2,11 +2,12 @@
 // podglow's alone: `node dist/bench/pollWorker.js URL JOB POLLS` runs POLLS polls back to
 // back (after 3 warm-up polls) through the Prometheus source, then the layouts and effects
 // pipelines of three outputs (Unicorn HAT matrix, 32-LED nodes strip, BlinkStick summary),
-// and prints one JSON object (PollWorkerResult).
+// and prints one JSON object (PollWorkerResult). A fifth argument RULE reads the pod counts
+// from that recording rule (prometheus.recordingRule) instead of the direct query.
 import { pathToFileURL } from 'node:url';
 import type { Rgb } from '../src/color.js';
 import { parseConfig } from '../src/config/load.js';
-import { defaultLayout } from '../src/config/schema.js';
+import { defaultLayout, type Config } from '../src/config/schema.js';
 import { OutputPipeline } from '../src/effects/pipeline.js';
 import { renderLayout, resolvePalette } from '../src/layout/index.js';
 import { silentLogger } from '../src/log.js';
@@ -61,12 +62,12 @@ function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-/** Measures `polls` polls of `url` selecting `job`. */
-export async function pollWorker(url: string, job: string, polls: number): Promise<PollWorkerResult> {
-  const config = parseConfig(
+/** The benchmark's podglow config: KSM series of `job`, three outputs; pod counts from `recordingRule` when given. */
+export function benchConfig(url: string, job: string, recordingRule?: string): Config {
+  return parseConfig(
     {
       source: 'prometheus',
-      prometheus: { url, timeout: '60s', matchers: [`job="${job}"`] },
+      prometheus: { url, timeout: '60s', matchers: [`job="${job}"`], ...(recordingRule ? { recordingRule } : {}) },
       effects: { transitionMs: 0, fps: 30 },
       outputs: [
         { name: 'hat', type: 'unicornhat', brightness: 0.4, layout: { type: 'matrix' } },
@@ -76,6 +77,11 @@ export async function pollWorker(url: string, job: string, polls: number): Promi
     },
     { env: {} },
   );
+}
+
+/** Measures `polls` polls of `url` selecting `job` (pod counts from `recordingRule` when given). */
+export async function pollWorker(url: string, job: string, polls: number, recordingRule?: string): Promise<PollWorkerResult> {
+  const config = benchConfig(url, job, recordingRule);
   const source = new PrometheusSource(config, { log: silentLogger });
   const outs = config.outputs.map((o, i) => {
     const hat = o.type === 'unicornhat';
@@ -158,12 +164,12 @@ export async function pollWorker(url: string, job: string, polls: number): Promi
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const [url, job, polls] = process.argv.slice(2);
+  const [url, job, polls, rule] = process.argv.slice(2);
   if (!url || !job || !polls) {
-    console.error('usage: pollWorker URL JOB POLLS');
+    console.error('usage: pollWorker URL JOB POLLS [RECORDING_RULE]');
     process.exit(2);
   }
-  pollWorker(url, job, Number(polls)).then(
+  pollWorker(url, job, Number(polls), rule).then(
     (r) => {
       process.stdout.write(JSON.stringify(r) + '\n');
       process.exit(0);

@@ -26,12 +26,19 @@ export interface PrometheusProcess {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Prepares (does not start) a Prometheus scraping `jobs` every `scrapeInterval` on a port reserved now. */
-export async function preparePrometheus(opts: { jobs: ScrapeJob[]; scrapeInterval?: string }): Promise<PrometheusProcess> {
+export async function preparePrometheus(opts: {
+  jobs: ScrapeJob[];
+  scrapeInterval?: string;
+  /** Paths listed under rule_files (the benchmark's recording rule; reloaded on SIGHUP). */
+  ruleFiles?: string[];
+  evaluationInterval?: string;
+}): Promise<PrometheusProcess> {
   requirePrometheus();
   const dir = await mkdtemp(join(tmpdir(), 'podglow-faults-prom-'));
   const interval = opts.scrapeInterval ?? '1s';
   const config = {
-    global: { scrape_interval: interval, evaluation_interval: '1m' },
+    global: { scrape_interval: interval, evaluation_interval: opts.evaluationInterval ?? '1m' },
+    ...(opts.ruleFiles?.length ? { rule_files: opts.ruleFiles } : {}),
     scrape_configs: opts.jobs.map((j) => ({
       job_name: j.job,
       scrape_interval: interval,
