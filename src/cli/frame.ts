@@ -75,7 +75,7 @@ export function parseSnapshot(doc: unknown, source: string): Snapshot {
   const r = snapshotSchema.safeParse(doc);
   if (!r.success) {
     const problems = formatIssues(r.error.issues).map((p) => `  - ${p}`);
-    throw new UsageError(`${source} is not a valid snapshot (the JSON of `podglow snapshot --json`):\n${problems.join('\n')}`);
+    throw new UsageError(`${source} is not a valid snapshot (the JSON of \`podglow snapshot --json\`):\n${problems.join('\n')}`);
   }
   return r.data;
 }
