@@ -100,7 +100,7 @@ function prometheusRssMiB(pid: number | undefined): number {
 async function cluster(
   jobs: { job: string; cluster: KsmCluster }[],
   scrapeInterval: string,
-  opts: { allPhases: boolean; ruleFile: string },
+  opts: { allPhases: boolean; ruleFile: string; evaluationInterval: string },
 ): Promise<{ prom: PrometheusProcess; fixtures: KsmFixture[]; ingestSeconds: number; scrapeBytes: number }> {
   const fixtures: KsmFixture[] = [];
   for (const j of jobs) {
@@ -115,7 +115,7 @@ async function cluster(
     jobs: jobs.map((j, i) => ({ job: j.job, targets: fixtures[i]!.targets })),
     scrapeInterval,
     ruleFiles: [opts.ruleFile],
-    evaluationInterval: scrapeInterval,
+    evaluationInterval: opts.evaluationInterval,
   });
   const t0 = Date.now();
   await prom.start();
@@ -225,16 +225,19 @@ async function measureSize(nodes: number, opts: { with60: boolean; podList: bool
   if (opts.with60) jobs.push({ job: 'ksm-60', cluster: doubled(c30) });
   log(`${nodes} nodes: starting the fixture and Prometheus (${jobs.map((j) => `${j.cluster.pods.length} pods`).join(' + ')})`);
   const intervalSeconds = nodes >= 5000 ? 20 : nodes >= 1000 ? 10 : 5;
+  // The rule's interval must exceed its evaluation time (Prometheus skips iterations
+  // otherwise): at 150,000 pods the evaluation takes tens of seconds here.
+  const evaluationSeconds = nodes >= 5000 ? 60 : intervalSeconds;
   const ruleDir = mkdtempSync(join(tmpdir(), 'podglow-bench-rules-'));
   const ruleFile = join(ruleDir, 'podglow-rules.yml');
-  const { prom, fixtures, ingestSeconds, scrapeBytes } = await cluster(jobs, `${intervalSeconds}s`, { allPhases: opts.allPhases, ruleFile });
+  const { prom, fixtures, ingestSeconds, scrapeBytes } = await cluster(jobs, `${intervalSeconds}s`, { allPhases: opts.allPhases, ruleFile, evaluationInterval: `${evaluationSeconds}s` });
   try {
     log(`${nodes} nodes: ingested in ${ingestSeconds.toFixed(1)} s; polling`);
     const poll = await worker<PollWorkerResult>('pollWorker.js', [prom.url, 'ksm-30', String(pollsFor(nodes))]);
     const poll60 = opts.with60 ? await worker<PollWorkerResult>('pollWorker.js', [prom.url, 'ksm-60', String(pollsFor(nodes))]) : undefined;
     const promRss = prometheusRssMiB(prom.pid());
     const runRssMiB = await runRss(prom.url, 'ksm-30', nodes >= 5000 ? 5 : 15);
-    const recorded = await measureRecorded(prom, ruleFile, nodes, intervalSeconds, poll);
+    const recorded = await measureRecorded(prom, ruleFile, nodes, evaluationSeconds, poll);
     let podList: SizeResult['podList'];
     if (opts.podList) {
       log(`${nodes} nodes: PodList + jq`);

@@ -103,13 +103,15 @@ const MARKER_LABEL = 'podglow_marker';
  * The `pods` query when `prometheus.recordingRule` is set: a read of the recorded series.
  * The rule already applied the matchers, cluster and namespace filters (its output keeps
  * only node and state), so none are added here. `max` folds copies recorded by both members
- * of an HA pair and the rule's zero-valued presence marker; when the series is missing
- * altogether (rule not loaded) the `absent` branch yields a series whose state label names
- * the problem, which the source rejects, so the LEDs show an error instead of empty nodes.
+ * of an HA pair and the rule's zero-valued presence marker; when the marker is missing
+ * (rule not loaded) the `absent` branch yields a series whose state label names the
+ * problem, which the source rejects, so the LEDs show an error instead of empty nodes.
  */
 export function recordedPodsExpression(name: string): string {
   const hint = `no series ${name}: load the recording rule printed by podglow check --rules`;
-  return `max by (node, ${STATE_LABEL}) (${name})\n  or label_replace(absent(${name}), ${promString(STATE_LABEL)}, ${promString(hint)}, "", "")`;
+  // absent() on the marker alone: selecting every recorded series twice would double the read's cost.
+  const marker = `${name}{${MARKER_LABEL}="present"}`;
+  return `max by (node, ${STATE_LABEL}) (${name})\n  or label_replace(absent(${marker}), ${promString(STATE_LABEL)}, ${promString(hint)}, "", "")`;
 }
 
 /**

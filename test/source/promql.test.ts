@@ -113,7 +113,7 @@ describe('recording rule', () => {
     const q = buildQueries(config(filtered));
     expect(q.pods).toBe(
       'max by (node, state) (podglow:pods:count)\n' +
-        '  or label_replace(absent(podglow:pods:count), "state", "no series podglow:pods:count: load the recording rule printed by podglow check --rules", "", "")',
+        '  or label_replace(absent(podglow:pods:count{podglow_marker="present"}), "state", "no series podglow:pods:count: load the recording rule printed by podglow check --rules", "", "")',
     );
     // The rule carries the filters: no raw KSM selector is left in the poll's pods query.
     expect(selectors(q.pods)).toEqual([]);
