@@ -375,7 +375,8 @@ async function main(): Promise<void> {
   if (r5000) {
     lines.push(`| Prometheus latency ≤ 300 ms at 150,000 pods: direct query | ${ms(r5000.poll.requestMsP50)} ms p50, ${ms(r5000.poll.requestMsP95)} ms p95 | ${ok(r5000.poll.requestMsP50 <= 300)} |`);
     const x = r5000.recorded.poll;
-    lines.push(`| Prometheus latency ≤ 300 ms at 150,000 pods: with the recording rule | ${ms(x.requestMsP50)} ms p50, ${ms(x.requestMsP95)} ms p95 | ${ok(x.requestMsP95 <= 300)} |`);
+    // p95 is the polls that overlap the rule's own evaluation.
+    lines.push(`| Prometheus latency ≤ 300 ms at 150,000 pods: with the recording rule | ${ms(x.requestMsP50)} ms p50, ${ms(x.requestMsP95)} ms p95 | p50 ${ok(x.requestMsP50 <= 300)}, p95 ${ok(x.requestMsP95 <= 300)} |`);
   }
   const rssMax = Math.max(...results.map((r) => r.runRssMiB));
   lines.push(`| \`podglow run\` RSS ≤ 80 MB | ${rssMax.toFixed(0)} MiB at most (${big.nodes.toLocaleString('en-US')} nodes: ${big.runRssMiB.toFixed(0)} MiB) | ${ok(rssMax <= 80)} |`);
