@@ -1,6 +1,5 @@
 // Frame pipeline and idle costs, in their own process: `node dist/bench/frameWorker.js`
 // prints one JSON object (FrameWorkerResult).
-import { pathToFileURL } from 'node:url';
 import { startPodglow } from '../src/app.js';
 import type { Rgb } from '../src/color.js';
 import { parseConfig } from '../src/config/load.js';
@@ -10,6 +9,7 @@ import { silentLogger } from '../src/log.js';
 import type { Driver } from '../src/output/driver.js';
 import type { Snapshot, Source } from '../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../src/states.js';
+import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
 
 /** What the frame worker measured. */
 export interface FrameWorkerResult {
@@ -110,11 +110,7 @@ export async function frameWorker(idleSeconds = 10): Promise<FrameWorkerResult> 
         source: 'demo',
         interval: '1h',
         server: { enabled: true, address: '127.0.0.1', port: 0 },
-        outputs: [
-          { name: 'hat', type: 'unicornhat', brightness: 0.4, layout: { type: 'matrix' } },
-          { name: 'strip', type: 'web', width: 32, height: 1, layout: { type: 'nodes' } },
-          { name: 'stick', type: 'blinkstick', layout: { type: 'summary', node: '*' } },
-        ],
+        outputs: BENCH_OUTPUTS,
       },
       { env: {} },
     );
@@ -144,15 +140,4 @@ export async function frameWorker(idleSeconds = 10): Promise<FrameWorkerResult> 
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  frameWorker(Number(process.argv[2] ?? 10)).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runAsWorker(import.meta.url, () => frameWorker(Number(process.argv[2] ?? 10)));

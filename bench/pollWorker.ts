@@ -4,7 +4,6 @@
 // pipelines of three outputs (Unicorn HAT matrix, 32-LED nodes strip, BlinkStick summary),
 // and prints one JSON object (PollWorkerResult). A fifth argument RULE reads the pod counts
 // from that recording rule (prometheus.recordingRule) instead of the direct query.
-import { pathToFileURL } from 'node:url';
 import type { Rgb } from '../src/color.js';
 import { parseConfig } from '../src/config/load.js';
 import { defaultLayout, type Config } from '../src/config/schema.js';
@@ -16,6 +15,7 @@ import { outputGeometry } from '../src/output/geometry.js';
 import { PrometheusSource, buildSnapshot, parseVectorResponse, type PollAnswers } from '../src/source/prometheus.js';
 import type { QueryName } from '../src/source/promql.js';
 import { nodeFilter } from '../src/source/promql.js';
+import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
 
 /** Per-poll figures (medians and 95th percentiles over the measured polls). */
 export interface PollWorkerResult {
@@ -69,11 +69,7 @@ export function benchConfig(url: string, job: string, recordingRule?: string): C
       source: 'prometheus',
       prometheus: { url, timeout: '60s', matchers: [`job="${job}"`], ...(recordingRule ? { recordingRule } : {}) },
       effects: { transitionMs: 0, fps: 30 },
-      outputs: [
-        { name: 'hat', type: 'unicornhat', brightness: 0.4, layout: { type: 'matrix' } },
-        { name: 'strip', type: 'web', width: 32, height: 1, layout: { type: 'nodes' } },
-        { name: 'stick', type: 'blinkstick', layout: { type: 'summary', node: '*' } },
-      ],
+      outputs: BENCH_OUTPUTS,
     },
     { env: {} },
   );
@@ -163,20 +159,11 @@ export async function pollWorker(url: string, job: string, polls: number, record
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+runAsWorker(import.meta.url, async () => {
   const [url, job, polls, rule] = process.argv.slice(2);
   if (!url || !job || !polls) {
     console.error('usage: pollWorker URL JOB POLLS [RECORDING_RULE]');
     process.exit(2);
   }
-  pollWorker(url, job, Number(polls), rule).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+  return pollWorker(url, job, Number(polls), rule);
+});

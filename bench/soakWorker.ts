@@ -2,13 +2,13 @@
 // `node --expose-gc dist/bench/soakWorker.js URL POLLS` polls a real Prometheus back to back
 // through the real controller, outputs, effects and HTTP server, samples memory, handles and
 // listeners, and prints one JSON object (SoakWorkerResult) on stdout.
-import { pathToFileURL } from 'node:url';
 import { startPodglow } from '../src/app.js';
 import type { Rgb } from '../src/color.js';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
 import type { Driver } from '../src/output/driver.js';
+import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
 
 /** One sample taken every `sampleEvery` polls. */
 export interface SoakSample {
@@ -78,11 +78,7 @@ export async function soakWorker(url: string, polls: number, sampleEvery = 100):
       interval: '1s',
       staleAfter: '10s',
       server: { enabled: true, address: '127.0.0.1', port: 0 },
-      outputs: [
-        { name: 'hat', type: 'unicornhat', brightness: 0.4, layout: { type: 'matrix' } },
-        { name: 'strip', type: 'web', width: 32, height: 1, layout: { type: 'nodes' } },
-        { name: 'stick', type: 'blinkstick', layout: { type: 'summary', node: '*' } },
-      ],
+      outputs: BENCH_OUTPUTS,
     },
     { env: {} },
   );
@@ -136,20 +132,11 @@ export async function soakWorker(url: string, polls: number, sampleEvery = 100):
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+runAsWorker(import.meta.url, async () => {
   const [url, polls] = process.argv.slice(2);
   if (!url || !polls) {
     console.error('usage: soakWorker URL POLLS');
     process.exit(2);
   }
-  soakWorker(url, Number(polls)).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+  return soakWorker(url, Number(polls));
+});
