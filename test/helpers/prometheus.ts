@@ -68,6 +68,105 @@ export async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What a test Prometheus scrapes and evaluates. */
+export interface PrometheusSetup {
+  jobs: ScrapeJob[];
+  /** Scrape interval and timeout of every job (default 1s). */
+  scrapeInterval?: string;
+  /** Paths listed under rule_files. */
+  ruleFiles?: string[];
+  /** How often rules are evaluated (default 1m, or 1s when there are rule files). */
+  evaluationInterval?: string;
+}
+
+/** Writes `dir/prometheus.yml` for `setup` and returns its path. */
+export async function writePrometheusConfig(dir: string, setup: PrometheusSetup): Promise<string> {
+  const interval = setup.scrapeInterval ?? '1s';
+  const ruleFiles = setup.ruleFiles ?? [];
+  const config = {
+    global: { scrape_interval: interval, evaluation_interval: setup.evaluationInterval ?? (ruleFiles.length ? '1s' : '1m') },
+    ...(ruleFiles.length ? { rule_files: ruleFiles } : {}),
+    scrape_configs: setup.jobs.map((j) => ({
+      job_name: j.job,
+      scrape_interval: interval,
+      scrape_timeout: interval,
+      honor_labels: true,
+      static_configs: [{ targets: j.targets, labels: j.labels ?? {} }],
+    })),
+  };
+  const file = join(dir, 'prometheus.yml');
+  // JSON is valid YAML.
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/**
+ * Starts `prometheus` with the config and data of `dir` on 127.0.0.1:`port` and waits until
+ * it answers /-/ready; on failure kills it and throws with the end of its log.
+ */
+export async function launchPrometheus(dir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=1h',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const deadline = Date.now() + 30_000;
+  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`prometheus did not start on 127.0.0.1:${port}: ${stderr.trim().split('\n').slice(-3).join('\n')}`);
+}
+
+/** Instant queries against the Prometheus at `url`. */
+export function queryClient(url: string): Pick<TestPrometheus, 'query' | 'queryRaw' | 'waitForValue'> {
+  const queryRaw = async (expr: string) => {
+    const r = await fetch(`${url}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: expr }).toString(),
+    });
+    return { status: r.status, body: (await r.json()) as { status: string; errorType?: string; error?: string; data?: { result: PromSample[] } } };
+  };
+  const query = async (expr: string) => {
+    const { status, body } = await queryRaw(expr);
+    if (status !== 200 || body.status !== 'success') throw new Error(`query failed (${status}): ${body.error}`);
+    return body.data!.result;
+  };
+  const waitForValue = async (expr: string, expected: number, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      try {
+        const r = await query(expr);
+        last = r.length === 1 ? r[0]!.value[1] : `${r.length} series`;
+        if (r.length === 1 && Number(r[0]!.value[1]) === expected) return;
+      } catch (e) {
+        // Not up (yet or any more): keep waiting, and say why if it never comes.
+        last = (e as Error).message;
+      }
+      await sleep(150);
+    }
+    throw new Error(`timed out waiting for ${expr} == ${expected} (last: ${last})`);
+  };
+  return { query, queryRaw, waitForValue };
+}
+
 /**
  * Starts Prometheus scraping `jobs` every `scrapeInterval` (default 1s) on a random free
  * 127.0.0.1 port and waits until every target has been scraped successfully.
@@ -82,102 +181,30 @@ export async function startPrometheus(opts: {
 }): Promise<TestPrometheus> {
   requirePrometheus();
   const dir = await mkdtemp(join(tmpdir(), 'podglow-prom-'));
-  const interval = opts.scrapeInterval ?? '1s';
-  const ruleFiles = opts.ruleFiles ?? [];
-  const ruleFileNames = ruleFiles.map((_, i) => join(dir, `rules-${i}.yml`));
-  // JSON is valid YAML.
-  for (const [i, r] of ruleFiles.entries()) await writeFile(ruleFileNames[i]!, JSON.stringify(r, null, 2));
-  const config = {
-    global: { scrape_interval: interval, evaluation_interval: opts.evaluationInterval ?? (ruleFiles.length ? '1s' : '1m') },
-    ...(ruleFiles.length ? { rule_files: ruleFileNames } : {}),
-    scrape_configs: opts.jobs.map((j) => ({
-      job_name: j.job,
-      scrape_interval: interval,
-      scrape_timeout: interval,
-      honor_labels: true,
-      static_configs: [{ targets: j.targets, labels: j.labels ?? {} }],
-    })),
-  };
-  await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
+  const ruleFiles = (opts.ruleFiles ?? []).map((_, i) => join(dir, `rules-${i}.yml`));
+  for (const [i, r] of (opts.ruleFiles ?? []).entries()) await writeFile(ruleFiles[i]!, JSON.stringify(r, null, 2));
+  await writePrometheusConfig(dir, { ...opts, ruleFiles });
   const totalTargets = opts.jobs.reduce((n, j) => n + j.targets.length, 0);
 
-  let proc: ChildProcess | null = null;
+  let child: ChildProcess | null = null;
   let url = '';
-  let lastError = '';
-  for (let attempt = 0; attempt < 3 && !proc; attempt++) {
+  let lastError: unknown;
+  // A port found free can be taken before Prometheus binds it: try another.
+  for (let attempt = 0; attempt < 3 && !child; attempt++) {
     const port = await freePort();
-    const child = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--storage.tsdb.retention.time=1h',
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    let exited = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    const base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 30_000;
-    let ready = false;
-    while (!exited && Date.now() < deadline) {
-      try {
-        const r = await fetch(`${base}/-/ready`);
-        if (r.ok) {
-          ready = true;
-          break;
-        }
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    if (ready) {
-      proc = child;
-      url = base;
-    } else {
-      lastError = stderr.trim().split('\n').slice(-3).join('\n');
-      child.kill('SIGKILL');
+    try {
+      child = await launchPrometheus(dir, port);
+      url = `http://127.0.0.1:${port}`;
+    } catch (e) {
+      lastError = e;
     }
   }
-  if (!proc) {
+  if (!child) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`prometheus did not start: ${lastError}`);
+    throw lastError;
   }
-  const child = proc;
-
-  const queryRaw = async (expr: string) => {
-    const r = await fetch(`${url}/api/v1/query`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ query: expr }).toString(),
-    });
-    return { status: r.status, body: (await r.json()) as { status: string; errorType?: string; error?: string; data?: { result: PromSample[] } } };
-  };
-  const query = async (expr: string) => {
-    const { status, body } = await queryRaw(expr);
-    if (status !== 200 || body.status !== 'success') throw new Error(`query failed (${status}): ${body.error}`);
-    return (body as unknown as { data: { result: PromSample[] } }).data.result;
-  };
-  const waitForValue = async (expr: string, expected: number, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let last = 'no answer';
-    while (Date.now() < deadline) {
-      const r = await query(expr);
-      last = r.length === 1 ? r[0]!.value[1] : `${r.length} series`;
-      if (r.length === 1 && Number(r[0]!.value[1]) === expected) return;
-      await sleep(150);
-    }
-    throw new Error(`timed out waiting for ${expr} == ${expected} (last: ${last})`);
-  };
+  const proc = child;
+  const { query, queryRaw, waitForValue } = queryClient(url);
   const ruleGroups = async () => {
     const r = await fetch(`${url}/api/v1/rules`);
     const body = (await r.json()) as { status: string; data?: { groups: RuleGroupStatus[] } };
@@ -207,10 +234,10 @@ export async function startPrometheus(opts: {
     waitForGeneration: (generation, timeoutMs) =>
       waitForValue(`count(ksm_fixture_generation >= ${generation})`, totalTargets, timeoutMs),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
         await gone;
         clearTimeout(timer);
       }
