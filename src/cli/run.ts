@@ -71,13 +71,16 @@ export async function main(argv: string[]): Promise<number> {
   // A ConfigError propagates to the dispatcher (exit 2) before any device is opened.
   const config = configFromFlags(parsed.values);
   const log = createLogger({ level: config.log.level, format: config.log.format });
+  const starting = startPodglow(config, { log });
+  // Listen before the outputs are open, so a signal during start-up still blanks them.
+  const stopped = runUntilSignal(async () => (await starting.catch(() => undefined))?.stop(), log);
   let app;
   try {
-    app = await startPodglow(config, { log });
+    app = await starting;
   } catch (e) {
     log.fatal({ err: e }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT_FAILURE;
   }
   log.info({ url: app.url, outputs: app.controller.outputs().map((o) => `${o.name} (${o.type})`) }, 'podglow running');
-  return runUntilSignal(() => app.stop(), log);
+  return stopped;
 }

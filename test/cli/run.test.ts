@@ -141,4 +141,27 @@ describe('podglow run (child process)', () => {
     expect(r.stderr).toContain('outputs[0].rotation');
     expect(r.stderr).not.toContain('output started');
   });
+
+  it('exits 1 with the reason when start-up fails (the HTTP port is taken), without waiting for a signal', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    try {
+      const config = join(dir, 'taken.yaml');
+      writeFileSync(
+        config,
+        [
+          'prometheus: { url: "http://127.0.0.1:1" }',
+          'outputs: [ { type: terminal, width: 4, height: 1 } ]',
+          `server: { enabled: true, address: 127.0.0.1, port: ${(taken.address() as { port: number }).port} }`,
+          'log: { level: info, format: json }',
+        ].join('\n'),
+      );
+      const r = await runCli(['--config', config]).exited;
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('cannot start');
+      expect(r.stderr).toMatch(/EADDRINUSE|in use/);
+    } finally {
+      await new Promise<void>((r) => taken.close(() => r()));
+    }
+  });
 });
