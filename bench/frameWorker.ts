@@ -1,7 +1,6 @@
 // Frame pipeline and idle costs, in their own process: `node dist/bench/frameWorker.js`
 // prints one JSON object (FrameWorkerResult).
 import { startPodglow } from '../src/app.js';
-import type { Rgb } from '../src/color.js';
 import { parseConfig } from '../src/config/load.js';
 import { OutputPipeline } from '../src/effects/pipeline.js';
 import { renderLayout, resolvePalette } from '../src/layout/index.js';
@@ -9,7 +8,7 @@ import { silentLogger } from '../src/log.js';
 import type { Driver } from '../src/output/driver.js';
 import type { Snapshot, Source } from '../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../src/states.js';
-import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, CountingDriver, runAsWorker } from './worker.js';
 
 /** What the frame worker measured. */
 export interface FrameWorkerResult {
@@ -27,20 +26,6 @@ export interface FrameWorkerResult {
   idleCpuMsPer10s: number;
   /** The same with a crashing pod blinking on each output (1 Hz blink = 2 writes per second). */
   idleBlinkCpuMsPer10s: number;
-}
-
-class CountingDriver implements Driver {
-  up = true;
-  writes = 0;
-  constructor(
-    readonly maxBrightness: number,
-    readonly gamma: boolean,
-  ) {}
-  async start(): Promise<void> {}
-  async show(_leds: readonly Rgb[]): Promise<void> {
-    this.writes++;
-  }
-  async stop(): Promise<void> {}
 }
 
 function snapshot(nodes: Record<string, Partial<StateCounts>>): Snapshot {

@@ -3,12 +3,10 @@
 // through the real controller, outputs, effects and HTTP server, samples memory, handles and
 // listeners, and prints one JSON object (SoakWorkerResult) on stdout.
 import { startPodglow } from '../src/app.js';
-import type { Rgb } from '../src/color.js';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
-import type { Driver } from '../src/output/driver.js';
-import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, CountingDriver, runAsWorker } from './worker.js';
 
 /** One sample taken every `sampleEvery` polls. */
 export interface SoakSample {
@@ -44,22 +42,6 @@ function resourceCounts(): Record<string, number> {
 
 function processListeners(): number {
   return process.eventNames().reduce((n, e) => n + process.listenerCount(e), 0);
-}
-
-/** A driver that counts writes without keeping them. */
-class CountingDriver implements Driver {
-  up = true;
-  writes = 0;
-  constructor(
-    readonly maxBrightness: number,
-    readonly gamma: boolean,
-  ) {}
-  async start(): Promise<void> {}
-  async show(leds: readonly Rgb[]): Promise<void> {
-    if (leds.length === 0) throw new Error('empty frame');
-    this.writes++;
-  }
-  async stop(): Promise<void> {}
 }
 
 /**

@@ -1,6 +1,8 @@
 // What the bench workers share: the outputs they drive and how they report to bench/run.ts.
 import { pathToFileURL } from 'node:url';
+import type { Rgb } from '../src/color.js';
 import type { ConfigInput } from '../src/config/schema.js';
+import type { Driver } from '../src/output/driver.js';
 
 /** The three outputs every bench worker drives: a Unicorn HAT matrix, a 32-LED nodes strip, a BlinkStick summary. */
 export const BENCH_OUTPUTS: ConfigInput['outputs'] = [
@@ -25,4 +27,20 @@ export function runAsWorker(moduleUrl: string, work: () => Promise<unknown>): vo
       process.exit(1);
     },
   );
+}
+
+/** A driver that counts writes without keeping them (an empty frame is a bug: it throws). */
+export class CountingDriver implements Driver {
+  up = true;
+  writes = 0;
+  constructor(
+    readonly maxBrightness: number,
+    readonly gamma: boolean,
+  ) {}
+  async start(): Promise<void> {}
+  async show(leds: readonly Rgb[]): Promise<void> {
+    if (leds.length === 0) throw new Error('empty frame');
+    this.writes++;
+  }
+  async stop(): Promise<void> {}
 }
