@@ -9,7 +9,7 @@ import { outputGeometry, type Geometry } from '../output/geometry.js';
 import type { Snapshot, Source } from '../snapshot.js';
 import { PollError, toPollError } from '../source/errors.js';
 import { OutputPipeline } from '../effects/pipeline.js';
-import { layoutPageSeconds, renderLayout, resolvePalette, type ResolvedPalette } from '../layout/index.js';
+import { layoutPageSeconds, layoutPages, renderLayout, resolvePalette, type ResolvedPalette } from '../layout/index.js';
 import { schedulePolls, intervalMs, type PollSchedule } from './scheduler.js';
 import type { OutputView, Readiness, StatusView } from './status.js';
 
@@ -201,12 +201,9 @@ export class Controller implements StatusView {
     const s = this.current;
     if (!s || this.stopping) return;
     this.guard(o, () => {
-      const ctx = { geometry: o.geometry, palette: o.palette, page: o.page, nodeName: this.opts.nodeName ?? process.env.NODE_NAME };
-      let frame: Frame = renderLayout(o.layout, s, ctx);
-      if (o.page >= frame.pages) {
-        o.page = 0;
-        frame = renderLayout(o.layout, s, { ...ctx, page: 0 });
-      }
+      // Fewer pages than before (nodes went away): start again from the first page.
+      if (o.page >= layoutPages(o.layout, s, o.geometry)) o.page = 0;
+      const frame = renderLayout(o.layout, s, { geometry: o.geometry, palette: o.palette, page: o.page, nodeName: this.opts.nodeName ?? process.env.NODE_NAME });
       o.pipeline.setFrame(frame, o.page, stale);
       this.armPaging(o, frame.pages);
     });
