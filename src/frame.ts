@@ -1,4 +1,4 @@
-import type { Rgb } from './color.js';
+import { OFF, type Rgb } from './color.js';
 
 /**
  * What a layout produces for one output: base colours per LED in logical order
@@ -12,4 +12,21 @@ export interface Frame {
   blink: boolean[];
   /** How many pages of nodes this layout has (matrix paging); 1 when everything fits. */
   pages: number;
+}
+
+/** A frame of `geometry` with every LED off and none blinking; layouts start from it. */
+export function blankFrame(geometry: { width: number; height: number }, pages = 1): Frame {
+  const count = geometry.width * geometry.height;
+  return {
+    width: geometry.width,
+    height: geometry.height,
+    leds: new Array<Rgb>(count).fill(OFF),
+    blink: new Array<boolean>(count).fill(false),
+    pages,
+  };
+}
+
+/** `page` wrapped into 0..pages-1 (any integer, negative too). */
+export function wrapPage(page: number, pages: number): number {
+  return ((Math.trunc(page) % pages) + pages) % pages;
 }

@@ -1,6 +1,6 @@
 import { OFF, type Rgb } from '../color.js';
 import type { MatrixLayoutConfig } from '../config/schema.js';
-import type { Frame } from '../frame.js';
+import { blankFrame, wrapPage, type Frame } from '../frame.js';
 import type { Geometry } from '../output/geometry.js';
 import type { NodeSnapshot, Snapshot } from '../snapshot.js';
 import { SEVERITY_ORDER, type PodState } from '../states.js';
@@ -72,11 +72,10 @@ function background(node: NodeSnapshot, ctx: LayoutContext): Rgb {
  */
 export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
-  const count = geometry.width * geometry.height;
-  const leds: Rgb[] = new Array<Rgb>(count).fill(OFF);
-  const blink: boolean[] = new Array<boolean>(count).fill(false);
   const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
-  const page = ((Math.trunc(ctx.page) % plan.pages) + plan.pages) % plan.pages;
+  const frame = blankFrame(geometry, plan.pages);
+  const { leds, blink } = frame;
+  const page = wrapPage(ctx.page, plan.pages);
   const nodes = snapshot.nodes.slice(page * plan.bandsPerPage, (page + 1) * plan.bandsPerPage);
   nodes.forEach((node, band) => {
     const seq = bandSequence(band * plan.columnsPerNode, plan.columnsPerNode, geometry, layout.origin);
@@ -92,5 +91,5 @@ export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx
     for (; i < seq.length; i++) leds[seq[i]!] = bg;
     if (overflow) leds[seq[seq.length - 1]!] = palette.colors.overflow;
   });
-  return { width: geometry.width, height: geometry.height, leds, blink, pages: plan.pages };
+  return frame;
 }

@@ -1,6 +1,5 @@
-import { OFF, type Rgb } from '../color.js';
 import type { NodesLayoutConfig } from '../config/schema.js';
-import type { Frame } from '../frame.js';
+import { blankFrame, wrapPage, type Frame } from '../frame.js';
 import type { Geometry } from '../output/geometry.js';
 import type { NodeSnapshot, Snapshot } from '../snapshot.js';
 import { SEVERITY_ORDER, type PodState } from '../states.js';
@@ -22,11 +21,11 @@ export function mostSevere(node: NodeSnapshot, states: readonly PodState[]): Pod
  */
 export function renderNodes(layout: NodesLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
-  const count = geometry.width * geometry.height;
-  const leds: Rgb[] = new Array<Rgb>(count).fill(OFF);
-  const blink: boolean[] = new Array<boolean>(count).fill(false);
   const pages = nodesPages(snapshot.nodes.length, geometry);
-  const page = ((Math.trunc(ctx.page) % pages) + pages) % pages;
+  const frame = blankFrame(geometry, pages);
+  const { leds, blink } = frame;
+  const count = leds.length;
+  const page = wrapPage(ctx.page, pages);
   snapshot.nodes.slice(page * count, (page + 1) * count).forEach((node, i) => {
     if (node.ready !== true) {
       leds[i] = palette.colors.notReady;
@@ -37,5 +36,5 @@ export function renderNodes(layout: NodesLayoutConfig, snapshot: Snapshot, ctx: 
     leds[i] = palette.colors[state];
     blink[i] = palette.blink.has(state);
   });
-  return { width: geometry.width, height: geometry.height, leds, blink, pages };
+  return frame;
 }

@@ -1,6 +1,6 @@
-import { OFF, parseHex, type Rgb } from '../color.js';
+import { OFF, parseHex } from '../color.js';
 import type { SummaryLayoutConfig } from '../config/schema.js';
-import type { Frame } from '../frame.js';
+import { blankFrame, type Frame } from '../frame.js';
 import type { Snapshot } from '../snapshot.js';
 import { POD_STATES, type PodState, type StateCounts } from '../states.js';
 import type { LayoutContext } from './types.js';
@@ -29,9 +29,9 @@ export function summaryCounts(snapshot: Snapshot, node: string | undefined): Sta
  */
 export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
-  const count = geometry.width * geometry.height;
-  const leds: Rgb[] = new Array<Rgb>(count).fill(OFF);
-  const blink: boolean[] = new Array<boolean>(count).fill(false);
+  const frame = blankFrame(geometry);
+  const { leds, blink } = frame;
+  const count = leds.length;
   const counts = summaryCounts(snapshot, layout.node ?? ctx.nodeName);
   layout.leds.slice(0, count).forEach((led, i) => {
     if (!counts) {
@@ -50,5 +50,5 @@ export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, c
       leds[i] = palette.colors[led.otherwise as PodState];
     }
   });
-  return { width: geometry.width, height: geometry.height, leds, blink, pages: 1 };
+  return frame;
 }
