@@ -23,3 +23,8 @@ export function toHex(c: Rgb): string {
 export function sameRgb(a: Rgb, b: Rgb): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 }
+
+/** A channel value as a device byte: rounded, clamped to 0..255, NaN as 0. */
+export function clampByte(v: number): number {
+  return v >= 0 ? (v <= 255 ? Math.round(v) : 255) : 0;
+}

@@ -1,4 +1,4 @@
-import type { Rgb } from '../color.js';
+import { clampByte, type Rgb } from '../color.js';
 
 /** USB vendor id of every BlinkStick. */
 export const BLINKSTICK_VID = 0x20a0;
@@ -60,23 +60,19 @@ export function detectVariant(serial: string | undefined, release: number): Blin
   return 'unknown';
 }
 
-function byte(v: number): number {
-  return Number.isFinite(v) ? Math.min(255, Math.max(0, Math.round(v))) : 0;
-}
-
 /** Report 1: `[1, R, G, B]`, the first (or only) LED. */
 export function colorReport(c: Rgb): number[] {
-  return [1, byte(c[0]), byte(c[1]), byte(c[2])];
+  return [1, clampByte(c[0]), clampByte(c[1]), clampByte(c[2])];
 }
 
 /** Report 4: `[4, mode]`; stored in EEPROM, so write it only when it differs. */
 export function modeReport(mode: number): number[] {
-  return [MODE_REPORT, byte(mode)];
+  return [MODE_REPORT, clampByte(mode)];
 }
 
 /** Report 5: `[5, channel, index, R, G, B]`, one LED. */
 export function indexReport(channel: number, index: number, c: Rgb): number[] {
-  return [5, channel, index, byte(c[0]), byte(c[1]), byte(c[2])];
+  return [5, channel, index, clampByte(c[0]), clampByte(c[1]), clampByte(c[2])];
 }
 
 /** Batch report ids and the LEDs each carries. */
@@ -95,9 +91,9 @@ export function batchReport(channel: number, leds: readonly Rgb[]): number[] {
   out[0] = size.id;
   out[1] = channel;
   leds.forEach((c, i) => {
-    out[2 + i * 3] = byte(c[1]);
-    out[3 + i * 3] = byte(c[0]);
-    out[4 + i * 3] = byte(c[2]);
+    out[2 + i * 3] = clampByte(c[1]);
+    out[3 + i * 3] = clampByte(c[0]);
+    out[4 + i * 3] = clampByte(c[2]);
   });
   return out;
 }

@@ -1,4 +1,4 @@
-import type { Rgb } from '../color.js';
+import { clampByte, type Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Driver, DriverContext } from './driver.js';
@@ -43,13 +43,9 @@ export interface Ws281xCoreOptions {
 // would silently take over the first output's strip.
 const inUse = new WeakSet<Ws281xModule>();
 
-function byte(v: number): number {
-  return v >= 0 ? (v <= 255 ? Math.round(v) : 255) : 0;
-}
-
 /** Converts an Rgb (any numbers; NaN counts as 0) to the package's 0xRRGGBB word. */
 export function rgbWord(c: Rgb): number {
-  return ((byte(c[0]) << 16) | (byte(c[1]) << 8) | byte(c[2])) >>> 0;
+  return ((clampByte(c[0]) << 16) | (clampByte(c[1]) << 8) | clampByte(c[2])) >>> 0;
 }
 
 /** Logical → physical order of a `width × height` matrix wired row by row, every other row reversed when serpentine. */
