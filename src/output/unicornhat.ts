@@ -1,7 +1,7 @@
 import type { OutputConfig } from '../config/schema.js';
 import type { Driver, DriverContext } from './driver.js';
 import type { NativeLoaders } from './native.js';
-import { Ws281xCore } from './ws281x.js';
+import { panelOrder, pimoroniCore } from './ws281x.js';
 
 /** A `unicornhat` output's configuration. */
 export type UnicornHatConfig = Extract<OutputConfig, { type: 'unicornhat' }>;
@@ -38,26 +38,10 @@ export function unicornHatIndex(x: number, y: number, rotation: HatRotation): nu
 
 /** Logical index (y × 8 + x) → physical index, for a rotation. */
 export function unicornHatOrder(rotation: HatRotation): number[] {
-  const out: number[] = [];
-  for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) out.push(unicornHatIndex(x, y, rotation));
-  return out;
+  return panelOrder(8, 8, (x, y) => unicornHatIndex(x, y, rotation));
 }
 
-/**
- * Builds the Unicorn HAT driver: 64 WS2812 on GPIO 18, brightness capped at 0.5 like
- * Pimoroni's library (128/255) because the HAT draws too much current at full power.
- */
+/** Builds the Unicorn HAT driver: 64 WS2812 on GPIO 18 with the 0.5 brightness cap. */
 export async function createUnicornHatDriver(config: UnicornHatConfig, ctx: DriverContext, loaders?: NativeLoaders): Promise<Driver> {
-  return new Ws281xCore(
-    {
-      label: `unicornhat "${ctx.name}"`,
-      gpio: config.gpio,
-      dma: config.dma,
-      stripType: 'ws2812',
-      physical: unicornHatOrder(config.rotation),
-      maxBrightness: 0.5,
-      log: ctx.log,
-    },
-    loaders,
-  );
+  return pimoroniCore('unicornhat', config, unicornHatOrder(config.rotation), ctx, loaders);
 }

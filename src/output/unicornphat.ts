@@ -1,7 +1,7 @@
 import type { OutputConfig } from '../config/schema.js';
 import type { Driver, DriverContext } from './driver.js';
 import type { NativeLoaders } from './native.js';
-import { Ws281xCore } from './ws281x.js';
+import { panelOrder, pimoroniCore } from './ws281x.js';
 
 /** A `unicornphat` output's configuration. */
 export type UnicornPhatConfig = Extract<OutputConfig, { type: 'unicornphat' }>;
@@ -33,23 +33,10 @@ export function unicornPhatIndex(x: number, y: number, rotation: PhatRotation): 
 
 /** Logical index (y × 8 + x) → physical index, for a rotation. */
 export function unicornPhatOrder(rotation: PhatRotation): number[] {
-  const out: number[] = [];
-  for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) out.push(unicornPhatIndex(x, y, rotation));
-  return out;
+  return panelOrder(8, 4, (x, y) => unicornPhatIndex(x, y, rotation));
 }
 
 /** Builds the Unicorn pHAT driver: 32 WS2812 on GPIO 18 with the same 0.5 brightness cap as the HAT. */
 export async function createUnicornPhatDriver(config: UnicornPhatConfig, ctx: DriverContext, loaders?: NativeLoaders): Promise<Driver> {
-  return new Ws281xCore(
-    {
-      label: `unicornphat "${ctx.name}"`,
-      gpio: config.gpio,
-      dma: config.dma,
-      stripType: 'ws2812',
-      physical: unicornPhatOrder(config.rotation),
-      maxBrightness: 0.5,
-      log: ctx.log,
-    },
-    loaders,
-  );
+  return pimoroniCore('unicornphat', config, unicornPhatOrder(config.rotation), ctx, loaders);
 }

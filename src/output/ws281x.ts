@@ -48,13 +48,16 @@ export function rgbWord(c: Rgb): number {
   return ((clampByte(c[0]) << 16) | (clampByte(c[1]) << 8) | clampByte(c[2])) >>> 0;
 }
 
+/** Logical → physical order of a `width × height` panel: entry y × width + x is `physical(x, y)`. */
+export function panelOrder(width: number, height: number, physical: (x: number, y: number) => number): number[] {
+  const out: number[] = [];
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out.push(physical(x, y));
+  return out;
+}
+
 /** Logical → physical order of a `width × height` matrix wired row by row, every other row reversed when serpentine. */
 export function matrixOrder(width: number, height: number, serpentine: boolean): number[] {
-  const out: number[] = [];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) out.push(y * width + (serpentine && y % 2 === 1 ? width - 1 - x : x));
-  }
-  return out;
+  return panelOrder(width, height, (x, y) => y * width + (serpentine && y % 2 === 1 ? width - 1 - x : x));
 }
 
 function rootHint(label: string): string {
@@ -175,6 +178,24 @@ export class Ws281xCore implements Driver {
     }
     inUse.delete(mod);
   }
+}
+
+/**
+ * The driver of a Pimoroni Unicorn HAT or pHAT: WS2812 on the configured GPIO and DMA,
+ * brightness capped at 0.5 like Pimoroni's library (128/255), because a full-white panel
+ * draws more current than the Pi's 5 V rail should supply.
+ */
+export function pimoroniCore(
+  kind: 'unicornhat' | 'unicornphat',
+  config: { gpio: number; dma: number },
+  physical: readonly number[],
+  ctx: DriverContext,
+  loaders?: NativeLoaders,
+): Ws281xCore {
+  return new Ws281xCore(
+    { label: `${kind} "${ctx.name}"`, gpio: config.gpio, dma: config.dma, stripType: 'ws2812', physical, maxBrightness: 0.5, log: ctx.log },
+    loaders,
+  );
 }
 
 /** Builds the driver for a generic `ws281x` strip or matrix. */
