@@ -158,17 +158,6 @@ export function formatBlocks(frames: readonly OutputFrame[], color: boolean): st
   return out.join('\n');
 }
 
-async function pollOnce(config: Config): Promise<Snapshot> {
-  const { createSource } = await import('../source/index.js');
-  const log = createLogger({ level: 'warn', format: config.log.format });
-  const source = await createSource(config, { log });
-  try {
-    return await source.poll();
-  } finally {
-    await source.close?.();
-  }
-}
-
 /** `podglow frame`: one poll (or --snapshot FILE) → each output's frame as blocks or JSON. */
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, OPTIONS, HELP);
@@ -182,7 +171,8 @@ export async function main(argv: string[]): Promise<number> {
     snapshot = readSnapshotFile(values.snapshot);
   } else {
     try {
-      snapshot = await pollOnce(config);
+      const { pollOnce } = await import('../source/index.js');
+      snapshot = await pollOnce(config, { log: createLogger({ level: 'warn', format: config.log.format }) });
     } catch (e) {
       console.error(`podglow: poll failed: ${e instanceof Error ? e.message : String(e)}`);
       return EXIT_FAILURE;

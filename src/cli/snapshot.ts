@@ -94,13 +94,8 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format });
   let snapshot: Snapshot;
   try {
-    const { createSource } = await import('../source/index.js');
-    const source = await createSource(config, { log });
-    try {
-      snapshot = await source.poll();
-    } finally {
-      await source.close?.();
-    }
+    const { pollOnce } = await import('../source/index.js');
+    snapshot = await pollOnce(config, { log });
   } catch (e) {
     console.error(failureLine(e));
     return EXIT_FAILURE;

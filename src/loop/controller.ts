@@ -1,7 +1,6 @@
 import type { Config, LayoutConfig, OutputConfig } from '../config/schema.js';
 import { defaultLayout } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
-import type { Frame } from '../frame.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Driver } from '../output/driver.js';

@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics.js';
 import type { Logger } from '../log.js';
 import { EventHub } from './events.js';
 import { stateBody, legendFromPalette, type LegendEntry } from './state.js';
-import { defaultPalette } from './legend.js';
+import { resolvePalette } from '../layout/palette.js';
 
 /** Static files of the preview page: src/server/public under tsx, dist/src/server/public when built. */
 export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -49,7 +49,7 @@ export interface RunningServer {
  * /api/events and the preview page. Rejects (e.g. EADDRINUSE) when it cannot listen.
  */
 export async function startServer(view: StatusView, metrics: Metrics, opts: ServerOptions, log: Logger): Promise<RunningServer> {
-  const legend = opts.legend ?? legendFromPalette(defaultPalette());
+  const legend = opts.legend ?? legendFromPalette(resolvePalette({ preset: 'default', colors: {} }));
   const hub = new EventHub(view, legend, { maxClients: opts.maxEventClients ?? 256, heartbeatMs: opts.heartbeatMs ?? 15_000, maxBufferedBytes: 1 << 20 }, log);
   const app = express();
   app.disable('x-powered-by');

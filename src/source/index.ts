@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Source } from '../snapshot.js';
+import type { Snapshot, Source } from '../snapshot.js';
 
 /** Creates the configured source (SPEC §1): `prometheus` (real) or `demo` (simulated). */
 export async function createSource(config: Config, opts: { log: Logger }): Promise<Source> {
@@ -13,5 +13,15 @@ export async function createSource(config: Config, opts: { log: Logger }): Promi
       const { createDemoSource } = await import('./demo.js');
       return createDemoSource(config);
     }
+  }
+}
+
+/** One poll of the configured source, its connections closed afterwards (one-shot commands). */
+export async function pollOnce(config: Config, opts: { log: Logger }): Promise<Snapshot> {
+  const source = await createSource(config, opts);
+  try {
+    return await source.poll();
+  } finally {
+    await source.close?.();
   }
 }

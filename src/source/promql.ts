@@ -167,7 +167,7 @@ export function buildRecordingRules(config: Config): RuleFile {
 
 /** Compiles nodes.include/exclude into a predicate; regexes match the whole name, as in PromQL. */
 export function nodeFilter(config: Config): (name: string) => boolean {
-  const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${res.map((r) => `(?:${r})`).join('|')})$`) : null);
+  const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${regexUnion(res)})$`) : null);
   const inc = anchored(config.nodes.include);
   const exc = anchored(config.nodes.exclude);
   return (name) => (!inc || inc.test(name)) && !(exc && exc.test(name));
