@@ -88,6 +88,7 @@ export class PrometheusClient {
       httpsAgent: this.agent,
       proxy: false,
       responseType: 'arraybuffer',
+      // Decoded in request() instead, so a poll can report its bytes on the wire as well as the JSON size.
       decompress: false,
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
