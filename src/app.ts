@@ -83,6 +83,7 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   }
 
   controller = new Controller({ config, source, outputs: started, metrics, log });
+  for (const o of started) o.driver.follow?.(controller);
   controller.start();
 
   let server: { url: string; close(): Promise<void> } | undefined;
