@@ -5,6 +5,10 @@ import { createWebDriver } from '../../src/output/web.js';
 import { silentLogger } from '../../src/log.js';
 import type { OutputConfig } from '../../src/config/schema.js';
 import { FakeStatusView, node, outputView, snapshotOf } from '../fakes/fakeStatusView.js';
+import { startPodglow } from '../../src/app.js';
+import { parseConfig } from '../../src/config/load.js';
+import { PollError } from '../../src/source/errors.js';
+import type { Source } from '../../src/snapshot.js';
 
 class Recorder implements TerminalStream {
   chunks: string[] = [];
@@ -217,6 +221,41 @@ describe('terminal output off a TTY, following the controller (SPEC §10)', () =
     await d.show(strip(2, [0, 128, 0]));
     expect(s.chunks).toHaveLength(2);
   });
+});
+
+describe('terminal output off a TTY in podglow run (the real poll loop and effects)', () => {
+  it('logs one line for the walker, one for the live frame and one when stale, whatever the fades and blinks do', async () => {
+    const s = new Recorder(false);
+    let polls = 0;
+    const source: Source = {
+      async poll() {
+        polls++;
+        if (polls === 2) return snapshotOf([node('pi-1', { running: 3, crashing: 1 }), node('pi-2', { pending: 2 })], new Date().toISOString());
+        throw new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:1');
+      },
+    };
+    const config = parseConfig(
+      { source: 'demo', interval: '1s', staleAfter: '1s', outputs: [{ name: 'term', type: 'terminal', width: 8, height: 8, brightness: 1 }], server: { enabled: false } },
+      { env: {} },
+    );
+    const app = await startPodglow(config, { log: silentLogger, source, createDriver: terminalDriverFactory(s, { now: () => T0 }) });
+    try {
+      const t0 = Date.now();
+      while (!app.controller.stale() && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 50));
+      expect(app.controller.stale()).toBe(true);
+      // Blinking crashing pod and status LED for a while: still no new line.
+      await new Promise((r) => setTimeout(r, 1200));
+    } finally {
+      await app.stop();
+    }
+    const states = s.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => /^\S+ term (\w+)/.exec(l)?.[1]);
+    expect(states).toEqual(['waiting', 'live', 'stale', 'off']);
+    // The live line shows the base frame: a crashing pod blinks (SGR 5) in the palette's red.
+    expect(s.text.split('\n')[1]).toContain('\x1b[5m\x1b[38;2;255;0;0m●\x1b[25m');
+  }, 15_000);
 });
 
 describe('web output', () => {
