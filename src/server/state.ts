@@ -79,8 +79,13 @@ export interface StatusBody {
   lastGoodPoll: string | null;
   /** The same as epoch milliseconds. */
   lastGoodPollMs: number | null;
-  /** The server's clock when this was sent (epoch ms): the page's ages are `now - lastGoodPollMs` plus its own elapsed time since. */
+  /** The server's clock when this was sent (epoch ms). */
   now: number;
+  /**
+   * How long ago the last good poll was, as of `now` (ms), or null: the page adds its own
+   * elapsed time since it received this, so neither clock's setting matters.
+   */
+  lastGoodPollAgeMs: number | null;
   lastError: string | null;
 }
 
@@ -104,6 +109,7 @@ export function statusBody(view: StatusView, now: number = Date.now()): StatusBo
     lastGoodPoll: last ? last.toISOString() : null,
     lastGoodPollMs: last ? last.getTime() : null,
     now,
+    lastGoodPollAgeMs: last ? Math.max(0, now - last.getTime()) : null,
     lastError: view.lastError(),
   };
 }

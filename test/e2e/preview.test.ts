@@ -34,6 +34,7 @@ const CONFIG = parseConfig(
       { name: 'unicornhat', type: 'web', width: 8, height: 8, layout: { type: 'matrix' } },
       { name: 'blinkstick', type: 'web', width: 2, height: 1, layout: { type: 'summary', node: 'pi-1' }, palette: { preset: 'blinkstick-classic' } },
       { name: 'strip', type: 'web', width: 16, height: 1, layout: { type: 'nodes' } },
+      { name: 'grid', type: 'web', width: 2, height: 2, layout: { type: 'nodes' } },
     ],
   },
   { env: {} },
@@ -87,7 +88,7 @@ async function shot(name: string): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (apt-get install chromium)`);
-  view = new FakeStatusView([outputView('unicornhat', 'web', 8, 8, 0.5), outputView('blinkstick', 'blinkstick', 2, 1), outputView('strip', 'ws281x', 16, 1)]);
+  view = new FakeStatusView([outputView('unicornhat', 'web', 8, 8, 0.5), outputView('blinkstick', 'blinkstick', 2, 1), outputView('strip', 'ws281x', 16, 1), outputView('grid', 'web', 2, 2)]);
   port = 0;
   await serve();
   userDataDir = mkdtempSync(join(tmpdir(), 'podglow-chromium-'));
@@ -143,6 +144,7 @@ describe('preview page in headless Chromium', () => {
     view.frame('unicornhat', HAT, HAT_BLINK);
     view.frame('blinkstick', ['#00ff00', '#ff0000']);
     view.frame('strip', Array.from({ length: 16 }, (_, i) => (i < 3 ? '#0000ff' : '#000000')));
+    view.frame('grid', ['#00ff00', '#400000', '#00ff00', '#000000']);
 
     await expect.poll(() => ledColours('unicornhat')).toEqual(HAT.map(rgb));
     expect(await page.$$eval('figure[data-output="unicornhat"] .led', (els) => els.map((e) => e.classList.contains('blink')))).toEqual(HAT_BLINK);
@@ -175,6 +177,20 @@ describe('preview page in headless Chromium', () => {
     expect(strip.labels.map((l) => l.text)).toEqual(['pi-1', 'pi-2', EVIL]);
     expect(strip.labels.map((l) => l.left - strip.cols[strip.labels.indexOf(l)]!).every((d) => Math.abs(d) <= 18)).toBe(true);
     expect((await labels('blinkstick')).labels).toEqual([]);
+    // A nodes layout on a matrix: each name under its LED, row by row (2×2: two in the first row, one in the second).
+    const grid = await page.$eval('figure[data-output="grid"] .board', (b) => {
+      const leds = Array.from(b.querySelectorAll('.led')).map((e) => e.getBoundingClientRect());
+      return Array.from(b.querySelectorAll('.band-label')).map((e, i) => {
+        const r = e.getBoundingClientRect();
+        const led = leds[i]!;
+        return { text: e.textContent, under: r.top >= led.bottom - 1 && r.top < led.bottom + 20, sameColumn: Math.abs(r.left - led.left) <= 4 };
+      });
+    });
+    expect(grid).toEqual([
+      { text: 'pi-1', under: true, sameColumn: true },
+      { text: 'pi-2', under: true, sameColumn: true },
+      { text: EVIL, under: true, sameColumn: true },
+    ]);
     expect(await page.getAttribute('figure[data-output="unicornhat"] .led[data-index="0"]', 'title')).toContain('pi-1');
   });
 
@@ -187,7 +203,7 @@ describe('preview page in headless Chromium', () => {
       })),
     );
     expect(groups.map((g) => [g.outputs, g.title])).toEqual([
-      ['unicornhat,strip', 'unicornhat, strip'],
+      ['unicornhat,strip,grid', 'unicornhat, strip, grid'],
       ['blinkstick', 'blinkstick'],
     ]);
     expect(groups[0]!.items).toMatchObject({ running: 'rgb(0, 255, 0)', crashing: 'rgb(255, 0, 0)', pending: 'rgb(255, 153, 0)' });

@@ -186,6 +186,7 @@ describe('/api/events', () => {
     const live = JSON.parse((await c.waitFor((e) => e.event === 'status' && JSON.parse(e.data).ready === true)).data);
     expect(live).toMatchObject({ stale: false, lastGoodPoll: polled.toISOString(), lastGoodPollMs: polled.getTime(), lastError: null });
     expect(Math.abs(live.now - Date.now())).toBeLessThan(1000);
+    expect(live.lastGoodPollAgeMs).toBe(live.now - polled.getTime());
     const snap = await c.waitFor((e) => e.event === 'snapshot');
     expect(JSON.parse(snap.data).snapshot.nodes[0].name).toBe('pi-1');
 

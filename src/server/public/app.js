@@ -84,8 +84,8 @@ function displayState() {
 /** Milliseconds since the last good poll on the server's clock, ticking in the page. */
 function ageMs() {
   const s = page.status;
-  if (!s || s.lastGoodPollMs === null || s.lastGoodPollMs === undefined) return null;
-  return Math.max(0, s.now - s.lastGoodPollMs + (performance.now() - s.receivedAt));
+  if (!s || typeof s.lastGoodPollAgeMs !== 'number') return null;
+  return Math.max(0, s.lastGoodPollAgeMs + (performance.now() - s.receivedAt));
 }
 
 function formatAge(ms) {
