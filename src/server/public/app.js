@@ -144,7 +144,8 @@ function paintLed(led, hex, blink, index, width, node) {
     led.style.backgroundColor = hex;
     const [r, g, b] = hexToRgb(hex);
     const level = Math.max(r, g, b) / 255;
-    led.style.boxShadow = level > 0.02 ? `0 0 ${Math.round(4 + 14 * level)}px ${Math.round(1 + 3 * level)}px ${hex}` : '';
+    // The off LED's ring stays first, so a fade interpolates the glow instead of jumping to it.
+    led.style.boxShadow = level > 0.02 ? `inset 0 0 0 1px rgba(255, 255, 255, 0.09), 0 0 ${Math.round(4 + 14 * level)}px ${Math.round(1 + 3 * level)}px ${hex}` : '';
   }
   led.classList.toggle('blink', !!blink);
   const where = node ? `${node} · ` : '';
