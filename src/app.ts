@@ -8,8 +8,7 @@ import { outputGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
 import { createSource } from './source/index.js';
 import { startServer } from './server/index.js';
-import { legendFromPalette } from './server/state.js';
-import { resolvePalette } from './layout/index.js';
+import { previewContext } from './server/state.js';
 import { Controller, type ControllerOutput } from './loop/controller.js';
 
 /** Options of startPodglow; everything but `log` has a production default. */
@@ -83,13 +82,14 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   }
 
   controller = new Controller({ config, source, outputs: started, metrics, log });
+  for (const o of started) o.driver.follow?.(controller);
   controller.start();
 
   let server: { url: string; close(): Promise<void> } | undefined;
   if (config.server.enabled && opts.server !== false) {
     try {
-      const legend = legendFromPalette(resolvePalette(config.palette));
-      server = await startServer(controller, metrics, { address: config.server.address, port: config.server.port, legend }, log);
+      const preview = previewContext(config, process.env.NODE_NAME || undefined);
+      server = await startServer(controller, metrics, { address: config.server.address, port: config.server.port, preview }, log);
     } catch (e) {
       await controller.stop();
       await stopOutputs(started, log);

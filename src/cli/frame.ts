@@ -7,6 +7,7 @@ import type { Frame } from '../frame.js';
 import { renderLayout, resolvePalette } from '../layout/index.js';
 import { createLogger } from '../log.js';
 import { outputGeometry } from '../output/geometry.js';
+import { ledRows } from '../output/terminal.js';
 import type { Snapshot } from '../snapshot.js';
 import { POD_STATES, type PodState, type StateCounts } from '../states.js';
 import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
@@ -132,9 +133,9 @@ export function framesJson(frames: readonly OutputFrame[]): string {
 }
 
 /**
- * Draws frames as text, one row of LEDs per line: truecolour blocks when `color` (off LEDs
- * as dim dots, blinking LEDs with the terminal's blink attribute), else `#rrggbb` per LED
- * with `*` after a blinking one.
+ * Draws frames as text with the terminal output's renderer (ledRows), one row of LEDs per
+ * line: truecolour LEDs when `color` (off LEDs as dark dots, blinking LEDs with the
+ * terminal's blink attribute), else `#rrggbb` per LED with `*` after a blinking one.
  */
 export function formatBlocks(frames: readonly OutputFrame[], color: boolean): string {
   const out: string[] = [];
@@ -142,18 +143,7 @@ export function formatBlocks(frames: readonly OutputFrame[], color: boolean): st
     if (out.length) out.push('');
     const paging = frame.pages > 1 ? `, page 1 of ${frame.pages}` : '';
     out.push(`${name} (${type}, ${frame.width}×${frame.height}${paging})`);
-    for (let y = 0; y < frame.height; y++) {
-      let line = '';
-      for (let x = 0; x < frame.width; x++) {
-        const i = y * frame.width + x;
-        const [r, g, b] = frame.leds[i]!;
-        const blink = frame.blink[i]!;
-        if (!color) line += (x ? ' ' : '') + toHex(frame.leds[i]!) + (blink ? '*' : ' ');
-        else if (r + g + b === 0) line += '\x1b[90m· \x1b[0m';
-        else line += `\x1b[${blink ? '5;' : ''}38;2;${r};${g};${b}m██\x1b[0m`;
-      }
-      out.push(color ? line : line.trimEnd());
-    }
+    out.push(...ledRows(frame, frame.leds, { color, blink: frame.blink }));
   }
   return out.join('\n');
 }

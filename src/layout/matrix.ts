@@ -93,3 +93,19 @@ export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx
   });
   return frame;
 }
+
+/** One node's band on a matrix page: its columns x .. x + width - 1. */
+export interface MatrixBand {
+  node: string;
+  x: number;
+  width: number;
+}
+
+/** Which node each band of page `page` shows (the same split as renderMatrix), for labels. */
+export function matrixBands(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry, page: number): MatrixBand[] {
+  const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
+  const p = wrapPage(page, plan.pages);
+  return snapshot.nodes
+    .slice(p * plan.bandsPerPage, (p + 1) * plan.bandsPerPage)
+    .map((node, band) => ({ node: node.name, x: band * plan.columnsPerNode, width: plan.columnsPerNode }));
+}

@@ -2,6 +2,7 @@ import type { Rgb } from '../color.js';
 import type { Logger } from '../log.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { Geometry } from './geometry.js';
+import type { StatusView } from '../loop/status.js';
 
 /**
  * One device (SPEC §1). The constructor only stores values; `start()` opens the device.
@@ -19,6 +20,11 @@ export interface Driver {
   readonly maxBrightness: number;
   /** True when colours need WS2812 gamma correction before `show()`. */
   readonly gamma: boolean;
+  /**
+   * Optional: called once, before polling starts, by drivers that describe the display
+   * rather than light it (the terminal output off a TTY logs base frames and display state).
+   */
+  follow?(status: StatusView): void;
 }
 
 /** What a driver factory gets besides its own config. */

@@ -1,5 +1,6 @@
-import type { Rgb } from '../color.js';
+import { parseHex, toHex, type Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
+import type { StatusView } from '../loop/status.js';
 import type { Driver, DriverContext, DriverFactory } from './driver.js';
 import type { Geometry } from './geometry.js';
 
@@ -18,28 +19,75 @@ const OFF_GLYPH_COLOUR: Rgb = [48, 48, 48];
 /** Longest run of LEDs on one line; longer rows of a strip wrap. */
 const MAX_PER_LINE = 32;
 
-/** Renders one output as lines of ANSI truecolour LED glyphs (a title line, then the rows). */
-export function renderTerminalFrame(name: string, geometry: Geometry, leds: readonly Rgb[]): string[] {
-  const lines = [`\x1b[1m${name}\x1b[0m`];
+/** How ledRows draws: truecolour glyphs, or `#rrggbb` text (NO_COLOR, plain files). */
+export interface LedRowOptions {
+  color: boolean;
+  /** Per LED: marks blinking LEDs (the terminal's blink attribute, or `*` after the hex). */
+  blink?: readonly boolean[];
+}
+
+/**
+ * The one LED renderer of podglow's text outputs (the terminal output and `podglow frame`):
+ * one string per row of LEDs, rows of more than 32 LEDs wrapped. With `color`, each LED is a
+ * truecolour `●` (off LEDs dark grey); without, `#rrggbb` followed by `*` when it blinks.
+ */
+export function ledRows(geometry: Geometry, leds: readonly Rgb[], opts: LedRowOptions): string[] {
+  const rows: string[] = [];
   for (let y = 0; y < geometry.height; y++) {
     for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) {
-      let line = ' ';
+      const cells: string[] = [];
       const end = Math.min(geometry.width, x0 + MAX_PER_LINE);
       for (let x = x0; x < end; x++) {
-        const c = leds[y * geometry.width + x] ?? OFF_GLYPH_COLOUR;
+        const i = y * geometry.width + x;
+        const c = leds[i] ?? [0, 0, 0];
+        const blink = opts.blink?.[i] === true;
+        if (!opts.color) {
+          cells.push(toHex(c) + (blink ? '*' : ' '));
+          continue;
+        }
         const [r, g, b] = c[0] + c[1] + c[2] === 0 ? OFF_GLYPH_COLOUR : c;
-        line += `\x1b[38;2;${Math.round(r)};${Math.round(g)};${Math.round(b)}m${LED} `;
+        const glyph = `\x1b[38;2;${Math.round(r)};${Math.round(g)};${Math.round(b)}m${LED}`;
+        // Blink as its own attribute, switched off again, so the next LED does not inherit it.
+        cells.push(blink ? `\x1b[5m${glyph}\x1b[25m` : glyph);
       }
-      lines.push(line.trimEnd() + '\x1b[0m');
+      rows.push(opts.color ? cells.join(' ') + '\x1b[0m' : cells.join(' ').trimEnd());
     }
   }
-  return lines;
+  return rows;
+}
+
+/** Renders one output as lines of ANSI truecolour LED glyphs (a title line, then the rows). */
+export function renderTerminalFrame(name: string, geometry: Geometry, leds: readonly Rgb[]): string[] {
+  return [`\x1b[1m${name}\x1b[0m`, ...ledRows(geometry, leds, { color: true }).map((r) => ' ' + r)];
+}
+
+/** What the display is doing, as the log line of the terminal output names it. */
+export type DisplayState = 'waiting' | 'live' | 'stale' | 'off';
+
+/** One output's picture as one log line (SPEC §10: off a TTY, one line per changed snapshot). */
+export interface LogLine {
+  time: Date;
+  name: string;
+  state: DisplayState;
+  geometry: Geometry;
+  /** Base colours from the layout (before brightness and effects). */
+  leds: readonly Rgb[];
+  blink?: readonly boolean[];
+  page?: number;
+  pages?: number;
+  color: boolean;
+}
+
+/** Formats one log line: time, output, display state, page, then every row of LEDs separated by `|`. */
+export function formatLogLine(l: LogLine): string {
+  const paging = (l.pages ?? 1) > 1 ? ` page ${(l.page ?? 0) + 1}/${l.pages}` : '';
+  const rows = l.state === 'waiting' ? ['waiting for the first successful poll'] : ledRows(l.geometry, l.leds, { color: l.color, blink: l.blink });
+  return `${l.time.toISOString()} ${l.name} ${l.state}${paging}: ${rows.join(' | ')}\n`;
 }
 
 /**
  * Every terminal output on one stream shares a screen: on a TTY their blocks are redrawn
- * together in place (cursor up), so two outputs never overwrite each other; elsewhere a block
- * is printed only when its frame changed.
+ * together in place (cursor up), so two outputs never overwrite each other.
  */
 class Screen {
   private readonly blocks: { lines: string[] }[] = [];
@@ -78,6 +126,11 @@ class Screen {
     this.stream.write(up + all.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
     this.drawnLines = all.reduce((n, l) => n + rows(l, this.stream.columns), 0);
   }
+
+  /** Appends a line below everything (off a TTY only: a log has no place to redraw). */
+  append(line: string): void {
+    if (!this.broken) this.stream.write(line);
+  }
 }
 
 /** Terminal rows a line takes once it wraps at `columns`. */
@@ -106,21 +159,47 @@ function screenFor(stream: TerminalStream): Screen {
   return s;
 }
 
-/** A terminal output writing to `stream`. */
+/** Options of a terminal driver beyond its name, geometry and stream. */
+export interface TerminalOptions {
+  /** Colour glyphs (default: unless the NO_COLOR environment variable is set). */
+  color?: boolean;
+  /** Clock of the log lines' time stamps (tests). */
+  now?: () => Date;
+}
+
+/**
+ * A terminal output writing to `stream`. On a TTY it redraws the displayed colours in
+ * place, fades and blinking included. Off a TTY (a log) it prints one line per change of
+ * the base frame or of the display state (waiting, live, stale, off), never one per fade,
+ * blink or walker step: with `follow()` it reads both from the controller; without, each
+ * changed picture handed to show() is one line.
+ */
 export class TerminalDriver implements Driver {
   readonly maxBrightness = 1;
   readonly gamma = false;
   private block: { lines: string[] } | null = null;
   private stopped = false;
+  private unfollow: (() => void) | null = null;
+  private lastKey = '';
+  private readonly color: boolean;
+  private readonly now: () => Date;
 
   constructor(
     private readonly name: string,
     private readonly geometry: Geometry,
     private readonly stream: TerminalStream,
-  ) {}
+    opts: TerminalOptions = {},
+  ) {
+    this.color = opts.color ?? !process.env.NO_COLOR;
+    this.now = opts.now ?? (() => new Date());
+  }
 
   get up(): boolean {
     return !this.stopped && !screenFor(this.stream).broken;
+  }
+
+  private get isLog(): boolean {
+    return this.stream.isTTY !== true;
   }
 
   async start(): Promise<void> {
@@ -128,27 +207,55 @@ export class TerminalDriver implements Driver {
     this.stopped = false;
   }
 
+  /** Off a TTY, logs the controller's base frames and display state instead of every shown picture. */
+  follow(status: StatusView): void {
+    if (!this.isLog || this.unfollow) return;
+    this.unfollow = status.onFrame((view) => {
+      if (view.name !== this.name || this.stopped) return;
+      const state: DisplayState = status.snapshot() === null ? 'waiting' : status.stale() ? 'stale' : 'live';
+      this.log(state, view.base.map(parseHex), view.blink, view.page, view.pages);
+    });
+  }
+
   async show(leds: readonly Rgb[]): Promise<void> {
     if (!this.block || this.stopped) return;
+    if (this.isLog) {
+      if (!this.unfollow) this.log('live', leds);
+      return;
+    }
     screenFor(this.stream).draw(this.block, renderTerminalFrame(this.name, this.geometry, leds));
   }
 
   async stop(blank: boolean): Promise<void> {
+    this.unfollow?.();
+    this.unfollow = null;
     if (this.stopped || !this.block) {
       this.stopped = true;
       return;
     }
-    if (blank) await this.show(Array.from({ length: this.geometry.width * this.geometry.height }, () => [0, 0, 0] as const));
+    const dark = Array.from({ length: this.geometry.width * this.geometry.height }, () => [0, 0, 0] as const);
+    if (blank && this.isLog) this.log('off', dark);
+    else if (blank) await this.show(dark);
     this.stopped = true;
     screenFor(this.stream).remove(this.block);
     this.block = null;
   }
+
+  /** Writes one log line when the picture or the state differs from the last one written. */
+  private log(state: DisplayState, leds: readonly Rgb[], blink?: readonly boolean[], page = 0, pages = 1): void {
+    const key = [state, page, pages, leds.map(toHex).join(), blink?.map(Number).join('') ?? ''].join('/');
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    const line = formatLogLine({ time: this.now(), name: this.name, state, geometry: this.geometry, leds, blink, page, pages, color: this.color });
+    screenFor(this.stream).append(line);
+  }
 }
 
 /** Builds a terminal driver factory that writes to `stream` (default stdout). */
-export function terminalDriverFactory(stream: TerminalStream = process.stdout): DriverFactory {
-  return async (_config: OutputConfig, ctx: DriverContext) => new TerminalDriver(ctx.name, ctx.geometry, stream);
+export function terminalDriverFactory(stream: TerminalStream = process.stdout, opts: TerminalOptions = {}): DriverFactory {
+  return async (_config: OutputConfig, ctx: DriverContext) => new TerminalDriver(ctx.name, ctx.geometry, stream, opts);
 }
 
 /** The `terminal` output (SPEC §7): ANSI truecolour LEDs on stdout. */
 export const createTerminalDriver: DriverFactory = (config, ctx) => terminalDriverFactory()(config, ctx);
+

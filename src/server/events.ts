@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { OutputView, StatusView } from '../loop/status.js';
 import type { Logger } from '../log.js';
-import { stateBody, statusKey, type LegendEntry } from './state.js';
+import { previewFrame, snapshotKey, stateBody, statusBody, statusKey, type PreviewContext } from './state.js';
 
 /** Settings of the server-sent events hub. */
 export interface EventHubOptions {
@@ -11,21 +11,35 @@ export interface EventHubOptions {
   heartbeatMs: number;
   /** A client whose unsent buffer grows past this is dropped (a stalled browser must not hold memory). */
   maxBufferedBytes: number;
+  /**
+   * How often the poll loop's status is compared with what was sent (default 250 ms). The
+   * StatusView has no poll event, so a failed poll that changes no LED is found by this
+   * cheap comparison: it reaches clients within this time, not at the next heartbeat.
+   */
+  checkMs?: number;
 }
 
 /**
- * Fans displayed frames out to `/api/events` clients. It subscribes to the controller only
- * while at least one client is connected, so idle servers hold no listener.
+ * Fans changes out to `/api/events` clients (SPEC §9): a `state` event with everything
+ * first, then `frame` when an output's base frame or labels change, `status` when
+ * readiness, staleness, the last good poll or the last error change, and `snapshot` when
+ * the cluster's numbers change. Nothing is sent for fade, blink or walker steps or for a
+ * ticking age: the page animates those itself. It subscribes to the controller only while
+ * at least one client is connected, so idle servers hold no listener and no timer.
  */
 export class EventHub {
   private readonly clients = new Set<Response>();
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private checker: NodeJS.Timeout | null = null;
   private lastStatus = '';
+  private lastSnapshotRef: unknown = undefined;
+  private lastSnapshot = '';
+  private readonly lastFrames = new Map<string, string>();
 
   constructor(
     private readonly view: StatusView,
-    private readonly legend: LegendEntry[],
+    private readonly ctx: PreviewContext,
     private readonly opts: EventHubOptions,
     private readonly log: Logger,
   ) {}
@@ -53,12 +67,14 @@ export class EventHub {
       return;
     }
     req.socket.setNoDelay(true);
+    // Bring the hub's memory up to date first, so the new client's state is its baseline too.
+    if (this.clients.size > 0) this.check();
     this.clients.add(res);
     const drop = (): void => this.remove(res);
     req.on('close', drop);
     res.on('error', drop);
     this.send(res, 'retry: 2000\n\n');
-    this.send(res, event('state', stateBody(this.view, this.legend)));
+    this.send(res, event('state', stateBody(this.view, this.ctx)));
     if (this.clients.size === 1) this.attach();
   }
 
@@ -71,17 +87,27 @@ export class EventHub {
   }
 
   private attach(): void {
+    // What the first client's state event showed is the baseline for changes.
     this.lastStatus = statusKey(this.view);
+    const snapshot = this.view.snapshot();
+    this.lastSnapshotRef = snapshot;
+    this.lastSnapshot = snapshotKey(snapshot);
+    this.lastFrames.clear();
+    for (const o of this.view.outputs()) this.lastFrames.set(o.name, JSON.stringify(previewFrame(o, snapshot, this.ctx)));
     this.unsubscribe = this.view.onFrame((o) => this.onFrame(o));
-    this.heartbeat = setInterval(() => this.onHeartbeat(), this.opts.heartbeatMs);
+    this.heartbeat = setInterval(() => this.broadcast(': heartbeat\n\n'), this.opts.heartbeatMs);
     this.heartbeat.unref();
+    this.checker = setInterval(() => this.check(), this.opts.checkMs ?? 250);
+    this.checker.unref();
   }
 
   private detach(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.checker) clearInterval(this.checker);
     this.heartbeat = null;
+    this.checker = null;
   }
 
   private remove(res: Response): void {
@@ -90,21 +116,41 @@ export class EventHub {
   }
 
   private onFrame(output: OutputView): void {
-    this.broadcast(event('frame', output));
+    // A good poll changes the frame and the status together: the status goes out first.
     this.checkStatus();
+    this.checkFrame(output, this.view.snapshot());
   }
 
-  private onHeartbeat(): void {
-    this.broadcast(': heartbeat\n\n');
+  /** Compares status, snapshot and every output with what was sent; sends what changed. */
+  private check(): void {
     this.checkStatus();
+    const snapshot = this.view.snapshot();
+    // Labels follow the snapshot and `up` follows the device: both can change without a frame event.
+    for (const o of this.view.outputs()) this.checkFrame(o, snapshot);
   }
 
-  /** Sends a full state event when the banner, poll time or counts changed. */
+  /** Sends `status` and `snapshot` events when they changed. */
   private checkStatus(): void {
     const key = statusKey(this.view);
-    if (key === this.lastStatus) return;
-    this.lastStatus = key;
-    this.broadcast(event('state', stateBody(this.view, this.legend)));
+    if (key !== this.lastStatus) {
+      this.lastStatus = key;
+      this.broadcast(event('status', statusBody(this.view)));
+    }
+    const snapshot = this.view.snapshot();
+    if (snapshot === this.lastSnapshotRef) return;
+    this.lastSnapshotRef = snapshot;
+    const content = snapshotKey(snapshot);
+    if (content === this.lastSnapshot) return;
+    this.lastSnapshot = content;
+    this.broadcast(event('snapshot', { snapshot }));
+  }
+
+  private checkFrame(output: OutputView, snapshot: ReturnType<StatusView['snapshot']>): void {
+    const frame = previewFrame(output, snapshot, this.ctx);
+    const key = JSON.stringify(frame);
+    if (this.lastFrames.get(output.name) === key) return;
+    this.lastFrames.set(output.name, key);
+    this.broadcast(`event: frame\ndata: ${key}\n\n`);
   }
 
   private broadcast(chunk: string): void {

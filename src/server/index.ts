@@ -6,7 +6,7 @@ import type { StatusView } from '../loop/status.js';
 import type { Metrics } from '../metrics.js';
 import type { Logger } from '../log.js';
 import { EventHub } from './events.js';
-import { stateBody, legendFromPalette, type LegendEntry } from './state.js';
+import { stateBody, legendFromPalette, type LegendEntry, type PreviewContext } from './state.js';
 import { resolvePalette } from '../layout/palette.js';
 
 /** Static files of the preview page: src/server/public under tsx, dist/src/server/public when built. */
@@ -28,12 +28,16 @@ export const CONTENT_SECURITY_POLICY = [
 export interface ServerOptions {
   address: string;
   port: number;
-  /** Legend of the page; default the default palette. */
+  /** Each output's layout and legend, from the config (previewContext); without, labels are left out. */
+  preview?: PreviewContext;
+  /** Legend of the page when there is no `preview`; default the default palette. */
   legend?: LegendEntry[];
   /** Most concurrent `/api/events` clients (default 256). */
   maxEventClients?: number;
   /** SSE keep-alive interval (default 15 s). */
   heartbeatMs?: number;
+  /** How often SSE compares the poll status with what was sent (default 250 ms). */
+  statusCheckMs?: number;
 }
 
 /** A running HTTP server. */
@@ -49,8 +53,13 @@ export interface RunningServer {
  * /api/events and the preview page. Rejects (e.g. EADDRINUSE) when it cannot listen.
  */
 export async function startServer(view: StatusView, metrics: Metrics, opts: ServerOptions, log: Logger): Promise<RunningServer> {
-  const legend = opts.legend ?? legendFromPalette(resolvePalette({ preset: 'default', colors: {} }));
-  const hub = new EventHub(view, legend, { maxClients: opts.maxEventClients ?? 256, heartbeatMs: opts.heartbeatMs ?? 15_000, maxBufferedBytes: 1 << 20 }, log);
+  const preview: PreviewContext = opts.preview ?? { outputs: new Map(), legend: opts.legend ?? legendFromPalette(resolvePalette({ preset: 'default', colors: {} })) };
+  const hub = new EventHub(
+    view,
+    preview,
+    { maxClients: opts.maxEventClients ?? 256, heartbeatMs: opts.heartbeatMs ?? 15_000, maxBufferedBytes: 1 << 20, checkMs: opts.statusCheckMs },
+    log,
+  );
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -90,7 +99,7 @@ export async function startServer(view: StatusView, metrics: Metrics, opts: Serv
   });
 
   app.get('/api/state', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(stateBody(view, legend));
+    res.set('Cache-Control', 'no-store').json(stateBody(view, preview));
   });
 
   app.get('/api/events', (req, res) => hub.handle(req, res));

@@ -2,9 +2,13 @@ import type { Snapshot } from '../snapshot.js';
 import type { OutputView, StatusView } from '../loop/status.js';
 import { VERSION } from '../version.js';
 import { toHex } from '../color.js';
-import { PALETTE_KEYS } from '../config/schema.js';
+import { PALETTE_KEYS, defaultLayout, defaultOutputName, type Config, type LayoutConfig } from '../config/schema.js';
 import { POD_STATES, type PodState } from '../states.js';
 import type { ResolvedPalette } from '../layout/types.js';
+import { resolvePalette } from '../layout/palette.js';
+import { matrixBands, type MatrixBand } from '../layout/matrix.js';
+import { nodesPages } from '../layout/nodes.js';
+import { wrapPage } from '../frame.js';
 
 /** One row of the preview page's legend: a state or marker and the colour it shows. */
 export interface LegendEntry {
@@ -13,23 +17,88 @@ export interface LegendEntry {
   blink: boolean;
 }
 
-/** The body of `GET /api/state` and of the SSE `state` event. */
-export interface StateBody {
+/** What the page needs to know of one configured output besides what it shows. */
+export interface PreviewOutput {
+  layout: LayoutConfig;
+  /** Legend in this output's own palette (the global one merged with the output's). */
+  legend: LegendEntry[];
+}
+
+/** The config as the HTTP server needs it: each output's layout and legend, and the global legend. */
+export interface PreviewContext {
+  /** By output name. */
+  outputs: ReadonlyMap<string, PreviewOutput>;
+  /** Legend of the global palette. */
+  legend: LegendEntry[];
+  /** Fallback node of `summary` layouts without `node` (NODE_NAME). */
+  nodeName?: string;
+}
+
+/** Builds the preview context from the config, resolving every output's palette as the layouts do. */
+export function previewContext(config: Config, nodeName: string | undefined = process.env.NODE_NAME || undefined): PreviewContext {
+  const outputs = new Map<string, PreviewOutput>();
+  config.outputs.forEach((o, i) => {
+    outputs.set(o.name ?? defaultOutputName(config.outputs, i), {
+      layout: o.layout ?? defaultLayout(o.type),
+      legend: legendFromPalette(resolvePalette(config.palette, o.palette)),
+    });
+  });
+  return { outputs, legend: legendFromPalette(resolvePalette(config.palette)), nodeName };
+}
+
+/** Which node each part of an output shows, so the page can write names under the LEDs. */
+export interface OutputLabels {
+  /** Layout type, or null when the server does not know the output's config. */
+  layout: LayoutConfig['type'] | null;
+  /** matrix: the node of each band on the current page. */
+  bands: MatrixBand[];
+  /** nodes: the node each LED shows on the current page. */
+  ledNodes: { node: string; index: number }[];
+  /** summary: the node it summarises, `*` for the whole cluster, null when none. */
+  subject: string | null;
+}
+
+/**
+ * One output as the SSE `frame` event carries it: the base frame from the layout and its
+ * labels. The page draws blinking, the stale dimming and the start-up walker itself, so
+ * the event changes only when the picture does (not per fade or blink step).
+ */
+export type PreviewFrame = Omit<OutputView, 'leds'> & OutputLabels;
+
+/** One output in `GET /api/state`: what it shows right now, its labels and its legend. */
+export type OutputState = OutputView & OutputLabels & { legend: LegendEntry[] };
+
+/** Status of the poll loop as the SSE `status` event carries it: timestamps, no ticking age. */
+export interface StatusBody {
   version: string;
   ready: boolean;
-  /** Why the display is not live (null when ready). */
+  /** Why the display is not live (null when ready), as of `now`. */
   reason: string | null;
   stale: boolean;
   /** ISO time of the last good poll, or null before the first. */
   lastGoodPoll: string | null;
+  /** The same as epoch milliseconds. */
+  lastGoodPollMs: number | null;
+  /** The server's clock when this was sent (epoch ms). */
+  now: number;
+  /**
+   * How long ago the last good poll was, as of `now` (ms), or null: the page adds its own
+   * elapsed time since it received this, so neither clock's setting matters.
+   */
+  lastGoodPollAgeMs: number | null;
   lastError: string | null;
+}
+
+/** The body of `GET /api/state` and of the SSE `state` event a client gets first. */
+export interface StateBody extends StatusBody {
   snapshot: Snapshot | null;
-  outputs: OutputView[];
+  outputs: OutputState[];
+  /** Legend of the global palette (each output carries its own). */
   legend: LegendEntry[];
 }
 
-/** Reads everything the page shows from the controller in one go. */
-export function stateBody(view: StatusView, legend: LegendEntry[]): StateBody {
+/** Reads the status fields from the controller. */
+export function statusBody(view: StatusView, now: number = Date.now()): StatusBody {
   const r = view.readiness();
   const last = view.lastGoodPoll();
   return {
@@ -38,17 +107,68 @@ export function stateBody(view: StatusView, legend: LegendEntry[]): StateBody {
     reason: r.ready ? null : (r.reason ?? 'not ready'),
     stale: view.stale(),
     lastGoodPoll: last ? last.toISOString() : null,
+    lastGoodPollMs: last ? last.getTime() : null,
+    now,
+    lastGoodPollAgeMs: last ? Math.max(0, now - last.getTime()) : null,
     lastError: view.lastError(),
-    snapshot: view.snapshot(),
-    outputs: view.outputs(),
-    legend,
   };
 }
 
-/** A short key that changes whenever the page's status (banner, poll time, table) must change. */
+/** Reads everything the page shows from the controller in one go. */
+export function stateBody(view: StatusView, ctx: PreviewContext): StateBody {
+  const snapshot = view.snapshot();
+  return {
+    ...statusBody(view),
+    snapshot,
+    outputs: view.outputs().map((o) => ({ ...o, ...outputLabels(o, snapshot, ctx), legend: ctx.outputs.get(o.name)?.legend ?? ctx.legend })),
+    legend: ctx.legend,
+  };
+}
+
+/** The `frame` event of one output: its view without the instantaneous colours, plus labels. */
+export function previewFrame(view: OutputView, snapshot: Snapshot | null, ctx: PreviewContext): PreviewFrame {
+  const { leds: _instant, ...rest } = view;
+  return { ...rest, ...outputLabels(view, snapshot, ctx) };
+}
+
+/**
+ * A key that changes exactly when the page's status must change: readiness, staleness, the
+ * last good poll, the last error and whether there is data. Not the readiness reason: its
+ * "no good poll for 35s" ticks every second, and the page computes that age itself.
+ */
 export function statusKey(view: StatusView): string {
   const r = view.readiness();
-  return JSON.stringify([r.ready, r.reason ?? null, view.stale(), view.lastGoodPoll()?.getTime() ?? null, view.lastError(), view.snapshot()?.time ?? null]);
+  return JSON.stringify([r.ready, view.stale(), view.lastGoodPoll()?.getTime() ?? null, view.lastError(), view.snapshot() === null]);
+}
+
+/** What the snapshot shows, without its evaluation time (a poll with the same answer changes nothing). */
+export function snapshotKey(snapshot: Snapshot | null): string {
+  if (!snapshot) return 'null';
+  const { time: _time, ...content } = snapshot;
+  return JSON.stringify(content);
+}
+
+/** Labels of one output for its current page, from its layout and the snapshot. */
+export function outputLabels(view: OutputView, snapshot: Snapshot | null, ctx: PreviewContext): OutputLabels {
+  const info = ctx.outputs.get(view.name);
+  const labels: OutputLabels = { layout: info?.layout.type ?? null, bands: [], ledNodes: [], subject: null };
+  if (!info) return labels;
+  const layout = info.layout;
+  if (layout.type === 'summary') {
+    labels.subject = layout.node ?? ctx.nodeName ?? null;
+    return labels;
+  }
+  if (!snapshot) return labels;
+  // The geometry the output really has (the view), as the controller laid it out.
+  const geometry = { width: view.width, height: view.height };
+  if (layout.type === 'matrix') {
+    labels.bands = matrixBands(layout, snapshot, geometry, view.page);
+  } else {
+    const count = geometry.width * geometry.height;
+    const page = wrapPage(view.page, nodesPages(snapshot.nodes.length, geometry));
+    labels.ledNodes = snapshot.nodes.slice(page * count, (page + 1) * count).map((n, index) => ({ node: n.name, index }));
+  }
+  return labels;
 }
 
 /** Legend rows for a resolved palette: pod states in precedence order, then the markers. */

@@ -198,13 +198,14 @@ describe('parseSnapshot', () => {
 });
 
 describe('formatBlocks on a terminal', () => {
-  it('draws truecolour blocks, dim dots for off LEDs and the blink attribute for blinking LEDs', () => {
+  it('draws truecolour LEDs with the terminal output\'s renderer, dark dots for off LEDs and the blink attribute for blinking LEDs', () => {
     const config = parseConfig({ source: 'demo', outputs: [{ type: 'terminal', width: 3, height: 1, layout: { type: 'nodes' } }] }, { env: {} });
     const frames = outputFrames(config, snapshot([node('a', { running: 1 }), node('b', { crashing: 1 }), node('c')]));
     const text = formatBlocks(frames, true);
     expect(text.split('\n')).toEqual([
       'terminal (terminal, 3×1)',
-      '\x1b[38;2;0;255;0m██\x1b[0m' + '\x1b[5;38;2;255;0;0m██\x1b[0m' + '\x1b[90m· \x1b[0m',
+      // One renderer (src/output/terminal.ts ledRows): blink is switched on and off around its LED only.
+      '\x1b[38;2;0;255;0m● ' + '\x1b[5m\x1b[38;2;255;0;0m●\x1b[25m ' + '\x1b[38;2;48;48;48m●\x1b[0m',
     ]);
   });
 });

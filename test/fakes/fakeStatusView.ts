@@ -8,7 +8,7 @@ export class FakeStatusView implements StatusView {
   private lastGood: Date | null = null;
   private error: string | null = null;
   private isStale = false;
-  private staleReason = '';
+  private staleReason: string | (() => string) = '';
   private views: OutputView[] = [];
   private readonly listeners = new Set<(o: OutputView) => void>();
 
@@ -27,7 +27,7 @@ export class FakeStatusView implements StatusView {
   }
   readiness(): Readiness {
     if (!this.lastGood) return { ready: false, reason: this.error ? `waiting for the first successful poll (last error: ${this.error})` : 'waiting for the first successful poll' };
-    if (this.isStale) return { ready: false, reason: this.staleReason };
+    if (this.isStale) return { ready: false, reason: typeof this.staleReason === 'function' ? this.staleReason() : this.staleReason };
     return { ready: true };
   }
   stale(): boolean {
@@ -59,10 +59,29 @@ export class FakeStatusView implements StatusView {
     this.error = message;
   }
 
-  /** Marks the data stale (or live again). */
-  setStale(stale: boolean, reason = 'stale: no good poll for 30s'): void {
+  /**
+   * Marks the data stale (or live again). A function as `reason` is asked on every
+   * readiness() call, like the controller's ticking "no good poll for 35s".
+   */
+  setStale(stale: boolean, reason: string | (() => string) = 'stale: no good poll for 30s'): void {
     this.isStale = stale;
     this.staleReason = reason;
+  }
+
+  /** A new base frame from the layout (and, settled, the same displayed colours); tells the listeners. */
+  frame(name: string, base: string[], blink?: boolean[], extra: Partial<Pick<OutputView, 'page' | 'pages' | 'up' | 'brightness'>> = {}): void {
+    const i = this.views.findIndex((o) => o.name === name);
+    if (i < 0) throw new Error(`no output ${name}`);
+    const v = { ...this.views[i]!, ...extra, base: [...base], leds: [...base], blink: blink ?? base.map(() => false) };
+    this.views[i] = v;
+    for (const l of [...this.listeners]) l({ ...v });
+  }
+
+  /** Changes an output's device state without a frame event (as a driver going down does). */
+  setUp(name: string, up: boolean): void {
+    const v = this.views.find((o) => o.name === name);
+    if (!v) throw new Error(`no output ${name}`);
+    v.up = up;
   }
 
   /** Replaces an output's displayed LEDs and tells the listeners. */

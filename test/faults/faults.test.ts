@@ -368,12 +368,12 @@ describe('fault suite (real Prometheus on 127.0.0.1)', () => {
 /** The off colour the terminal output draws for a dark LED. */
 const TERMINAL_OFF = '48;48;48';
 
-/** LED colours ("r;g;b") of each block the terminal output printed (stdout is not a TTY: one block per changed frame). */
+/** LED colours ("r;g;b") of each line the terminal output printed (stdout is not a TTY: one log line per changed snapshot, SPEC §10). */
 function terminalBlocks(stdout: string, name: string): string[][] {
   return stdout
-    .split(`\x1b[1m${name}\x1b[0m\n`)
-    .slice(1)
-    .map((block) => [...block.matchAll(/\x1b\[38;2;(\d+;\d+;\d+)m●/g)].map((m) => m[1]!));
+    .split('\n')
+    .filter((line) => line.includes(` ${name} `))
+    .map((line) => [...line.matchAll(/\x1b\[38;2;(\d+;\d+;\d+)m●/g)].map((m) => m[1]!));
 }
 
 describe('podglow run as a child process', () => {

@@ -4,6 +4,11 @@ import { renderTerminalFrame, terminalDriverFactory, terminalNote, type Terminal
 import { createWebDriver } from '../../src/output/web.js';
 import { silentLogger } from '../../src/log.js';
 import type { OutputConfig } from '../../src/config/schema.js';
+import { FakeStatusView, node, outputView, snapshotOf } from '../fakes/fakeStatusView.js';
+import { startPodglow } from '../../src/app.js';
+import { parseConfig } from '../../src/config/load.js';
+import { PollError } from '../../src/source/errors.js';
+import type { Source } from '../../src/snapshot.js';
 
 class Recorder implements TerminalStream {
   chunks: string[] = [];
@@ -27,8 +32,10 @@ const off = (n: number): Rgb[] => Array.from({ length: n }, () => [0, 0, 0] as c
 const strip = (n: number, c: Rgb): Rgb[] => Array.from({ length: n }, () => c);
 const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, '');
 
+const T0 = new Date('2026-12-01T12:00:00.000Z');
+
 async function driver(stream: Recorder, name: string, width: number, height: number) {
-  const d = await terminalDriverFactory(stream)(config, { name, geometry: { width, height }, log: silentLogger });
+  const d = await terminalDriverFactory(stream, { now: () => T0 })(config, { name, geometry: { width, height }, log: silentLogger });
   await d.start();
   return d;
 }
@@ -114,7 +121,8 @@ describe('terminal output', () => {
     await d.show([[0, 255, 0], [255, 0, 0]]);
     await d.stop(true);
     expect(s.chunks).toHaveLength(2);
-    expect(s.chunks[1]).toBe('\x1b[1mstick\x1b[0m\n \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m\n');
+    // Off a TTY the blank is one log line too (SPEC §10).
+    expect(s.chunks[1]).toBe('2026-12-01T12:00:00.000Z stick off: \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m\n');
     await d.stop(true);
     await d.show([[0, 255, 0], [255, 0, 0]]);
     expect(s.chunks).toHaveLength(2);
@@ -138,6 +146,116 @@ describe('terminal output', () => {
     await d.stop(false);
     expect(s.chunks).toHaveLength(1);
   });
+});
+
+describe('terminal output off a TTY, following the controller (SPEC §10)', () => {
+  const GREEN = '#00ff00';
+  const OFF = '#000000';
+  const lines = (r: Recorder) => r.text.split('\n').filter(Boolean);
+
+  async function followed(width = 4, color = true) {
+    const s = new Recorder(false);
+    const view = new FakeStatusView([outputView('strip', 'web', width, 1), outputView('other', 'web', 2, 1)]);
+    const d = await terminalDriverFactory(s, { now: () => T0, color })(config, { name: 'strip', geometry: { width, height: 1 }, log: silentLogger });
+    await d.start();
+    d.follow!(view);
+    return { s, view, d };
+  }
+
+  it('prints one line while the walker walks, none per step', async () => {
+    const { s, view, d } = await followed();
+    for (let i = 0; i < 40; i++) {
+      const leds = [OFF, OFF, OFF, OFF];
+      leds[i % 4] = '#ff9900';
+      view.show('strip', leds);
+      await d.show(leds.map(() => [0, 0, 0] as const));
+    }
+    expect(lines(s)).toEqual(['2026-12-01T12:00:00.000Z strip waiting: waiting for the first successful poll']);
+  });
+
+  it('prints one line per changed base frame, not per fade or blink step, and one per state change', async () => {
+    const { s, view } = await followed();
+    view.good(snapshotOf([node('pi-1', { running: 1 })]));
+    view.frame('strip', [GREEN, OFF, OFF, OFF]);
+    // Fade steps and blink toggles: the displayed colours change, the base frame does not.
+    for (let i = 0; i < 30; i++) view.show('strip', [`#00${(i * 8).toString(16).padStart(2, '0')}00`, OFF, OFF, OFF], [false, false, false, false]);
+    expect(lines(s)).toEqual(['2026-12-01T12:00:00.000Z strip live: \x1b[38;2;0;255;0m● \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m']);
+
+    // Stale: the status LED blinks twice a second for minutes; one line says so.
+    view.setStale(true);
+    for (let i = 0; i < 20; i++) view.show('strip', [GREEN, OFF, OFF, i % 2 ? '#ff9900' : OFF]);
+    expect(lines(s)).toHaveLength(2);
+    expect(lines(s)[1]).toMatch(/^2026-12-01T12:00:00.000Z strip stale: /);
+
+    // Recovery with a new picture, then a new page.
+    view.setStale(false);
+    view.frame('strip', [GREEN, '#ff0000', OFF, OFF], [false, true, false, false]);
+    view.frame('strip', [OFF, OFF, OFF, GREEN], undefined, { page: 1, pages: 2 });
+    expect(lines(s).slice(2)).toEqual([
+      '2026-12-01T12:00:00.000Z strip live: \x1b[38;2;0;255;0m● \x1b[5m\x1b[38;2;255;0;0m●\x1b[25m \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m',
+      '2026-12-01T12:00:00.000Z strip live page 2/2: \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m● \x1b[38;2;0;255;0m●\x1b[0m',
+    ]);
+  });
+
+  it('ignores the frames of other outputs and writes hex without colour', async () => {
+    const { s, view, d } = await followed(2, false);
+    view.good(snapshotOf([node('pi-1', { running: 1 })]));
+    view.frame('other', [GREEN, GREEN]);
+    expect(s.chunks).toEqual([]);
+    view.frame('strip', [GREEN, '#ff0000'], [false, true]);
+    await d.stop(true);
+    expect(lines(s)).toEqual(['2026-12-01T12:00:00.000Z strip live: #00ff00  #ff0000*', '2026-12-01T12:00:00.000Z strip off: #000000  #000000']);
+    // Stopped: nothing more, and the listener is given back.
+    view.frame('strip', [OFF, GREEN]);
+    expect(lines(s)).toHaveLength(2);
+    expect(view.listenerCount).toBe(0);
+  });
+
+  it('on a TTY ignores follow() and redraws what it is shown', async () => {
+    const s = new Recorder(true);
+    const view = new FakeStatusView([outputView('strip', 'web', 2, 1)]);
+    const d = await driver(s, 'strip', 2, 1);
+    d.follow!(view);
+    expect(view.listenerCount).toBe(0);
+    await d.show(strip(2, [0, 255, 0]));
+    await d.show(strip(2, [0, 128, 0]));
+    expect(s.chunks).toHaveLength(2);
+  });
+});
+
+describe('terminal output off a TTY in podglow run (the real poll loop and effects)', () => {
+  it('logs one line for the walker, one for the live frame and one when stale, whatever the fades and blinks do', async () => {
+    const s = new Recorder(false);
+    let polls = 0;
+    const source: Source = {
+      async poll() {
+        polls++;
+        if (polls === 2) return snapshotOf([node('pi-1', { running: 3, crashing: 1 }), node('pi-2', { pending: 2 })], new Date().toISOString());
+        throw new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:1');
+      },
+    };
+    const config = parseConfig(
+      { source: 'demo', interval: '1s', staleAfter: '1s', outputs: [{ name: 'term', type: 'terminal', width: 8, height: 8, brightness: 1 }], server: { enabled: false } },
+      { env: {} },
+    );
+    const app = await startPodglow(config, { log: silentLogger, source, createDriver: terminalDriverFactory(s, { now: () => T0 }) });
+    try {
+      const t0 = Date.now();
+      while (!app.controller.stale() && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 50));
+      expect(app.controller.stale()).toBe(true);
+      // Blinking crashing pod and status LED for a while: still no new line.
+      await new Promise((r) => setTimeout(r, 1200));
+    } finally {
+      await app.stop();
+    }
+    const states = s.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => /^\S+ term (\w+)/.exec(l)?.[1]);
+    expect(states).toEqual(['waiting', 'live', 'stale', 'off']);
+    // The live line shows the base frame: a crashing pod blinks (SGR 5) in the palette's red.
+    expect(s.text.split('\n')[1]).toContain('\x1b[5m\x1b[38;2;255;0;0m●\x1b[25m');
+  }, 15_000);
 });
 
 describe('web output', () => {

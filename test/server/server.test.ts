@@ -167,31 +167,38 @@ describe('/api/events', () => {
     for (const c of clients.splice(0)) c.close();
   });
 
-  it('sends the state first, then one event per frame change, and a state event when the status changes', async () => {
+  it('sends the state first, then a frame event per base-frame change and status and snapshot events when they change', async () => {
     const c = await openEvents(url('/api/events'));
     clients.push(c);
     expect(c.res.statusCode).toBe(200);
     expect(c.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     const first = await c.waitFor((e) => e.event === 'state');
-    expect(JSON.parse(first.data)).toMatchObject({ ready: false, outputs: [{ name: 'hat' }, { name: 'stick' }] });
+    expect(JSON.parse(first.data)).toMatchObject({ ready: false, lastGoodPollMs: null, outputs: [{ name: 'hat' }, { name: 'stick' }] });
     expect(c.events).toHaveLength(1);
 
-    view.good(snapshotOf([node('pi-1', { running: 1 })]));
-    view.show('stick', ['#00ff00', '#000000']);
+    const polled = new Date(Date.now() - 2000);
+    view.good(snapshotOf([node('pi-1', { running: 1 })]), polled);
+    view.frame('stick', ['#00ff00', '#000000']);
     const frame = await c.waitFor((e) => e.event === 'frame');
-    expect(JSON.parse(frame.data)).toMatchObject({ name: 'stick', leds: ['#00ff00', '#000000'] });
-    const live = await c.waitFor((e) => e.event === 'state' && JSON.parse(e.data).ready === true);
-    expect(JSON.parse(live.data).snapshot.nodes[0].name).toBe('pi-1');
+    expect(JSON.parse(frame.data)).toMatchObject({ name: 'stick', base: ['#00ff00', '#000000'], blink: [false, false] });
+    // The instantaneous colours are not pushed: the page draws effects from the base frame.
+    expect(JSON.parse(frame.data)).not.toHaveProperty('leds');
+    const live = JSON.parse((await c.waitFor((e) => e.event === 'status' && JSON.parse(e.data).ready === true)).data);
+    expect(live).toMatchObject({ stale: false, lastGoodPoll: polled.toISOString(), lastGoodPollMs: polled.getTime(), lastError: null });
+    expect(Math.abs(live.now - Date.now())).toBeLessThan(1000);
+    expect(live.lastGoodPollAgeMs).toBe(live.now - polled.getTime());
+    const snap = await c.waitFor((e) => e.event === 'snapshot');
+    expect(JSON.parse(snap.data).snapshot.nodes[0].name).toBe('pi-1');
 
-    view.show('stick', ['#00ff00', '#ff0000']);
-    await c.waitFor((e) => e.event === 'frame' && JSON.parse(e.data).leds[1] === '#ff0000');
-    // Same status: no extra state event.
-    expect(c.events.filter((e) => e.event === 'state')).toHaveLength(2);
+    view.frame('stick', ['#00ff00', '#ff0000']);
+    await c.waitFor((e) => e.event === 'frame' && JSON.parse(e.data).base[1] === '#ff0000');
+    // Same status, same snapshot: no extra status or snapshot event.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(c.events.map((e) => e.event)).toEqual(['state', 'status', 'snapshot', 'frame', 'frame']);
 
     view.setStale(true, 'stale: no good poll for 30s');
-    view.show('stick', ['#008000', '#ff9900']);
-    const stale = await c.waitFor((e) => e.event === 'state' && JSON.parse(e.data).stale === true);
-    expect(JSON.parse(stale.data)).toMatchObject({ ready: false, reason: 'stale: no good poll for 30s' });
+    const stale = await c.waitFor((e) => e.event === 'status' && JSON.parse(e.data).stale === true);
+    expect(JSON.parse(stale.data)).toMatchObject({ ready: false, reason: 'stale: no good poll for 30s', lastGoodPollMs: polled.getTime() });
   });
 
   it('sends heartbeat comments', async () => {
@@ -208,13 +215,13 @@ describe('/api/events', () => {
     const many = await Promise.all(Array.from({ length: 200 }, () => openEvents(url('/api/events'))));
     await Promise.all(many.map((c) => c.waitFor((e) => e.event === 'state')));
     expect(view.listenerCount).toBe(1);
-    view.show('hat', Array(64).fill('#0000ff'));
+    view.frame('hat', Array(64).fill('#0000ff'));
     await Promise.all(many.map((c) => c.waitFor((e) => e.event === 'frame')));
     for (const c of many) c.close();
     await waitUntil(() => view.listenerCount === 0);
     expect(view.listenerCount).toBe(0);
     // Frames after everyone left go nowhere and break nothing.
-    view.show('hat', Array(64).fill('#000000'));
+    view.frame('hat', Array(64).fill('#000000'));
     const again = await openEvents(url('/api/events'));
     clients.push(again);
     await again.waitFor((e) => e.event === 'state');

@@ -1,4 +1,6 @@
-// podglow live preview: draws every output's displayed LEDs from /api/state and /api/events.
+// podglow live preview: draws every output from /api/state and /api/events (SPEC §9).
+// The server sends each output's base frame only when it changes; this page draws the effects
+// itself (blinking, the stale dimming and status LED, the start-up walker) and ticks the ages.
 // Every name that comes from the cluster is written with textContent, never parsed as HTML.
 'use strict';
 
@@ -16,7 +18,12 @@ const BOARD_NAMES = {
   blinkstick: 'BlinkStick',
   terminal: 'terminal',
   web: 'web',
+  wled: 'WLED',
 };
+const SEVERITIES = ['critical', 'warning', 'info'];
+// The device's stale display (SPEC §6, src/effects): the last frame dimmed to this share,
+// the last LED blinking in the status colour.
+const STALE_DIM = 0.3;
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,14 +36,64 @@ function el(tag, className, text) {
 }
 
 const page = {
-  state: null,
-  /** name → { fig, info, down, leds: HTMLElement[], key } */
+  /** The last status from the server, with `receivedAt` (performance.now()) for ticking ages. */
+  status: null,
+  snapshot: null,
+  /** Global legend; each output has its own in `legends`. */
+  legend: [],
+  /** name → legend of that output's palette. */
+  legends: new Map(),
+  /** name → { fig, info, subject, down, board, leds, labels, key, frame } */
   outputs: new Map(),
+  order: [],
   legendColors: {},
-  source: null,
   everOpened: false,
   lost: false,
 };
+
+// ---- colours ---------------------------------------------------------------
+
+function hexToRgb(hex) {
+  const n = parseInt(String(hex || '#000000').slice(1), 16) || 0;
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+function rgbToHex(c) {
+  return '#' + c.map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+}
+
+function dim(hex, k) {
+  return rgbToHex(hexToRgb(hex).map((v) => Math.round(v * k)));
+}
+
+function legendColour(name, key) {
+  const legend = page.legends.get(name) || page.legend;
+  const item = legend.find((l) => l.key === key);
+  return item ? item.color : '#ff9900';
+}
+
+// ---- display state ---------------------------------------------------------
+
+/** 'waiting' before the first good poll, 'stale', or 'live'. */
+function displayState() {
+  const s = page.status;
+  if (!s || (!s.lastGoodPoll && !page.snapshot)) return 'waiting';
+  return s.stale ? 'stale' : 'live';
+}
+
+/** Milliseconds since the last good poll on the server's clock, ticking in the page. */
+function ageMs() {
+  const s = page.status;
+  if (!s || typeof s.lastGoodPollAgeMs !== 'number') return null;
+  return Math.max(0, s.lastGoodPollAgeMs + (performance.now() - s.receivedAt));
+}
+
+function formatAge(ms) {
+  const secs = Math.round(ms / 1000);
+  if (secs < 120) return secs + ' s';
+  if (secs < 7200) return Math.round(secs / 60) + ' min';
+  return Math.round(secs / 3600) + ' h';
+}
 
 // ---- outputs ---------------------------------------------------------------
 
@@ -47,43 +104,98 @@ function boardClass(o) {
   return 'board-' + o.type;
 }
 
+/** Grid rows: LED rows, with a label row under each for `nodes`, one under all for `matrix`. */
 function buildOutput(o) {
   const fig = el('figure', 'output');
   fig.dataset.output = o.name;
   const cap = el('figcaption');
   const name = el('span', 'name', o.name);
   const info = el('span', 'info');
+  const subject = el('span', 'subject');
   const down = el('span', 'down', 'device down');
-  cap.append(name, info, down);
+  cap.append(name, info, subject, down);
   const board = el('div', 'board ' + boardClass(o));
   board.style.setProperty('--cols', String(o.width));
   board.setAttribute('role', 'img');
+  const perLed = o.layout === 'nodes';
   const leds = [];
   for (let i = 0; i < o.width * o.height; i++) {
     const led = el('div', 'led');
     led.dataset.index = String(i);
+    const x = i % o.width;
+    const y = Math.floor(i / o.width);
+    led.style.gridColumn = String(x + 1);
+    led.style.gridRow = String(perLed ? 2 * y + 1 : y + 1);
     leds.push(led);
     board.append(led);
   }
   fig.append(cap, board);
-  return { fig, info, down, board, leds, key: geometryKey(o) };
+  return { fig, info, subject, down, board, leds, labels: [], perLed, key: geometryKey(o), frame: null };
 }
 
 function geometryKey(o) {
-  return [o.type, o.width, o.height].join('/');
+  return [o.type, o.width, o.height, o.layout || ''].join('/');
 }
 
-/** Glow grows with how bright the LED is, so brightness shows like on the real device. */
-function paintLed(led, hex, blink, index, width) {
+/** Glow grows with how bright the LED is, so a dim colour looks dim like on the device. */
+function paintLed(led, hex, blink, index, width, node) {
   if (led.dataset.color !== hex) {
     led.dataset.color = hex;
     led.style.backgroundColor = hex;
-    const n = parseInt(hex.slice(1), 16);
-    const level = Math.max((n >> 16) & 255, (n >> 8) & 255, n & 255) / 255;
-    led.style.boxShadow = level > 0.02 ? `0 0 ${Math.round(4 + 14 * level)}px ${Math.round(1 + 3 * level)}px ${hex}` : '';
+    const [r, g, b] = hexToRgb(hex);
+    const level = Math.max(r, g, b) / 255;
+    // The off LED's ring stays first, so a fade interpolates the glow instead of jumping to it.
+    led.style.boxShadow = level > 0.02 ? `inset 0 0 0 1px rgba(255, 255, 255, 0.09), 0 0 ${Math.round(4 + 14 * level)}px ${Math.round(1 + 3 * level)}px ${hex}` : '';
   }
   led.classList.toggle('blink', !!blink);
-  led.title = `x ${index % width}, y ${Math.floor(index / width)}: ${hex}${blink ? ' (blinking)' : ''}`;
+  const where = node ? `${node} · ` : '';
+  led.title = `${where}x ${index % width}, y ${Math.floor(index / width)}: ${hex}${blink ? ' (blinking)' : ''}`;
+}
+
+/** Writes the node names under the bands (matrix) or under each LED (nodes). */
+function renderLabels(entry, o) {
+  for (const l of entry.labels) l.remove();
+  entry.labels = [];
+  const add = (text, col, span, row, vertical) => {
+    const l = el('div', 'band-label' + (vertical ? ' vertical' : ''), text);
+    l.title = text;
+    l.style.gridColumn = `${col + 1} / span ${span}`;
+    l.style.gridRow = String(row);
+    entry.board.append(l);
+    entry.labels.push(l);
+  };
+  for (const b of o.bands || []) add(b.node, b.x, b.width, o.height + 1, b.width === 1);
+  for (const n of o.ledNodes || []) add(n.node, n.index % o.width, 1, 2 * Math.floor(n.index / o.width) + 2, o.height === 1);
+}
+
+function nodeOfLed(o, i) {
+  const x = i % o.width;
+  const band = (o.bands || []).find((b) => x >= b.x && x < b.x + b.width);
+  if (band) return band.node;
+  const n = (o.ledNodes || []).find((l) => l.index === i);
+  return n ? n.node : '';
+}
+
+/** Draws one output's LEDs from its base frame and the display state. */
+function paintOutput(entry) {
+  const o = entry.frame;
+  const state = displayState();
+  const n = entry.leds.length;
+  const status = legendColour(o.name, 'status');
+  for (let i = 0; i < n; i++) {
+    let hex = (o.base && o.base[i]) || '#000000';
+    let blink = !!(o.blink && o.blink[i]);
+    if (state === 'waiting') {
+      hex = '#000000';
+      blink = false;
+    } else if (state === 'stale') {
+      hex = i === n - 1 ? status : dim(hex, STALE_DIM);
+      blink = blink || i === n - 1;
+    }
+    paintLed(entry.leds[i], hex, blink, i, o.width, nodeOfLed(o, i));
+  }
+  entry.board.classList.toggle('walking', state === 'waiting');
+  if (state === 'waiting') walk();
 }
 
 function updateOutput(o) {
@@ -95,13 +207,15 @@ function updateOutput(o) {
     page.outputs.set(o.name, fresh);
     entry = fresh;
   }
+  entry.frame = o;
   const pages = o.pages > 1 ? ` · page ${o.page + 1}/${o.pages}` : '';
   entry.info.textContent = `${BOARD_NAMES[o.type] || o.type} · ${o.width}×${o.height} · brightness ${Math.round(o.brightness * 100)}%${pages}`;
+  entry.subject.textContent = o.layout === 'summary' ? (o.subject === '*' ? 'whole cluster' : o.subject ? 'node ' + o.subject : 'no node set') : '';
+  entry.subject.hidden = !entry.subject.textContent;
   entry.down.hidden = o.up !== false;
   entry.board.setAttribute('aria-label', `${o.name}: ${o.width} by ${o.height} LEDs`);
-  for (let i = 0; i < entry.leds.length; i++) {
-    paintLed(entry.leds[i], o.leds[i] || '#000000', o.blink && o.blink[i], i, o.width);
-  }
+  renderLabels(entry, o);
+  paintOutput(entry);
 }
 
 function renderOutputs(outputs) {
@@ -118,25 +232,74 @@ function renderOutputs(outputs) {
   $('no-outputs').hidden = outputs.length > 0;
 }
 
+function repaintAll() {
+  for (const entry of page.outputs.values()) if (entry.frame) paintOutput(entry);
+}
+
+// Before the first good poll one status-coloured LED walks across each output, as on the
+// device: a lap in about 3 s, 60..500 ms a step (SPEC §6).
+let walkTimer = null;
+function walk() {
+  if (walkTimer) return;
+  const step = () => {
+    walkTimer = null;
+    if (displayState() !== 'waiting') return;
+    const t = performance.now();
+    for (const entry of page.outputs.values()) {
+      if (!entry.frame) continue;
+      const n = entry.leds.length;
+      const ms = Math.min(500, Math.max(60, Math.round(3000 / Math.max(1, n))));
+      const pos = Math.floor(t / ms) % n;
+      entry.leds.forEach((led, i) => paintLed(led, i === pos ? legendColour(entry.frame.name, 'status') : '#000000', false, i, entry.frame.width, ''));
+    }
+    walkTimer = setTimeout(step, 60);
+  };
+  step();
+}
+
 // ---- legend and node table -------------------------------------------------
 
-function renderLegend(legend) {
-  const ul = $('legend');
-  ul.replaceChildren();
-  page.legendColors = {};
-  const order = (k) => (STATES.includes(k) ? STATES.indexOf(k) : STATES.length);
-  const items = [...(legend || [])].sort((a, b) => order(a.key) - order(b.key));
-  for (const item of items) {
-    page.legendColors[item.key] = item.color;
-    const li = el('li');
-    li.dataset.key = item.key;
-    const sw = el('span', 'swatch');
-    sw.style.backgroundColor = item.color;
-    li.append(sw, el('span', 'label', item.key));
-    const note = item.blink ? 'blinks' : LEGEND_NOTES[item.key];
-    if (note) li.append(el('span', 'note', note));
-    ul.append(li);
+/** One legend per palette in use, titled with the outputs that use it. */
+function renderLegend() {
+  const box = $('legend');
+  box.replaceChildren();
+  const groups = new Map();
+  const names = page.order.length ? page.order : [];
+  for (const name of names) {
+    const legend = page.legends.get(name) || page.legend;
+    const key = JSON.stringify(legend);
+    if (!groups.has(key)) groups.set(key, { legend, outputs: [] });
+    groups.get(key).outputs.push(name);
   }
+  if (!groups.size) groups.set('', { legend: page.legend, outputs: [] });
+  const order = (k) => (STATES.includes(k) ? STATES.indexOf(k) : STATES.length);
+  for (const { legend, outputs } of groups.values()) {
+    const section = el('section', 'legend-group');
+    section.dataset.outputs = outputs.join(',');
+    if (groups.size > 1) section.append(el('h3', 'legend-for', outputs.join(', ')));
+    const ul = el('ul', 'legend');
+    for (const item of [...legend].sort((a, b) => order(a.key) - order(b.key))) {
+      const li = el('li');
+      li.dataset.key = item.key;
+      const sw = el('span', 'swatch');
+      sw.style.backgroundColor = item.color;
+      li.append(sw, el('span', 'label', item.key));
+      const note = item.blink ? 'blinks' : LEGEND_NOTES[item.key];
+      if (note) li.append(el('span', 'note', note));
+      ul.append(li);
+    }
+    section.append(ul);
+    box.append(section);
+  }
+  page.legendColors = {};
+  for (const item of page.legend) page.legendColors[item.key] = item.color;
+}
+
+function alertText(a) {
+  if (!a) return '';
+  return SEVERITIES.filter((s) => Number(a[s]) > 0)
+    .map((s) => `${a[s]} ${s}`)
+    .join(' · ');
 }
 
 function renderNodes(snapshot) {
@@ -150,7 +313,7 @@ function renderNodes(snapshot) {
       th.append(sw, document.createTextNode(' ' + s));
       head.append(th);
     }
-    head.append(el('th', '', 'total'));
+    head.append(el('th', '', 'total'), el('th', 'col-text', 'conditions'), el('th', 'col-text', 'alerts'));
   }
   for (const th of head.querySelectorAll('th[data-state]')) {
     const sw = th.querySelector('.swatch');
@@ -158,10 +321,12 @@ function renderNodes(snapshot) {
   }
   const body = $('nodes-body');
   body.replaceChildren();
+  renderClusterAlerts(snapshot);
+  renderQueries(snapshot);
   if (!snapshot) {
     const tr = el('tr');
     const td = el('td', 'muted', 'no data yet');
-    td.colSpan = STATES.length + 2;
+    td.colSpan = STATES.length + 4;
     tr.append(td);
     body.append(tr);
     $('snapshot-time').textContent = '';
@@ -182,6 +347,15 @@ function renderNodes(snapshot) {
     }
     tr.append(name);
     appendCounts(tr, n.pods);
+    // Conditions and alerts exist once the source reports them (SPEC §4b); absent means none known.
+    const conds = el('td', 'conditions col-text');
+    for (const c of Array.isArray(n.conditions) ? n.conditions : []) conds.append(el('span', 'flag flag-cond', c));
+    const alerts = el('td', 'alerts col-text');
+    for (const s of SEVERITIES) {
+      const v = n.alerts ? Number(n.alerts[s]) || 0 : 0;
+      if (v > 0) alerts.append(el('span', 'flag flag-' + s, `${v} ${s}`));
+    }
+    tr.append(conds, alerts);
     body.append(tr);
   }
   const un = snapshot.unscheduled;
@@ -189,9 +363,37 @@ function renderNodes(snapshot) {
     const tr = el('tr', 'unscheduled');
     tr.append(el('td', '', '(unscheduled)'));
     appendCounts(tr, un);
+    tr.append(el('td'), el('td'));
     body.append(tr);
   }
-  $('snapshot-time').textContent = `${snapshot.nodes.length} node${snapshot.nodes.length === 1 ? '' : 's'} · snapshot ${formatTime(snapshot.time)}`;
+  $('snapshot-time').textContent = `${snapshot.nodes.length} node${snapshot.nodes.length === 1 ? '' : 's'}`;
+}
+
+function renderClusterAlerts(snapshot) {
+  const p = $('cluster-alerts');
+  const text = snapshot ? alertText(snapshot.alerts) : '';
+  p.hidden = !text;
+  p.textContent = text ? 'cluster-wide alerts: ' + text : '';
+}
+
+function renderQueries(snapshot) {
+  const wrap = $('queries-wrap');
+  const body = $('queries-body');
+  body.replaceChildren();
+  const q = snapshot && snapshot.queries && typeof snapshot.queries === 'object' ? snapshot.queries : {};
+  const names = Object.keys(q).sort();
+  wrap.hidden = names.length === 0;
+  for (const name of names) {
+    const v = q[name] || {};
+    const tr = el('tr');
+    tr.dataset.query = name;
+    const sw = el('span', 'swatch');
+    sw.style.backgroundColor = v.color || 'transparent';
+    const nameTd = el('td', 'query-name');
+    nameTd.append(sw, document.createTextNode(' ' + name));
+    tr.append(nameTd, el('td', 'query-value', v.value === null || v.value === undefined ? '–' : v.value), el('td', 'error', v.error || ''));
+    body.append(tr);
+  }
 }
 
 function appendCounts(tr, pods) {
@@ -213,21 +415,36 @@ function formatTime(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
 }
 
-function renderStatus(s) {
+/** The banner's words, with the age computed here so it ticks without server events. */
+function bannerText(s) {
+  const err = s.lastError ? ` (last error: ${s.lastError})` : '';
+  const state = displayState();
+  if (state === 'waiting') return 'waiting for the first successful poll' + err;
+  if (state === 'stale') {
+    const age = ageMs();
+    return (age === null ? 'no recent successful poll' : `no good poll for ${formatAge(age)}`) + err;
+  }
+  return s.reason || 'not ready';
+}
+
+function renderStatus() {
+  const s = page.status;
+  if (!s) return;
   const pill = $('status');
   const banner = $('banner');
+  const state = displayState();
   if (s.ready) {
     pill.textContent = 'live';
     pill.className = 'pill pill-live';
     banner.hidden = true;
   } else {
-    const first = !s.lastGoodPoll;
-    pill.textContent = first ? 'waiting' : 'stale';
-    pill.className = 'pill ' + (first ? 'pill-wait' : 'pill-stale');
-    $('banner-title').textContent = first ? 'No data yet.' : 'Stale data.';
-    $('banner-text').textContent = s.reason || (first ? 'waiting for the first successful poll' : 'no recent successful poll');
+    pill.textContent = state === 'waiting' ? 'waiting' : 'stale';
+    pill.className = 'pill ' + (state === 'waiting' ? 'pill-wait' : 'pill-stale');
+    $('banner-title').textContent = state === 'waiting' ? 'No data yet.' : 'Stale data.';
+    $('banner-text').textContent = bannerText(s);
     banner.hidden = false;
   }
+  if (page.lost) setLost(true);
   const t = $('last-poll');
   if (s.lastGoodPoll) {
     t.dateTime = s.lastGoodPoll;
@@ -241,26 +458,34 @@ function renderStatus(s) {
   err.hidden = !s.lastError;
   err.textContent = s.lastError ? 'last error: ' + s.lastError : '';
   $('version').textContent = s.version ? 'podglow ' + s.version : 'podglow';
+  document.body.dataset.ready = String(!!s.ready);
 }
 
 function tickAgo() {
-  const s = page.state;
   const ago = $('ago');
-  if (!s || !s.lastGoodPoll) {
-    ago.textContent = '';
-    return;
-  }
-  const secs = Math.max(0, Math.round((Date.now() - Date.parse(s.lastGoodPoll)) / 1000));
-  ago.textContent = ` (${secs < 120 ? secs + ' s' : Math.round(secs / 60) + ' min'} ago)`;
+  const age = ageMs();
+  ago.textContent = age === null ? '' : ` (${formatAge(age)} ago)`;
+  const s = page.status;
+  if (s && !s.ready && displayState() === 'stale') $('banner-text').textContent = bannerText(s);
+}
+
+function applyStatus(s) {
+  const before = displayState();
+  page.status = { ...s, receivedAt: performance.now() };
+  renderStatus();
+  if (displayState() !== before) repaintAll();
 }
 
 function applyState(s) {
-  page.state = s;
-  renderLegend(s.legend);
-  renderStatus(s);
+  page.snapshot = s.snapshot;
+  page.legend = s.legend || [];
+  page.legends = new Map((s.outputs || []).map((o) => [o.name, o.legend || page.legend]));
+  page.order = (s.outputs || []).map((o) => o.name);
+  page.status = { ...s, receivedAt: performance.now() };
+  renderLegend();
+  renderStatus();
   renderOutputs(s.outputs || []);
   renderNodes(s.snapshot);
-  document.body.dataset.ready = String(!!s.ready);
 }
 
 // ---- live updates ----------------------------------------------------------
@@ -286,23 +511,26 @@ function setLost(lost) {
 
 function connect() {
   const es = new EventSource('api/events');
-  page.source = es;
   es.addEventListener('open', () => {
     // After a reconnect the server may have restarted: take a full state again.
     if (page.everOpened) refetch();
     page.everOpened = true;
     setLost(false);
+    renderStatus();
   });
-  es.addEventListener('state', (ev) => {
-    applyState(JSON.parse(ev.data));
+  es.addEventListener('state', (ev) => applyState(JSON.parse(ev.data)));
+  es.addEventListener('status', (ev) => applyStatus(JSON.parse(ev.data)));
+  es.addEventListener('snapshot', (ev) => {
+    const before = displayState();
+    page.snapshot = JSON.parse(ev.data).snapshot;
+    renderNodes(page.snapshot);
+    if (displayState() !== before) repaintAll();
   });
   es.addEventListener('frame', (ev) => {
     const o = JSON.parse(ev.data);
-    if (page.state) {
-      const list = page.state.outputs;
-      const i = list.findIndex((x) => x.name === o.name);
-      if (i >= 0) list[i] = o;
-      else list.push(o);
+    if (!page.order.includes(o.name)) {
+      page.order.push(o.name);
+      renderLegend();
     }
     updateOutput(o);
   });
