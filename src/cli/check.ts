@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import { outputName, type Config } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
-import { redactUrl } from '../source/client.js';
+import { redactUrl } from '../source/redact.js';
 import { buildQueries, buildRecordingRules } from '../source/promql.js';
 import { COMMON_HELP, EXIT_CONFIG, UsageError, configFromFlags, parseCommand } from './common.js';
 

@@ -7,6 +7,7 @@ import zlib from 'node:zlib';
 import axios, { type AxiosInstance } from 'axios';
 import type { PrometheusConfig } from '../config/schema.js';
 import { PollError } from './errors.js';
+import { redactUrl } from './redact.js';
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -36,19 +37,8 @@ export interface RequestSignals {
 
 type Env = Record<string, string | undefined>;
 
-/** The base URL without user info or query, safe to print. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    u.hash = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(invalid URL)';
-  }
-}
+// Re-exported for callers of the client; it lives apart so `podglow check` need not load axios.
+export { redactUrl };
 
 /**
  * HTTP access to one Prometheus-compatible API: path prefix, headers, bearer token or
