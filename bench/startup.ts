@@ -1,7 +1,7 @@
 // Start-up cost of the built CLI (SPEC §10: --help, --version and check answer about as fast
 // as `node -e 0`): whole-process wall time and peak RSS, medians of N runs each, plus the time
 // from spawning `podglow run` to its first frame and its steady RSS at 10 nodes against a real
-// Prometheus. `npm run bench:startup` runs it alone; `npm run bench` includes it.
+// Prometheus. `npm run bench:startup` runs it alone; `npm run bench` includes it (bench/results.md).
 // Peak RSS comes from GNU time (`/usr/bin/time -f %M`); without it only wall times are given.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { generateCluster, startKsmFixture } from '../test/helpers/ksmFixture.js';
 import { startPrometheus } from '../test/helpers/prometheus.js';
 
-const CLI = 'dist/src/cli.js';
+/** The built CLI measured; `--cli PATH` measures another build (e.g. an older commit's, for a before/after). */
+let CLI = 'dist/src/cli.js';
 const TIME = '/usr/bin/time';
 
 /** Medians of one command line over N runs. */
@@ -166,7 +167,10 @@ export function startupMarkdown(r: StartupResult): string[] {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, polls: { type: 'string', default: '30' } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '15' }, polls: { type: 'string', default: '30' }, cli: { type: 'string' } },
+  });
+  if (values.cli) CLI = values.cli;
   measureStartup({ runs: Number(values.runs), polls: Number(values.polls) }).then(
     (r) => {
       process.stdout.write(startupMarkdown(r).join('\n') + '\n');
