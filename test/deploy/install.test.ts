@@ -95,6 +95,25 @@ describe('npm pack → npm install -g → podglow', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it('--version, --help and check load only what they need: no HTTP stack, no client, no drivers (SPEC §10)', () => {
+    // A resolve hook (node:module register) reports every package the CLI imports.
+    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(?!.*node_modules)/.exec(r.url); if (m) process.stderr.write('PKG ' + m[1] + '\\n'); return r; }\n");
+    writeFileSync(join(dir, 'trace.mjs'), "import { register } from 'node:module'; register(new URL('./hooks.mjs', import.meta.url));\n");
+    writeFileSync(join(dir, 'podglow.yaml'), 'prometheus: { url: "http://127.0.0.1:9" }\noutputs: [ { type: blinkstick }, { type: unicornhat } ]\n');
+    const cli = join(prefix, 'lib', 'node_modules', 'podglow', pkg.bin.podglow!);
+    const packages = (args: string[]): string[] => {
+      const r = spawnSync(process.execPath, ['--import', join(dir, 'trace.mjs'), cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).toBe(0);
+      // podglow's own files sit under the prefix's node_modules too.
+      return [...new Set([...r.stderr.matchAll(/^PKG (\S+)$/gm)].map((m) => m[1]!))].filter((p) => p !== 'podglow').sort();
+    };
+    expect(packages(['--version'])).toEqual([]);
+    expect(packages(['--help'])).toEqual([]);
+    // The config schema and its YAML parser (node-cron validates brightness schedules).
+    expect(packages(['check', '--config', 'podglow.yaml'])).toEqual(['node-cron', 'yaml', 'zod']);
+    expect(packages(['run', '--help'])).toEqual(['node-cron', 'yaml', 'zod']);
+  });
+
   it('the installed podglow runs the demo on a free port and serves its state', async () => {
     const child = spawn(join(prefix, 'bin', 'podglow'), ['demo', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
