@@ -8,7 +8,7 @@
 // project and takes `--allow-scripts=a,b` instead; entries are names or exact versions.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './render.js';
@@ -87,6 +87,14 @@ describe('npm pack → npm install -g → podglow', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'config/podglow.yaml', 'deploy/systemd/podglow.service', 'deploy/udev/99-blinkstick.rules']));
     const stray = files.filter((f) => /^(bench|test|src)\/|^dist\/(bench|test)\/|\.ts$|\.map$/.test(f));
     expect(stray).toEqual([]);
+  });
+
+  it('ran the allowed install scripts: the WS281x binding was compiled, node-hid has its binding', () => {
+    const mods = join(prefix, 'lib', 'node_modules', 'podglow', 'node_modules');
+    // rpi-ws281x-native compiles on any Linux (it only refuses to drive LEDs off a Pi).
+    expect(existsSync(join(mods, 'rpi-ws281x-native', 'build', 'Release', 'rpi_ws281x.node'))).toBe(true);
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(mods, 'node-hid'))}).devices()`], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
   });
 
   it('the installed podglow prints its version', () => {
