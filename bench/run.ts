@@ -1,7 +1,7 @@
 // `npm run bench`: podglow's per-poll cost against a real Prometheus scraping synthetic
 // kube-state-metrics data at 10 / 100 / 1,000 / 5,000 nodes × 30 pods, side by side with the
 // original monitor's `kubectl get pod -o json | jq` approach on the same clusters, plus the
-// frame pipeline and idle costs, and the same polls reading a recording rule instead
+// frame pipeline and idle costs, start-up (bench/startup.ts), and the same polls reading a recording rule instead
 // (prometheus.recordingRule). Prints a table and writes bench/results.md.
 // `npm run bench -- --nodes 10,100` measures only some sizes (add --out to keep results.md).
 // The orchestration (fixture, Prometheus, jq) runs here under tsx; podglow itself runs from
@@ -17,6 +17,7 @@ import type { FrameWorkerResult } from './frameWorker.js';
 import { makePodList, measureJqPoll } from './podList.js';
 import { buildRecordingRules } from '../src/source/promql.js';
 import { benchConfig, type PollWorkerResult } from './pollWorker.js';
+import { measureStartup, startupMarkdown } from './startup.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -290,6 +291,9 @@ async function main(): Promise<void> {
   log('frame pipeline and idle CPU');
   const frame = await worker<FrameWorkerResult>('frameWorker.js', [values.idle]);
 
+  log('start-up: CLI commands, podglow run to first frame, steady RSS at 10 nodes');
+  const startup = await measureStartup();
+
   const results: SizeResult[] = [];
   for (const n of sizes) results.push(await measureSize(n, { with60: n <= 1000, podList: n <= jqMax, allPhases }));
 
@@ -353,6 +357,7 @@ async function main(): Promise<void> {
   lines.push(`| idle between polls (3 outputs, HTTP server, nothing blinking) | ${frame.idleCpuMsPer10s.toFixed(1)} ms CPU per 10 s (${(frame.idleCpuMsPer10s / 100).toFixed(3)} %) |`);
   lines.push(`| idle with a crashing pod blinking on each output | ${frame.idleBlinkCpuMsPer10s.toFixed(1)} ms CPU per 10 s (${(frame.idleBlinkCpuMsPer10s / 100).toFixed(3)} %) |`);
   lines.push('');
+  lines.push(...startupMarkdown(startup));
   lines.push('## Prometheus side', '');
   lines.push('| nodes | exposition per KSM scrape | ingest (start → all pods queryable) | Prometheus RSS |', '|---:|---:|---:|---:|');
   for (const r of results) lines.push(`| ${r.nodes.toLocaleString('en-US')} | ${kB(r.scrapeBytes)} | ${r.ingestSeconds.toFixed(1)} s | ${Number.isFinite(r.prometheusRssMiB) ? r.prometheusRssMiB.toFixed(0) + ' MiB' : '—'} |`);
@@ -381,8 +386,14 @@ async function main(): Promise<void> {
   const rssMax = Math.max(...results.map((r) => r.runRssMiB));
   lines.push(`| \`podglow run\` RSS ≤ 80 MB | ${rssMax.toFixed(0)} MiB at most (${big.nodes.toLocaleString('en-US')} nodes: ${big.runRssMiB.toFixed(0)} MiB) | ${ok(rssMax <= 80)} |`);
   lines.push(`| 64-LED frame ≤ 50 µs | ${frame.frameUs.toFixed(1)} µs | ${ok(frame.frameUs <= 50)} |`);
+  const node0 = startup.commands[0]!.wallMs;
+  for (const c of startup.commands.slice(1)) {
+    if (c.label === 'podglow run --help') continue;
+    lines.push(`| \`${c.label}\` ≤ 1.5× \`node -e 0\` | ${(c.wallMs / node0).toFixed(2)}× (${c.wallMs.toFixed(0)} ms against ${node0.toFixed(0)} ms) | ${ok(c.wallMs <= 1.5 * node0)} |`);
+  }
+  lines.push(`| \`podglow run\` steady RSS ≤ 70 MiB at 10 nodes | ${startup.steadyRssMiB.toFixed(1)} MiB | ${ok(startup.steadyRssMiB <= 70)} |`);
   lines.push('');
-  lines.push('Notes: latency is the wall time of the four concurrent instant queries as podglow sees it; "podglow CPU" is the synchronous parse (JSON.parse, checks, snapshot) plus three outputs\' layouts and effects (Unicorn HAT matrix, 32-LED nodes strip, BlinkStick summary), median of replays of one poll\'s answers; "whole process CPU" is everything the polling process spent per poll, HTTP client (axios, gzip) included, in a back-to-back loop; `podglow run` RSS is the built CLI\'s own process_resident_memory_bytes after a run of 1 s polls. The PodList is `kubectl get pod -A -o json`-shaped JSON of realistic pods (bench/podList.ts); jq CPU is jq 1.6\'s user + system time for the original grouping program, without kubectl\'s or the API server\'s cost. Recorded latency: the same poll with prometheus.recordingRule, after the rule\'s first evaluation, while Prometheus keeps evaluating it; its p95 includes polls that overlap an evaluation.');
+  lines.push('Notes: latency is the wall time of the four concurrent instant queries as podglow sees it; "podglow CPU" is the synchronous parse (JSON.parse, checks, snapshot) plus three outputs\' layouts and effects (Unicorn HAT matrix, 32-LED nodes strip, BlinkStick summary), median of replays of one poll\'s answers; "whole process CPU" is everything the polling process spent per poll, HTTP client (node:http, gzip) included, in a back-to-back loop; `podglow run` RSS is the built CLI\'s own process_resident_memory_bytes after a run of 1 s polls. The PodList is `kubectl get pod -A -o json`-shaped JSON of realistic pods (bench/podList.ts); jq CPU is jq 1.6\'s user + system time for the original grouping program, without kubectl\'s or the API server\'s cost. Recorded latency: the same poll with prometheus.recordingRule, after the rule\'s first evaluation, while Prometheus keeps evaluating it; its p95 includes polls that overlap an evaluation.');
   const md = lines.join('\n') + '\n';
   if (out) writeFileSync(out, md);
   else log('some sizes only: not writing bench/results.md (give --out FILE to keep the table)');

@@ -1,7 +1,9 @@
 // The podglow side of the soak, in its own process so its memory is podglow's alone:
 // `node --expose-gc dist/bench/soakWorker.js URL POLLS` polls a real Prometheus back to back
 // through the real controller, outputs, effects and HTTP server, samples memory, handles and
-// listeners, and prints one JSON object (SoakWorkerResult) on stdout.
+// listeners, and prints one JSON object (SoakWorkerResult) on stdout. A third argument,
+// LEAK_BYTES, makes the worker retain that many bytes of heap per poll: the soak test uses it
+// to show that its bound catches a leak of that size.
 import { startPodglow } from '../src/app.js';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
@@ -30,6 +32,8 @@ export interface SoakWorkerResult {
   framesWritten: number;
   /** Whether samples were taken after a forced GC (node --expose-gc). */
   gc: boolean;
+  /** Bytes retained on purpose (LEAK_BYTES × polls), 0 normally. */
+  leakedBytes: number;
   warnings: string[];
   samples: SoakSample[];
 }
@@ -49,7 +53,10 @@ function processListeners(): number {
  * beside it and skips while a poll is in flight), scrapes /metrics and /api/state every 200
  * polls, and samples every `sampleEvery` polls.
  */
-export async function soakWorker(url: string, polls: number, sampleEvery = 100): Promise<SoakWorkerResult> {
+export async function soakWorker(url: string, polls: number, sampleEvery = 100, leakBytesPerPoll = 0): Promise<SoakWorkerResult> {
+  // The deliberate leak (only when asked for): arrays of 8-byte elements kept alive for the whole
+  // run (not strings: V8 may share the padding of padded strings).
+  const leaked: number[][] = [];
   const gc = (globalThis as { gc?: () => void }).gc;
   const warnings: string[] = [];
   process.on('warning', (w) => warnings.push(`${w.name}: ${w.message}`));
@@ -84,6 +91,7 @@ export async function soakWorker(url: string, polls: number, sampleEvery = 100):
   try {
     for (let i = 1; i <= polls; i++) {
       await app.controller.pollNow();
+      if (leakBytesPerPoll > 0) leaked.push(new Array<number>(Math.ceil(leakBytesPerPoll / 8)).fill(i));
       if (i % 200 === 0) {
         await (await fetch(new URL('metrics', app.url))).text();
         await (await fetch(new URL('api/state', app.url))).json();
@@ -109,16 +117,17 @@ export async function soakWorker(url: string, polls: number, sampleEvery = 100):
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     framesWritten: drivers.reduce((n, d) => n + d.writes, 0),
     gc: gc !== undefined,
+    leakedBytes: leaked.reduce((n, x) => n + x.length * 8, 0),
     warnings,
     samples,
   };
 }
 
 runAsWorker(import.meta.url, async () => {
-  const [url, polls] = process.argv.slice(2);
+  const [url, polls, leak] = process.argv.slice(2);
   if (!url || !polls) {
-    console.error('usage: soakWorker URL POLLS');
+    console.error('usage: soakWorker URL POLLS [LEAK_BYTES]');
     process.exit(2);
   }
-  return soakWorker(url, Number(polls));
+  return soakWorker(url, Number(polls), 100, Number(leak ?? 0));
 });

@@ -1,5 +1,5 @@
 import type { Config, OutputConfig } from './config/schema.js';
-import { defaultOutputName } from './config/schema.js';
+import { outputName } from './config/schema.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import type { Source } from './snapshot.js';
@@ -50,7 +50,7 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   const started: Started[] = [];
   try {
     for (const [i, o] of config.outputs.entries()) {
-      const name = o.name ?? defaultOutputName(config.outputs, i);
+      const name = outputName(config.outputs, i);
       const ctx: DriverContext = {
         name,
         geometry: outputGeometry(o),

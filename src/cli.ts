@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { ConfigError } from './config/load.js';
+// Only the version and the exit codes load up front: --version and --help answer about as fast
+// as `node -e 0`, and each command imports what it needs (SPEC §10).
 import { VERSION } from './version.js';
-import { UsageError, EXIT_CONFIG } from './cli/common.js';
+import { UsageError, EXIT_CONFIG } from './cli/exit.js';
 
 const COMMANDS = {
   run: 'the controller: poll, lay out, drive every output, serve HTTP (default)',
@@ -55,7 +56,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof ConfigError || e instanceof UsageError) {
+    // By name: importing ConfigError's module here would load zod and yaml for --version.
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'ConfigError')) {
       console.error(`podglow: ${e.message}`);
       process.exitCode = EXIT_CONFIG;
     } else {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { defaultOutputName, type Config } from '../config/schema.js';
+import { outputName, type Config } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
-import { redactUrl } from '../source/client.js';
+import { redactUrl } from '../source/redact.js';
 import { buildQueries, buildRecordingRules } from '../source/promql.js';
 import { COMMON_HELP, EXIT_CONFIG, UsageError, configFromFlags, parseCommand } from './common.js';
 
@@ -38,7 +38,7 @@ export function re2Problems(config: Config): string[] {
 /** The report `podglow check` prints for a valid config. */
 export function describeConfig(config: Config, file: string): string {
   const lines: string[] = [`config: ${file} is valid`];
-  const outputs = config.outputs.map((o, i) => `${o.name ?? defaultOutputName(config.outputs, i)} (${o.type})`);
+  const outputs = config.outputs.map((o, i) => `${outputName(config.outputs, i)} (${o.type})`);
   if (config.source === 'demo') {
     lines.push('source: demo (built-in simulated cluster; no queries are sent)');
   } else {

@@ -2,16 +2,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { VERSION } from '../version.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { UsageError } from './exit.js';
 
-/** Exit code for config and usage errors (SPEC §10). */
-export const EXIT_CONFIG = 2;
-/** Exit code for a failed poll or runtime failure. */
-export const EXIT_FAILURE = 1;
-
-/** Bad command-line usage; the CLI prints it and exits 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { EXIT_CONFIG, EXIT_FAILURE, UsageError } from './exit.js';
 
 /** Options every command accepts. */
 export const COMMON_OPTIONS = {

@@ -1,8 +1,6 @@
 import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
 import { parseConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
-import { createLogger } from '../log.js';
-import { startPodglow } from '../app.js';
 import { terminalNote } from '../output/terminal.js';
 import { runUntilSignal } from './run.js';
 
@@ -65,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   config.server.enabled = true;
 
+  // Loaded here so `demo --help` does not load the HTTP stack.
+  const [{ createLogger }, { startPodglow }] = await Promise.all([import('../log.js'), import('../app.js')]);
   const log = createLogger({ level: config.log.level, format: config.log.format });
   let app;
   try {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { toHex } from '../color.js';
 import { formatIssues } from '../config/load.js';
-import { defaultLayout, defaultOutputName, type Config, type OutputType } from '../config/schema.js';
+import { defaultLayout, outputName, type Config, type OutputType } from '../config/schema.js';
 import type { Frame } from '../frame.js';
 import { renderLayout, resolvePalette } from '../layout/index.js';
 import { createLogger } from '../log.js';
@@ -108,7 +108,7 @@ export interface OutputFrame {
 /** Renders every configured output's frame for a snapshot (its layout, palette and geometry). */
 export function outputFrames(config: Config, snapshot: Snapshot, opts: { nodeName?: string; page?: number } = {}): OutputFrame[] {
   return config.outputs.map((o, i) => ({
-    name: o.name ?? defaultOutputName(config.outputs, i),
+    name: outputName(config.outputs, i),
     type: o.type,
     frame: renderLayout(o.layout ?? defaultLayout(o.type), snapshot, {
       geometry: outputGeometry(o),

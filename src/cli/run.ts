@@ -1,6 +1,5 @@
 import { COMMON_HELP, EXIT_FAILURE, configFromFlags, parseCommand } from './common.js';
-import { createLogger, type Logger } from '../log.js';
-import { startPodglow } from '../app.js';
+import type { Logger } from '../log.js';
 
 const HELP = [
   'Usage: podglow run [options]',
@@ -70,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   // A ConfigError propagates to the dispatcher (exit 2) before any device is opened.
   const config = configFromFlags(parsed.values);
+  // Loaded here, not at the top, so `run --help` does not load the HTTP stack and the drivers.
+  const [{ createLogger }, { startPodglow }] = await Promise.all([import('../log.js'), import('../app.js')]);
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const starting = startPodglow(config, { log });
   // Listen before the outputs are open, so a signal during start-up still blanks them.

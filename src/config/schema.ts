@@ -270,7 +270,7 @@ export const configSchema = z
       .superRefine((outputs, ctx) => {
         const seen = new Set<string>();
         outputs.forEach((o, i) => {
-          const name = o.name ?? defaultOutputName(outputs, i);
+          const name = outputName(outputs, i);
           if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate output name "${name}"` });
           seen.add(name);
           if (o.type === 'ws281x' && !o.count && !(o.width && o.height)) {
@@ -316,8 +316,13 @@ export type SummaryLayoutConfig = z.output<typeof summaryLayout>;
 export type PaletteConfig = z.output<typeof paletteSchema>;
 export type PrometheusConfig = Config['prometheus'];
 
-/** Name of the i-th output when none is given: its type, suffixed when the type repeats. */
-export function defaultOutputName(outputs: readonly { type: string; name?: string | undefined }[], i: number): string {
+/**
+ * The name of the i-th output, the one resolver every part uses: its `name`, or when none is
+ * given its type, suffixed with its index among outputs of that type when the type repeats.
+ */
+export function outputName(outputs: readonly { type: string; name?: string | undefined }[], i: number): string {
+  const given = outputs[i]!.name;
+  if (given !== undefined) return given;
   const type = outputs[i]!.type;
   const sameType = outputs.filter((o) => o.type === type).length;
   if (sameType === 1) return type;

@@ -137,6 +137,16 @@ describe('deploy/Dockerfile', () => {
     for (const dir of tsconfig.include) expect(covered(dir), `tsconfig.build.json includes ${dir}`).toBe(true);
   });
 
+  it('keeps bench/ and the tests out of the build and the image', () => {
+    const copied = parsed.stages.flatMap((st) => copies(st).flatMap((c) => c.sources.map((x) => x.replace(/\/$/, ''))));
+    expect(copied).not.toContain('bench');
+    expect(copied).not.toContain('test');
+    const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    expect(tsconfig.include).toEqual(['src']);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['bench', 'test']));
+  });
+
   it('runs the compiled CLI that `npm run build` produces, with the config path the manifests mount', () => {
     const entry = JSON.parse(runtime.body.find((i) => i.cmd === 'ENTRYPOINT')!.args) as string[];
     const cmd = JSON.parse(runtime.body.find((i) => i.cmd === 'CMD')!.args) as string[];
