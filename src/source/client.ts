@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import axios, { type AxiosInstance } from 'axios';
 import type { PrometheusConfig } from '../config/schema.js';
 import { PollError } from './errors.js';
 import { redactUrl } from './redact.js';
@@ -36,7 +37,7 @@ export interface RequestSignals {
 
 type Env = Record<string, string | undefined>;
 
-// Re-exported for callers of the client; it lives apart so `podglow check` need not load node:http.
+// Re-exported for callers of the client; it lives apart so `podglow check` need not load axios.
 export { redactUrl };
 
 /**
@@ -47,6 +48,7 @@ export { redactUrl };
 export class PrometheusClient {
   /** Base URL for messages and logs (no credentials). */
   readonly endpoint: string;
+  private readonly http: AxiosInstance;
   private readonly agent: http.Agent | https.Agent;
   private readonly urlAuth: { username: string; password: string } | null;
 
@@ -70,6 +72,19 @@ export class PrometheusClient {
             rejectUnauthorized: !tls.insecureSkipVerify,
           })
         : new http.Agent({ keepAlive: true });
+    this.http = axios.create({
+      baseURL: this.endpoint,
+      httpAgent: this.agent,
+      httpsAgent: this.agent,
+      proxy: false,
+      responseType: 'arraybuffer',
+      // Decoded in request() instead, so a poll can report its bytes on the wire as well as the JSON size.
+      decompress: false,
+      transformResponse: [(d: unknown) => d],
+      validateStatus: () => true,
+      maxContentLength: MAX_BODY_BYTES,
+      maxRedirects: 3,
+    });
   }
 
   /** Header values to send: configured headers plus Authorization (never logged). */
@@ -105,13 +120,11 @@ export class PrometheusClient {
     const { caller, deadline, timeoutMs } = opts.signals;
     const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
     const form = new URLSearchParams(params).toString();
-    let res: HttpAnswer;
+    let res;
     try {
-      const url = new URL(path, `${this.endpoint}/`);
-      if (opts.method === 'GET') url.search = form;
-      res = await send(url, {
+      res = await this.http.request<Buffer>({
+        url: path,
         method: opts.method,
-        agent: this.agent,
         signal,
         headers: {
           ...opts.headers,
@@ -119,7 +132,7 @@ export class PrometheusClient {
           'Accept-Encoding': 'gzip, deflate, br',
           ...(opts.method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
         },
-        body: opts.method === 'POST' ? form : undefined,
+        ...(opts.method === 'POST' ? { data: form } : { url: `${path}?${form}` }),
       });
     } catch (e) {
       throw transportError(e, {
@@ -129,7 +142,7 @@ export class PrometheusClient {
         deadlineAborted: deadline.aborted,
       });
     }
-    const raw = res.body;
+    const raw = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? '');
     const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase().trim();
     let body: Buffer;
     try {
@@ -197,73 +210,6 @@ export function transportError(
   if (/socket hang up/i.test(detail)) return new PollError('connection', `${where}: connection reset`, { cause: e });
   if (/maxContentLength/i.test(detail)) return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
   return new PollError('other', `${where}: ${detail}`, { cause: e });
-}
-
-/** A raw HTTP answer: status, headers, the body as received (still encoded). */
-interface HttpAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** Redirects followed per request, as many as a proxy or a path rewrite in front of Prometheus needs. */
-const MAX_REDIRECTS = 3;
-
-/**
- * One HTTP request with node:http (no client library: axios alone cost about 10 MiB of RSS),
- * collecting the body up to MAX_BODY_BYTES and following up to three redirects. A 303, or a
- * 301/302 answering a POST, is repeated as a GET without the body, as browsers do; a redirect
- * to another host or port drops Authorization, so credentials never leave the configured one.
- */
-function send(
-  url: URL,
-  opts: { method: string; headers: Record<string, string>; body?: string; agent: http.Agent | https.Agent; signal: AbortSignal },
-  redirectsLeft = MAX_REDIRECTS,
-): Promise<HttpAnswer> {
-  return new Promise<HttpAnswer>((resolve, reject) => {
-    const tls = url.protocol === 'https:';
-    // The kept-alive agent only fits the protocol it was made for.
-    const agent = (opts.agent instanceof https.Agent) === tls ? opts.agent : undefined;
-    const headers = opts.body === undefined ? opts.headers : { ...opts.headers, 'Content-Length': String(Buffer.byteLength(opts.body)) };
-    const req = (tls ? https : http).request(url, { method: opts.method, headers, agent, signal: opts.signal }, (res) => {
-      const status = res.statusCode ?? 0;
-      const location = res.headers.location;
-      if (location && [301, 302, 303, 307, 308].includes(status)) {
-        res.resume();
-        if (redirectsLeft <= 0) {
-          reject(Object.assign(new Error(`more than ${MAX_REDIRECTS} redirects`), { code: 'ERR_FR_TOO_MANY_REDIRECTS' }));
-          return;
-        }
-        const next = new URL(location, url);
-        const asGet = status === 303 || ((status === 301 || status === 302) && opts.method === 'POST');
-        let nextHeaders = opts.headers;
-        if (asGet) {
-          const { 'Content-Type': _type, ...rest } = nextHeaders;
-          nextHeaders = rest;
-        }
-        if (next.host !== url.host) {
-          const { Authorization: _auth, ...rest } = nextHeaders;
-          nextHeaders = rest;
-        }
-        send(next, { ...opts, method: asGet ? 'GET' : opts.method, headers: nextHeaders, body: asGet ? undefined : opts.body }, redirectsLeft - 1).then(resolve, reject);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY_BYTES) {
-          res.destroy(Object.assign(new Error(`maxContentLength size of ${MAX_BODY_BYTES} exceeded`), { code: 'ERR_BAD_RESPONSE' }));
-          return;
-        }
-        chunks.push(c);
-      });
-      res.on('error', reject);
-      res.on('end', () => resolve({ status, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
 }
 
 function basic(user: string, password: string): string {
