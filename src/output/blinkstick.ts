@@ -2,16 +2,20 @@ import { accessSync, constants } from 'node:fs';
 import type { Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { Driver, DriverContext } from './driver.js';
+import type { Geometry } from './geometry.js';
 import { defaultLoaders, type HidDevice, type HidDeviceInfo, type HidModule, type NativeLoaders } from './native.js';
 import {
   BLINKSTICK_PID,
   BLINKSTICK_VID,
+  COLOR_REPORT,
   MODE_REPORT,
   VARIANTS,
   WS2812_MODE,
   blankReport,
+  configuredVariant,
   detectVariant,
   frameReport,
+  hasWs2812,
   modeReport,
   type BlinkStickVariant,
 } from './blinkstickProtocol.js';
@@ -21,8 +25,13 @@ export type BlinkStickConfig = Extract<OutputConfig, { type: 'blinkstick' }>;
 
 /** First delay before reopening a stick that went away; doubles up to RETRY_MAX_MS. */
 export const RETRY_MIN_MS = 500;
-/** Longest delay between reopen attempts. */
-export const RETRY_MAX_MS = 10_000;
+/** Longest delay between reopen attempts: a replugged stick shows the frame within 5 s (SPEC §6). */
+export const RETRY_MAX_MS = 2000;
+/**
+ * How often an idle stick is checked (a read of report 1, which writes nothing): node-hid
+ * has no unplug event, and an idle output writes nothing that could fail.
+ */
+export const PROBE_MS = 2000;
 
 /** Where the udev rule lives in the repository and the package. */
 export const UDEV_RULE = 'deploy/udev/99-blinkstick.rules';
@@ -88,13 +97,17 @@ interface OpenStick {
 
 /**
  * One BlinkStick over node-hid feature reports (SPEC §7): selected by serial, mode 2
- * set once when needed, one report per frame; a failed write marks it down and a
- * backoff timer re-enumerates and reopens it, then re-sends the last frame.
+ * set once when needed, one report per frame, the model's whole LED count without `leds:`.
+ * A failed write or idle probe marks it down, and a backoff timer re-enumerates and
+ * reopens it, then re-sends the last frame.
  */
 export class BlinkStickDriver implements Driver {
   readonly maxBrightness = 1;
-  readonly gamma = true;
   private hid: HidModule | undefined;
+  /** The model's geometry, found at start when `leds:` is unset. */
+  private found: Geometry | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private lastOk = 0;
   private stick: OpenStick | undefined;
   private last: Rgb[] | undefined;
   private isUp = false;
@@ -116,6 +129,18 @@ export class BlinkStickDriver implements Driver {
 
   get up(): boolean {
     return this.isUp;
+  }
+
+  /** Gamma as configured, else on for WS2812 models and off for the original's plain RGB LED. */
+  get gamma(): boolean {
+    if (this.config.gamma !== undefined) return this.config.gamma;
+    const variant = this.stick?.variant ?? configuredVariant(this.config.variant, this.config.serial);
+    return variant === undefined || hasWs2812(variant);
+  }
+
+  /** The model's whole count when `leds:` is unset and the stick was found at start. */
+  get deviceGeometry(): Geometry | undefined {
+    return this.found;
   }
 
   async start(): Promise<void> {
@@ -154,7 +179,9 @@ export class BlinkStickDriver implements Driver {
       return;
     }
     this.isUp = true;
-    this.ctx.log.info({ serial: info.serialNumber, path: info.path }, `${this.label}: using ${describe(info)}`);
+    const variant = this.stick!.variant;
+    if (this.config.leds === undefined && variant !== 'unknown') this.found = { width: VARIANTS[variant].maxLeds, height: 1 };
+    this.ctx.log.info({ serial: info.serialNumber, path: info.path, leds: this.width() }, `${this.label}: using ${describe(info)}`);
   }
 
   async show(leds: readonly Rgb[]): Promise<void> {
@@ -163,11 +190,9 @@ export class BlinkStickDriver implements Driver {
     if (!stick || this.stopped) return;
     try {
       stick.dev.sendFeatureReport(frameReport(stick.variant, stick.channel, this.visible(this.last)));
+      this.lastOk = Date.now();
     } catch (err) {
-      this.closeStick();
-      this.down(err instanceof Error ? err : new Error(String(err)));
-      this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: write failed (unplugged?); reopening when it comes back`);
-      this.schedule();
+      this.lost(err, 'write failed');
     }
   }
 
@@ -176,6 +201,7 @@ export class BlinkStickDriver implements Driver {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.stopProbe();
     const stick = this.stick;
     if (stick && blank) {
       try {
@@ -189,8 +215,54 @@ export class BlinkStickDriver implements Driver {
     this.isUp = false;
   }
 
+  /** LEDs this output drives: `leds:`, else the model's count found at start, else the configured guess. */
+  private width(): number {
+    return this.found?.width ?? this.ctx.geometry.width;
+  }
+
   private visible(leds: readonly Rgb[]): readonly Rgb[] {
-    return leds.slice(0, this.ctx.geometry.width);
+    return leds.slice(0, this.width());
+  }
+
+  private lost(err: unknown, what: string): void {
+    this.closeStick();
+    this.down(err instanceof Error ? err : new Error(String(err)));
+    this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: ${what} (unplugged?); reopening when it comes back`);
+    this.schedule();
+  }
+
+  /** Arms the idle check; a write that succeeded meanwhile counts as one. */
+  private armProbe(delay = PROBE_MS): void {
+    if (this.stopped || !this.stick || this.probeTimer) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.probe();
+    }, delay);
+    this.probeTimer.unref();
+  }
+
+  private probe(): void {
+    const stick = this.stick;
+    if (!stick || this.stopped) return;
+    const since = Date.now() - this.lastOk;
+    if (since < PROBE_MS) {
+      this.armProbe(PROBE_MS - since);
+      return;
+    }
+    try {
+      // A read, never the mode report's write: the EEPROM is not touched by probing.
+      stick.dev.getFeatureReport(COLOR_REPORT, 4);
+      this.lastOk = Date.now();
+    } catch (err) {
+      this.lost(err, 'stopped answering');
+      return;
+    }
+    this.armProbe();
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   /** Plugged-in BlinkSticks, one entry per device node. */
@@ -230,7 +302,7 @@ export class BlinkStickDriver implements Driver {
   }
 
   /** Opens the stick, puts it in WS2812 mode if needed and shows the current frame (or blank). */
-  private connect(info: HidDeviceInfo): void {
+  private connect(info: HidDeviceInfo, late = false): void {
     const first = this.bound === undefined;
     let dev: HidDevice;
     try {
@@ -262,7 +334,15 @@ export class BlinkStickDriver implements Driver {
     if (first && this.ctx.geometry.width > spec.maxLeds) {
       this.ctx.log.warn(`${this.label}: ${spec.name} has ${spec.maxLeds} LED(s); showing the first ${spec.maxLeds} of ${this.ctx.geometry.width}`);
     }
+    // Found after start (it was missing then): the layout was made for the configured guess.
+    if (first && late && this.config.leds === undefined && variant !== 'unknown' && spec.maxLeds !== this.ctx.geometry.width) {
+      this.ctx.log.warn(
+        `${this.label}: ${spec.name} has ${spec.maxLeds} LED(s) but the layout was made for ${this.ctx.geometry.width}; set variant: ${variant} to use them all from the start`,
+      );
+    }
     this.stick = stick;
+    this.lastOk = Date.now();
+    this.armProbe();
     const key = keyOf(info.serialNumber);
     if (this.bound && this.bound !== key && !this.config.serial) this.claimsMap().delete(this.bound);
     this.bound = key;
@@ -296,7 +376,7 @@ export class BlinkStickDriver implements Driver {
       const list = this.enumerate();
       const info = this.pick(list);
       if (!info) throw new Error(this.notFound(list));
-      this.connect(info);
+      this.connect(info, true);
     } catch (err) {
       this.ctx.log.debug({ err: messageOf(err), nextMs: this.delay }, `${this.label}: reopen failed`);
       this.schedule();
@@ -314,6 +394,7 @@ export class BlinkStickDriver implements Driver {
   }
 
   private closeStick(): void {
+    this.stopProbe();
     const stick = this.stick;
     this.stick = undefined;
     if (!stick) return;

@@ -15,6 +15,10 @@ export class FakeStick {
   opens = 0;
   closes = 0;
   modeReads = 0;
+  /** Every feature report read (the mode check, the idle probe), with its time. */
+  readonly reads: { time: number; id: number }[] = [];
+  /** What report 1 reads back: the first LED. */
+  color: [number, number, number] = [0, 0, 0];
 
   constructor(
     public serial: string,
@@ -56,11 +60,15 @@ class FakeHandle implements HidDevice {
     const bytes = Array.from(data);
     this.stick.reports.push({ time: Date.now(), bytes });
     if (bytes[0] === 4) this.stick.mode = bytes[1]!;
+    // Report 1 reads back the first LED (blinkstick-python's get_color reads it the same way).
+    if (bytes[0] === 1) this.stick.color = [bytes[1]!, bytes[2]!, bytes[3]!];
     return bytes.length;
   }
 
   getFeatureReport(reportId: number, length: number): number[] {
     if (!this.alive()) throw new Error('could not get feature report from device');
+    this.stick.reads.push({ time: Date.now(), id: reportId });
+    if (reportId === 1) return [1, ...this.stick.color].slice(0, length);
     if (reportId !== 4) throw new Error(`fake: report ${reportId} not readable`);
     this.stick.modeReads++;
     return [4, this.stick.mode].slice(0, length);
