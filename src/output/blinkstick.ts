@@ -118,6 +118,8 @@ export class BlinkStickDriver implements Driver {
   private readonly label: string;
   /** Key (upper-case serial) of the stick this output uses, kept across unplugs. */
   private bound: string | undefined;
+  /** Device transfers one after another (frames, the idle probe, blanking). */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: BlinkStickConfig,
@@ -150,7 +152,7 @@ export class BlinkStickDriver implements Driver {
     try {
       this.hid = await this.loaders.hid();
       // node-hid loads its binding on the first enumeration, so that is where libudev/libusb are missing.
-      list = this.enumerate();
+      list = await this.enumerate();
     } catch (err) {
       this.hid = undefined;
       throw new Error(hidLoadHint(this.label, err));
@@ -166,7 +168,7 @@ export class BlinkStickDriver implements Driver {
       return;
     }
     try {
-      this.connect(info);
+      await this.connect(info);
     } catch (err) {
       if (err instanceof OpenError) {
         this.release();
@@ -185,15 +187,25 @@ export class BlinkStickDriver implements Driver {
   }
 
   async show(leds: readonly Rgb[]): Promise<void> {
-    this.last = leds.map((c) => [c[0], c[1], c[2]] as const);
-    const stick = this.stick;
-    if (!stick || this.stopped) return;
-    try {
-      stick.dev.sendFeatureReport(frameReport(stick.variant, stick.channel, this.visible(this.last)));
-      this.lastOk = Date.now();
-    } catch (err) {
-      this.lost(err, 'write failed');
-    }
+    const frame = leds.map((c) => [c[0], c[1], c[2]] as const);
+    this.last = frame;
+    await this.serial(async () => {
+      const stick = this.stick;
+      if (!stick || this.stopped) return;
+      try {
+        await stick.dev.sendFeatureReport(frameReport(stick.variant, stick.channel, this.visible(frame)));
+        this.lastOk = Date.now();
+      } catch (err) {
+        if (this.stick === stick) await this.lost(err, 'write failed');
+      }
+    });
+  }
+
+  /** Runs `op` after every device transfer before it. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(op);
+    this.chain = p.catch(() => undefined);
+    return p;
   }
 
   async stop(blank: boolean): Promise<void> {
@@ -202,15 +214,17 @@ export class BlinkStickDriver implements Driver {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.stopProbe();
-    const stick = this.stick;
-    if (stick && blank) {
-      try {
-        stick.dev.sendFeatureReport(blankReport(stick.variant, stick.channel));
-      } catch (err) {
-        this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: blanking failed`);
+    await this.serial(async () => {
+      const stick = this.stick;
+      if (stick && blank) {
+        try {
+          await stick.dev.sendFeatureReport(blankReport(stick.variant, stick.channel));
+        } catch (err) {
+          this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: blanking failed`);
+        }
       }
-    }
-    this.closeStick();
+      await this.closeStick();
+    });
     this.release();
     this.isUp = false;
   }
@@ -224,8 +238,8 @@ export class BlinkStickDriver implements Driver {
     return leds.slice(0, this.width());
   }
 
-  private lost(err: unknown, what: string): void {
-    this.closeStick();
+  private async lost(err: unknown, what: string): Promise<void> {
+    await this.closeStick();
     this.down(err instanceof Error ? err : new Error(String(err)));
     this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: ${what} (unplugged?); reopening when it comes back`);
     this.schedule();
@@ -242,22 +256,24 @@ export class BlinkStickDriver implements Driver {
   }
 
   private probe(): void {
-    const stick = this.stick;
-    if (!stick || this.stopped) return;
     const since = Date.now() - this.lastOk;
     if (since < PROBE_MS) {
       this.armProbe(PROBE_MS - since);
       return;
     }
-    try {
-      // A read, never the mode report's write: the EEPROM is not touched by probing.
-      stick.dev.getFeatureReport(COLOR_REPORT, 4);
-      this.lastOk = Date.now();
-    } catch (err) {
-      this.lost(err, 'stopped answering');
-      return;
-    }
-    this.armProbe();
+    void this.serial(async () => {
+      const stick = this.stick;
+      if (!stick || this.stopped) return;
+      try {
+        // A read, never the mode report's write: the EEPROM is not touched by probing.
+        await stick.dev.getFeatureReport(COLOR_REPORT, 4);
+        this.lastOk = Date.now();
+      } catch (err) {
+        if (this.stick === stick) await this.lost(err, 'stopped answering');
+        return;
+      }
+      this.armProbe();
+    });
   }
 
   private stopProbe(): void {
@@ -266,9 +282,9 @@ export class BlinkStickDriver implements Driver {
   }
 
   /** Plugged-in BlinkSticks, one entry per device node. */
-  private enumerate(): HidDeviceInfo[] {
+  private async enumerate(): Promise<HidDeviceInfo[]> {
     const seen = new Set<string>();
-    return this.hid!.devices(BLINKSTICK_VID, BLINKSTICK_PID).filter((d) => {
+    return (await this.hid!.devicesAsync(BLINKSTICK_VID, BLINKSTICK_PID)).filter((d) => {
       if (d.vendorId !== BLINKSTICK_VID || d.productId !== BLINKSTICK_PID || !d.path || seen.has(d.path)) return false;
       seen.add(d.path);
       return true;
@@ -302,13 +318,17 @@ export class BlinkStickDriver implements Driver {
   }
 
   /** Opens the stick, puts it in WS2812 mode if needed and shows the current frame (or blank). */
-  private connect(info: HidDeviceInfo, late = false): void {
+  private async connect(info: HidDeviceInfo, late = false): Promise<void> {
     const first = this.bound === undefined;
     let dev: HidDevice;
     try {
-      dev = new this.hid!.HID(info.path!);
+      dev = await this.hid!.HIDAsync.open(info.path!);
     } catch (err) {
       throw new OpenError(messageOf(err), { cause: err });
+    }
+    if (this.stopped) {
+      await dev.close().catch(() => undefined);
+      return;
     }
     const variant = detectVariant(info.serialNumber, info.release);
     const spec = VARIANTS[variant];
@@ -319,15 +339,12 @@ export class BlinkStickDriver implements Driver {
     }
     const stick: OpenStick = { dev, info, variant, channel };
     try {
-      if (spec.ws2812Mode) this.ensureMode(dev);
-      if (first || !this.last) dev.sendFeatureReport(blankReport(variant, channel));
-      if (this.last) dev.sendFeatureReport(frameReport(variant, channel, this.visible(this.last)));
+      if (spec.ws2812Mode) await this.ensureMode(dev);
+      if (first || !this.last) await dev.sendFeatureReport(blankReport(variant, channel));
+      if (this.last) await dev.sendFeatureReport(frameReport(variant, channel, this.visible(this.last)));
     } catch (err) {
-      try {
-        dev.close();
-      } catch {
-        // Already gone.
-      }
+      // Already gone, most likely; it is released either way.
+      await dev.close().catch(() => undefined);
       throw err;
     }
     if (first && variant === 'unknown') this.ctx.log.warn(`${this.label}: unknown BlinkStick model ${describe(info)}; sending batch reports`);
@@ -350,12 +367,12 @@ export class BlinkStickDriver implements Driver {
   }
 
   // Mode 2 lives in EEPROM: read it and write only when it differs, never per frame.
-  private ensureMode(dev: HidDevice): void {
-    const r = dev.getFeatureReport(MODE_REPORT, 2);
+  private async ensureMode(dev: HidDevice): Promise<void> {
+    const r = await dev.getFeatureReport(MODE_REPORT, 2);
     const mode = r.length >= 2 ? r[1] : undefined;
     if (mode === WS2812_MODE) return;
     this.ctx.log.info(`${this.label}: switching the stick from mode ${mode ?? '?'} to mode ${WS2812_MODE} (WS2812)`);
-    dev.sendFeatureReport(modeReport(WS2812_MODE));
+    await dev.sendFeatureReport(modeReport(WS2812_MODE));
   }
 
   private schedule(): void {
@@ -364,19 +381,20 @@ export class BlinkStickDriver implements Driver {
     this.delay = Math.min(this.delay * 2, RETRY_MAX_MS);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.reconnect();
+      void this.serial(() => this.reconnect());
     }, delay);
     // A missing stick must not keep the process alive.
     this.timer.unref();
   }
 
-  private reconnect(): void {
-    if (this.stopped) return;
+  private async reconnect(): Promise<void> {
+    if (this.stopped || this.stick) return;
     try {
-      const list = this.enumerate();
+      const list = await this.enumerate();
       const info = this.pick(list);
       if (!info) throw new Error(this.notFound(list));
-      this.connect(info, true);
+      await this.connect(info, true);
+      if (this.stopped) return;
     } catch (err) {
       this.ctx.log.debug({ err: messageOf(err), nextMs: this.delay }, `${this.label}: reopen failed`);
       this.schedule();
@@ -393,16 +411,13 @@ export class BlinkStickDriver implements Driver {
     this.ctx.onStatus?.(false, err);
   }
 
-  private closeStick(): void {
+  private async closeStick(): Promise<void> {
     this.stopProbe();
     const stick = this.stick;
     this.stick = undefined;
     if (!stick) return;
-    try {
-      stick.dev.close();
-    } catch {
-      // Closing an unplugged device may fail; it is released either way.
-    }
+    // Closing an unplugged device may fail; it is released either way.
+    await stick.dev.close().catch(() => undefined);
   }
 
   private claimsMap(): Map<string, BlinkStickDriver> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Rgb } from '../../src/color.js';
-import { createBlinkStickDriver, RETRY_MAX_MS, RETRY_MIN_MS } from '../../src/output/blinkstick.js';
+import { createBlinkStickDriver, PROBE_MS, RETRY_MAX_MS, RETRY_MIN_MS } from '../../src/output/blinkstick.js';
 import type { Driver } from '../../src/output/driver.js';
 import { FakeHid } from '../fakes/fakeHid.js';
 import { driverContext, outputConfig } from './helpers.js';
@@ -389,5 +389,30 @@ describe('blinkstick driver: environment errors', () => {
     hid.openError = new Error('EACCES: permission denied, open /dev/hidraw0');
     const { driver } = await stick(hid);
     await expect(driver.start()).rejects.toThrow(/; permission denied\. Install the udev rule/);
+  });
+});
+
+describe('blinkstick driver: async transfers (node-hid HIDAsync)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+
+  it('a slow stick never blocks the event loop, and its transfers (frames, idle probes) never overlap', async () => {
+    const hid = new FakeHid();
+    const nano = hid.add('BS000001-3.0', NANO);
+    const { driver } = await started(hid);
+    nano.transferMs = 1500;
+    const writes = [driver.show([RED, RED]), driver.show([GREEN, GREEN])];
+    // Timers still fire while both transfers are pending: nothing waits synchronously.
+    let ticked = false;
+    setTimeout(() => (ticked = true), 10);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(ticked).toBe(true);
+    await vi.advanceTimersByTimeAsync(PROBE_MS * 4);
+    await Promise.all(writes);
+    expect(nano.maxInFlight).toBe(1);
+    expect(nano.reads.filter((r) => r.id === 1).length).toBeGreaterThanOrEqual(1);
+    expect(nano.lastFrame!.slice(0, 8)).toEqual([6, 0, 255, 0, 0, 255, 0, 0]);
+    expect(driver.up).toBe(true);
   });
 });
