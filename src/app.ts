@@ -4,7 +4,7 @@ import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import type { Source } from './snapshot.js';
 import type { Driver, DriverContext } from './output/driver.js';
-import { outputGeometry } from './output/geometry.js';
+import { outputGeometry, withDeviceGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
 import { createSource } from './source/index.js';
 import { startServer } from './server/index.js';
@@ -30,7 +30,12 @@ export interface Podglow {
   url?: string;
   /** Aborts the poll, stops outputs in reverse start order, closes the server; idempotent. */
   stop(): Promise<void>;
+  /** After a crash: stops the effects and blanks every output whatever its onExit says (SPEC §6). */
+  blankAfterCrash(): Promise<void>;
 }
+
+/** Longest wait for the poll loop and the writes in flight before blanking after a crash. */
+export const CRASH_HALT_MS = 500;
 
 interface Started extends ControllerOutput {
   onExit: 'blank' | 'keep';
@@ -65,7 +70,8 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
       } catch (e) {
         throw new Error(`output "${name}" (${o.type}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
-      started.push({ name, config: o, driver, onExit: o.onExit ?? config.onExit });
+      // A BlinkStick without `leds:` tells its model's LED count only now: lay out for it.
+      started.push({ name, config: withDeviceGeometry(o, driver.deviceGeometry), driver, onExit: o.onExit ?? config.onExit });
       log.debug({ output: name, type: o.type }, 'output started');
     }
   } catch (e) {
@@ -123,6 +129,19 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
         log.info('stopped');
       })();
       return stopping;
+    },
+    async blankAfterCrash() {
+      // The crash may have come from the loop itself: wait for it only briefly.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ctl.stop().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CRASH_HALT_MS)))]);
+      clearTimeout(timer);
+      for (const o of [...started].reverse()) {
+        try {
+          await o.driver.stop(true);
+        } catch (e) {
+          log.error({ output: o.name, err: e }, 'blanking output failed');
+        }
+      }
     },
   };
 }

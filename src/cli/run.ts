@@ -1,5 +1,7 @@
 import { COMMON_HELP, EXIT_FAILURE, configFromFlags, parseCommand } from './common.js';
 import type { Logger } from '../log.js';
+import type { Config } from '../config/schema.js';
+import type { StartOptions } from '../app.js';
 
 const HELP = [
   'Usage: podglow run [options]',
@@ -7,6 +9,7 @@ const HELP = [
   'The controller: polls Prometheus on the configured interval, lays out every output,',
   'drives the LEDs and serves /metrics, the health checks and the preview page.',
   'Stops cleanly on SIGTERM or SIGINT (outputs blanked unless onExit: keep).',
+  'On a crash it blanks every output it still can and exits 1.',
   '',
   'Options:',
   ...COMMON_HELP,
@@ -63,18 +66,57 @@ export function runUntilSignal(stop: () => Promise<void>, log: Logger, opts: Sig
   });
 }
 
-/** `podglow run`: config → outputs → poll loop → HTTP server, until SIGTERM/SIGINT. */
-export async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, {}, HELP);
-  if (!parsed) return 0;
-  // A ConfigError propagates to the dispatcher (exit 2) before any device is opened.
-  const config = configFromFlags(parsed.values);
+/** Longest time blanking the outputs may take after a crash before the process exits anyway. */
+export const CRASH_BLANK_TIMEOUT_MS = 2000;
+
+/** What exitOnCrash listens on and how it ends the process (the real process by default). */
+export interface CrashOptions {
+  proc?: { on(event: 'uncaughtException' | 'unhandledRejection', listener: (err: unknown) => void): unknown };
+  exit?: (code: number) => void;
+  timeoutMs?: number;
+}
+
+/**
+ * On an uncaught exception or unhandled rejection: logs it, runs `blank` (every output that
+ * can still be written goes dark) for at most `timeoutMs`, then exits 1 (SPEC §6): LEDs latch
+ * their last colours, and a dead podglow must not look like a quiet cluster.
+ */
+export function exitOnCrash(blank: () => Promise<void>, log: Logger, opts: CrashOptions = {}): void {
+  const proc = opts.proc ?? process;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const timeoutMs = opts.timeoutMs ?? CRASH_BLANK_TIMEOUT_MS;
+  let crashed = false;
+  const onCrash = (kind: string) => (err: unknown) => {
+    log.fatal({ err }, `${kind}: ${err instanceof Error ? err.message : String(err)}; blanking the outputs and exiting`);
+    if (crashed) return;
+    crashed = true;
+    // Not unref'd: the exit code must be 1 even if nothing else is left to run.
+    const deadline = setTimeout(() => {
+      log.error(`blanking took longer than ${timeoutMs / 1000}s; exiting`);
+      exit(EXIT_FAILURE);
+    }, timeoutMs);
+    blank()
+      .catch((e: unknown) => log.error({ err: e }, 'blanking after the crash failed'))
+      .finally(() => {
+        clearTimeout(deadline);
+        exit(EXIT_FAILURE);
+      });
+  };
+  proc.on('uncaughtException', onCrash('uncaught exception'));
+  proc.on('unhandledRejection', onCrash('unhandled rejection'));
+}
+
+/**
+ * Runs podglow on a validated config until SIGTERM/SIGINT (exit 0) or a crash (outputs
+ * blanked, exit 1); `start` overrides StartOptions (tests pass recording drivers).
+ */
+export async function runPodglow(config: Config, log: Logger, start: Partial<StartOptions> = {}): Promise<number> {
   // Loaded here, not at the top, so `run --help` does not load the HTTP stack and the drivers.
-  const [{ createLogger }, { startPodglow }] = await Promise.all([import('../log.js'), import('../app.js')]);
-  const log = createLogger({ level: config.log.level, format: config.log.format });
-  const starting = startPodglow(config, { log });
-  // Listen before the outputs are open, so a signal during start-up still blanks them.
+  const { startPodglow } = await import('../app.js');
+  const starting = startPodglow(config, { log, ...start });
+  // Listen before the outputs are open, so a signal or crash during start-up still blanks them.
   const stopped = runUntilSignal(async () => (await starting.catch(() => undefined))?.stop(), log);
+  exitOnCrash(async () => (await starting.catch(() => undefined))?.blankAfterCrash(), log);
   let app;
   try {
     app = await starting;
@@ -84,4 +126,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   log.info({ url: app.url, outputs: app.controller.outputs().map((o) => `${o.name} (${o.type})`) }, 'podglow running');
   return stopped;
+}
+
+/** `podglow run`: config → outputs → poll loop → HTTP server, until SIGTERM/SIGINT. */
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommand(argv, {}, HELP);
+  if (!parsed) return 0;
+  // A ConfigError propagates to the dispatcher (exit 2) before any device is opened.
+  const config = configFromFlags(parsed.values);
+  const { createLogger } = await import('../log.js');
+  const log = createLogger({ level: config.log.level, format: config.log.format });
+  return runPodglow(config, log);
 }

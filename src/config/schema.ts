@@ -147,6 +147,13 @@ const outputSchema = z.discriminatedUnion(
         /** LEDs to drive; default from the variant (Flex: 32, Pro: 64 on the channel). */
         leds: z.int().min(1).max(64).optional(),
         channel: z.int().min(0).max(2).default(0),
+        /**
+         * The model, for its LED count before the stick is opened (`podglow frame`, start-up
+         * without the stick); `auto` reads it from the serial and the stick itself.
+         */
+        variant: z.enum(['auto', 'blinkstick', 'nano', 'square', 'strip', 'flex', 'pro']).default('auto'),
+        /** WS2812 gamma correction; default on, except on the original BlinkStick's plain RGB LED. */
+        gamma: z.boolean().optional(),
       })
       .strict(),
     z.object({ ...common, type: z.literal('terminal'), width: size.optional(), height: size.optional() }).strict(),

@@ -1,23 +1,16 @@
-import { OFF, toHex, type Rgb } from '../color.js';
+import { OFF, sameLeds, toHex, type Rgb } from '../color.js';
 import type { Frame } from '../frame.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { OutputType } from '../config/schema.js';
 import type { Driver } from '../output/driver.js';
 import type { Geometry } from '../output/geometry.js';
-import type { OutputView } from '../loop/status.js';
-import { gammaRgb, mixRgb, sameLeds, scaleRgb } from './colorMath.js';
+import { BLINK_HALF_PERIOD_MS, STALE_DIM, compose, fit, screenColor, walkerStepMs, type Composed, type EffectState } from './compose.js';
 import { BrightnessSchedule, type ScheduleEntry } from './schedule.js';
+import type { OutputView } from './view.js';
 
-/** Half period of blinking LEDs: 1 Hz, on for 500 ms then off for 500 ms. */
-export const BLINK_HALF_PERIOD_MS = 500;
-/** How much of its colour each LED keeps while the data is stale. */
-export const STALE_DIM = 0.3;
-
-/** Time the start-up walker stays on each LED: one lap takes about 3 s, within 60..500 ms a step. */
-export function walkerStepMs(ledCount: number): number {
-  return Math.min(500, Math.max(60, Math.round(3000 / Math.max(1, ledCount))));
-}
+// Re-exported so callers keep one import for the output's timing constants.
+export { BLINK_HALF_PERIOD_MS, STALE_DIM, walkerStepMs };
 
 /** Everything one output's effects pipeline needs. */
 export interface PipelineOptions {
@@ -34,38 +27,25 @@ export interface PipelineOptions {
   statusColor: Rgb;
   log: Logger;
   metrics?: Metrics;
-}
-
-interface Fade {
-  from: Rgb[];
-  start: number;
-  end: number;
+  /** IANA time zone of the brightness schedule's cron expressions; default TZ or the system's. */
+  timezone?: string;
 }
 
 /**
- * Turns one output's base frames into device writes: fade, blink, start-up walker, stale
- * display, brightness (× the driver's cap), then gamma for WS2812 drivers. It arms one timer
- * only while something moves (a fade, a lit blinking LED, the walker) and writes to the device
- * only when the colours change.
+ * Runs one output: keeps the frame and effect state, asks compose() what the LEDs show,
+ * arms one timer only while something moves (a fade, a lit blinking LED, the walker), and
+ * writes to the device only when the bytes change, one show() at a time.
  */
 export class OutputPipeline {
   readonly name: string;
   private readonly n: number;
   private frame: Frame | null = null;
-  private stale = false;
   private page = 0;
-  private brightness: number;
+  private readonly fx: EffectState;
   private readonly schedule: BrightnessSchedule;
-  /** What the LEDs should settle on (after brightness, before blinking). */
-  private target: Rgb[];
-  private blink: boolean[];
-  /** What the LEDs show now, before the blink mask. */
-  private steady: Rgb[];
-  /** Last colours handed to the device after blinking, before gamma (OutputView.leds). */
-  private shown: Rgb[];
+  /** What compose() returned at the last render. */
+  private shown: Composed;
   private lastWritten: Rgb[] | null = null;
-  private fade: Fade | null = null;
-  private walkerStart = 0;
   private timer: NodeJS.Timeout | undefined;
   private pending: Rgb[] | null = null;
   private writing: Promise<void> | null = null;
@@ -77,17 +57,25 @@ export class OutputPipeline {
   constructor(private readonly opts: PipelineOptions) {
     this.name = opts.name;
     this.n = opts.geometry.width * opts.geometry.height;
-    this.brightness = opts.brightness;
-    this.target = this.blank();
-    this.steady = this.blank();
-    this.shown = this.blank();
-    this.blink = new Array<boolean>(this.n).fill(false);
-    this.schedule = new BrightnessSchedule(opts.schedule ?? [], (b) => this.setBrightness(b), opts.log);
+    this.fx = {
+      count: this.n,
+      brightness: opts.brightness,
+      cap: opts.driver.maxBrightness,
+      gamma: opts.driver.gamma,
+      stale: false,
+      statusColor: opts.statusColor,
+      fps: opts.fps,
+      walkerStart: 0,
+      fade: null,
+    };
+    const blank = new Array<Rgb>(this.n).fill(OFF);
+    this.shown = { light: blank, leds: blank, blink: new Array<boolean>(this.n).fill(false), next: Infinity, fadeDone: true };
+    this.schedule = new BrightnessSchedule(opts.schedule ?? [], (b) => this.setBrightness(b), opts.log, opts.timezone);
   }
 
-  /** Brightness actually applied: the configured or scheduled value under the driver's cap. */
+  /** Brightness in effect, 0..1 (configured or scheduled): a share of the device's full scale under its cap. */
   get effectiveBrightness(): number {
-    return Math.max(0, Math.min(this.brightness, this.opts.driver.maxBrightness, 1));
+    return Math.max(0, Math.min(this.fx.brightness, 1));
   }
 
   /** True while a timer is armed (a fade, a lit blinking LED or the walker is moving). */
@@ -105,11 +93,10 @@ export class OutputPipeline {
     if (this.started || this.halted) return;
     this.started = true;
     const scheduled = this.schedule.current(new Date(now));
-    if (scheduled !== undefined) this.brightness = scheduled;
+    if (scheduled !== undefined) this.fx.brightness = scheduled;
     this.opts.metrics?.brightness.set({ output: this.name }, this.effectiveBrightness);
     this.schedule.start();
-    this.walkerStart = now;
-    this.retarget();
+    this.fx.walkerStart = now;
     this.render(now);
   }
 
@@ -118,10 +105,11 @@ export class OutputPipeline {
    * also turns the stale display on or off in the same transition.
    */
   setFrame(frame: Frame, page = 0, stale?: boolean): void {
-    this.frame = frame;
-    this.page = page;
-    if (stale !== undefined) this.stale = stale;
-    this.change();
+    this.change(() => {
+      this.frame = frame;
+      this.page = page;
+      if (stale !== undefined) this.fx.stale = stale;
+    });
   }
 
   /**
@@ -129,29 +117,36 @@ export class OutputPipeline {
    * first frame the walker keeps going.
    */
   setStale(stale: boolean): void {
-    if (stale === this.stale) return;
-    this.stale = stale;
-    if (this.frame) this.change();
+    if (stale === this.fx.stale) return;
+    if (!this.frame) {
+      this.fx.stale = stale;
+      return;
+    }
+    this.change(() => {
+      this.fx.stale = stale;
+    });
   }
 
   /** True while the stale display is on. */
   get isStale(): boolean {
-    return this.stale && this.frame !== null;
+    return this.fx.stale && this.frame !== null;
   }
 
-  /** Sets the brightness (0..1) before the driver's cap; fades to it. */
+  /** Sets the brightness (0..1, a share of the device's cap); fades to it. */
   setBrightness(brightness: number): void {
-    if (brightness === this.brightness) return;
-    this.brightness = brightness;
+    if (brightness === this.fx.brightness) return;
+    this.change(() => {
+      this.fx.brightness = brightness;
+    });
     this.opts.metrics?.brightness.set({ output: this.name }, this.effectiveBrightness);
     this.opts.log.info({ output: this.name, brightness: this.effectiveBrightness }, 'brightness changed');
-    this.change();
   }
 
-  /** Writes the current colours again even if unchanged (the device came back). */
+  /** Writes the current colours again even if unchanged (the device came back, maybe another model). */
   refresh(): void {
     if (!this.started || this.halted) return;
     this.lastWritten = null;
+    this.syncDevice();
     this.render(Date.now());
   }
 
@@ -164,14 +159,15 @@ export class OutputPipeline {
   /** What this output shows right now. */
   view(): OutputView {
     const { width, height } = this.opts.geometry;
+    const gamma = this.fx.gamma;
     return {
       name: this.name,
       type: this.opts.type,
       width,
       height,
-      base: (this.frame ? this.fit(this.frame.leds) : this.blank()).map(toHex),
-      leds: this.shown.map(toHex),
-      blink: [...this.blink],
+      base: fit(this.frame?.leds ?? [], this.n, OFF).map(toHex),
+      leds: this.shown.leds.map((c) => toHex(screenColor(c, gamma))),
+      blink: [...this.shown.blink],
       brightness: this.effectiveBrightness,
       up: this.up,
       page: this.page,
@@ -188,78 +184,41 @@ export class OutputPipeline {
     await this.writing;
   }
 
-  private blank(): Rgb[] {
-    return new Array<Rgb>(this.n).fill(OFF);
+  // A BlinkStick learns its gamma (original or WS2812 model) when it opens.
+  private syncDevice(): void {
+    this.fx.cap = this.opts.driver.maxBrightness;
+    this.fx.gamma = this.opts.driver.gamma;
   }
 
-  private fit<T>(xs: readonly T[], fill?: T): T[] {
-    if (xs.length === this.n) return [...xs];
-    const out = xs.slice(0, this.n);
-    while (out.length < this.n) out.push(fill ?? (OFF as T));
-    return out;
-  }
-
-  /** Recomputes the target after a change and fades towards it. */
-  private change(): void {
-    if (!this.started || this.halted) return;
-    const now = Date.now();
-    this.retarget();
-    const from = [...this.steady];
-    const ms = this.opts.transitionMs;
-    this.fade = ms > 0 && !sameLeds(from, this.target) ? { from, start: now, end: now + ms } : null;
-    this.render(now);
-  }
-
-  private retarget(): void {
-    const k = this.effectiveBrightness;
-    const last = this.n - 1;
-    if (!this.frame) {
-      this.target = this.blank();
-      this.blink = new Array<boolean>(this.n).fill(false);
+  /** Applies `update` and fades from what the LEDs show now to the new picture. */
+  private change(update: () => void): void {
+    if (!this.started || this.halted) {
+      update();
       return;
     }
-    const base = this.fit(this.frame.leds);
-    const blink = this.fit(this.frame.blink, false);
-    if (this.stale) {
-      for (let i = 0; i < this.n; i++) base[i] = scaleRgb(base[i]!, STALE_DIM);
-      base[last] = this.opts.statusColor;
-      blink[last] = true;
-    }
-    this.target = base.map((c) => scaleRgb(c, k));
-    this.blink = blink;
+    const now = Date.now();
+    this.syncDevice();
+    // From what the LEDs show (the last render), so a fade never jumps.
+    const from = this.shown.light;
+    update();
+    this.fx.fade = null;
+    const to = compose(this.frame, this.fx, now).light;
+    const ms = this.opts.transitionMs;
+    this.fx.fade = ms > 0 && this.frame && !sameLeds(from, to) ? { from, start: now, end: now + ms } : null;
+    this.render(now);
   }
 
   private render(now: number): void {
     if (this.halted) return;
     this.clearTimer();
-    if (!this.frame) {
-      const pos = Math.floor((now - this.walkerStart) / walkerStepMs(this.n)) % this.n;
-      this.steady = this.blank();
-      this.steady[pos] = scaleRgb(this.opts.statusColor, this.effectiveBrightness);
-    } else if (this.fade) {
-      const p = (now - this.fade.start) / (this.fade.end - this.fade.start);
-      this.steady = this.target.map((c, i) => mixRgb(this.fade!.from[i]!, c, p));
-      if (p >= 1) this.fade = null;
-    } else {
-      this.steady = this.target;
-    }
-    const blinkOff = Math.floor(now / BLINK_HALF_PERIOD_MS) % 2 === 1;
-    this.shown = blinkOff ? this.steady.map((c, i) => (this.blink[i] ? OFF : c)) : this.steady;
+    this.shown = compose(this.frame, this.fx, now);
+    if (this.shown.fadeDone) this.fx.fade = null;
     this.flush();
-    this.arm(now);
+    this.arm(now, this.shown.next);
   }
 
   /** Arms the one timer for the next moment something moves, or none when all is still. */
-  private arm(now: number): void {
-    let next = Infinity;
-    if (!this.frame) {
-      const step = walkerStepMs(this.n);
-      next = this.walkerStart + (Math.floor((now - this.walkerStart) / step) + 1) * step;
-    } else {
-      if (this.fade) next = Math.min(this.fade.end, now + 1000 / this.opts.fps);
-      const litBlink = this.blink.some((b, i) => b && this.steady[i]!.some((v) => v > 0));
-      if (litBlink) next = Math.min(next, (Math.floor(now / BLINK_HALF_PERIOD_MS) + 1) * BLINK_HALF_PERIOD_MS);
-    }
+  private arm(now: number, next: number): void {
     if (next === Infinity) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -273,10 +232,10 @@ export class OutputPipeline {
   }
 
   private flush(): void {
-    if (this.lastWritten && sameLeds(this.shown, this.lastWritten)) return;
-    this.lastWritten = this.shown;
-    // Gamma comes last, just before the device: everything else works in linear colour.
-    this.pending = this.opts.driver.gamma ? this.shown.map(gammaRgb) : this.shown;
+    const leds = this.shown.leds;
+    if (this.lastWritten && sameLeds(leds, this.lastWritten)) return;
+    this.lastWritten = leds;
+    this.pending = leds;
     this.kick();
     if (this.listeners.size) {
       const view = this.view();

@@ -30,6 +30,8 @@ export class BrightnessSchedule {
     private readonly entries: readonly ScheduleEntry[],
     private readonly onChange: (brightness: number) => void,
     private readonly log: Logger,
+    /** IANA time zone the cron expressions run in; default node-cron's (TZ, else the system's). */
+    private readonly timezone?: string,
   ) {}
 
   /** Brightness that applies at `now` according to the schedule, if any. */
@@ -42,7 +44,7 @@ export class BrightnessSchedule {
     if (this.tasks.length || !this.entries.length) return;
     const logger = cronLogger(this.log);
     this.tasks = this.entries.map((e) =>
-      cronSchedule(e.cron, () => this.onChange(e.brightness), { logger, name: `brightness ${e.cron}` }),
+      cronSchedule(e.cron, () => this.onChange(e.brightness), { logger, name: `brightness ${e.cron}`, ...(this.timezone ? { timezone: this.timezone } : {}) }),
     );
   }
 

@@ -1,4 +1,4 @@
-import { parseHex, type Rgb } from '../color.js';
+import { clampByte, inverseGamma, parseHex, toHex, type Rgb } from '../color.js';
 import { PALETTE_KEYS, type PaletteConfig, type PaletteKey } from '../config/schema.js';
 import type { PodState } from '../states.js';
 import type { ResolvedPalette } from './types.js';
@@ -7,6 +7,13 @@ import type { ResolvedPalette } from './types.js';
 export interface PalettePreset {
   colors: Record<PaletteKey, string>;
   blink: readonly PodState[];
+  /**
+   * Set when `colors` are raw PWM bytes of a device that ran at a fixed low level: the PWM
+   * value that counts as full scale. Palettes hold full-brightness screen colours (the
+   * brightness setting dims them), so such a preset is scaled to full scale and put through
+   * the inverse WS2812 curve; colours then stay apart at every brightness (SPEC §6).
+   */
+  pwmFullScale?: number;
 }
 
 /** Name of a built-in palette. */
@@ -52,7 +59,10 @@ export const PRESETS: Record<PresetName, PalettePreset> = {
   },
   // The original BlinkStick monitor's dim colours (green 0,25,0; yellow 50,50,0; blue 0,0,50;
   // red 50,0,0; an unused orange 60,20,0); states it did not know get equally dim colours.
+  // Its red was PWM 50: on a WS2812 stick with gamma on, brightness 50/255 (about 0.2) sends
+  // exactly these bytes.
   'blinkstick-classic': {
+    pwmFullScale: 50,
     colors: {
       running: '#001900',
       pending: '#323200',
@@ -80,7 +90,7 @@ export function resolvePalette(global: PaletteConfig, override?: PaletteConfig):
   const ownPreset = override !== undefined && override.preset !== 'default';
   const layers: PaletteConfig[] = ownPreset ? [override] : override ? [global, override] : [global];
   const base = PRESETS[layers[0]!.preset];
-  const hex: Record<PaletteKey, string> = { ...base.colors };
+  const hex: Record<PaletteKey, string> = presetColors(base);
   let blink: readonly PodState[] = base.blink;
   for (const layer of layers) {
     Object.assign(hex, layer.colors);
@@ -89,4 +99,16 @@ export function resolvePalette(global: PaletteConfig, override?: PaletteConfig):
   const colors = {} as Record<PaletteKey, Rgb>;
   for (const key of PALETTE_KEYS) colors[key] = parseHex(hex[key]);
   return { colors, blink: new Set(blink) };
+}
+
+/** A preset's colours as full-brightness screen colours (PWM presets converted, see `pwmFullScale`). */
+export function presetColors(preset: PalettePreset): Record<PaletteKey, string> {
+  const full = preset.pwmFullScale;
+  if (full === undefined) return { ...preset.colors };
+  const out = {} as Record<PaletteKey, string>;
+  for (const key of Object.keys(preset.colors) as PaletteKey[]) {
+    const c = parseHex(preset.colors[key]);
+    out[key] = toHex(c.map((v) => clampByte(inverseGamma(v / full))) as unknown as Rgb);
+  }
+  return out;
 }

@@ -1,25 +1,9 @@
 import type { Snapshot } from '../snapshot.js';
 import type { Frame } from '../frame.js';
-import type { OutputType } from '../config/schema.js';
+import type { OutputView } from '../effects/view.js';
 
-/** What one output is showing right now (for /api/state, SSE and the preview page). */
-export interface OutputView {
-  name: string;
-  type: OutputType;
-  width: number;
-  height: number;
-  /** Base colours from the layout, `#rrggbb`, logical order (before brightness and effects). */
-  base: string[];
-  /** Colours currently written to the device, `#rrggbb`, logical order (after effects, before gamma). */
-  leds: string[];
-  /** Per LED: true when it blinks. */
-  blink: boolean[];
-  brightness: number;
-  up: boolean;
-  /** Current page / page count of a paged matrix. */
-  page: number;
-  pages: number;
-}
+// Defined beside the effects that produce it; re-exported for the server and the loop.
+export type { OutputView };
 
 /** Why the display is not live: before the first good poll, or stale. */
 export interface Readiness {

@@ -2,16 +2,20 @@ import { accessSync, constants } from 'node:fs';
 import type { Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { Driver, DriverContext } from './driver.js';
+import type { Geometry } from './geometry.js';
 import { defaultLoaders, type HidDevice, type HidDeviceInfo, type HidModule, type NativeLoaders } from './native.js';
 import {
   BLINKSTICK_PID,
   BLINKSTICK_VID,
+  COLOR_REPORT,
   MODE_REPORT,
   VARIANTS,
   WS2812_MODE,
   blankReport,
+  configuredVariant,
   detectVariant,
   frameReport,
+  hasWs2812,
   modeReport,
   type BlinkStickVariant,
 } from './blinkstickProtocol.js';
@@ -21,8 +25,13 @@ export type BlinkStickConfig = Extract<OutputConfig, { type: 'blinkstick' }>;
 
 /** First delay before reopening a stick that went away; doubles up to RETRY_MAX_MS. */
 export const RETRY_MIN_MS = 500;
-/** Longest delay between reopen attempts. */
-export const RETRY_MAX_MS = 10_000;
+/** Longest delay between reopen attempts: a replugged stick shows the frame within 5 s (SPEC §6). */
+export const RETRY_MAX_MS = 2000;
+/**
+ * How often an idle stick is checked (a read of report 1, which writes nothing): node-hid
+ * has no unplug event, and an idle output writes nothing that could fail.
+ */
+export const PROBE_MS = 2000;
 
 /** Where the udev rule lives in the repository and the package. */
 export const UDEV_RULE = 'deploy/udev/99-blinkstick.rules';
@@ -88,13 +97,17 @@ interface OpenStick {
 
 /**
  * One BlinkStick over node-hid feature reports (SPEC §7): selected by serial, mode 2
- * set once when needed, one report per frame; a failed write marks it down and a
- * backoff timer re-enumerates and reopens it, then re-sends the last frame.
+ * set once when needed, one report per frame, the model's whole LED count without `leds:`.
+ * A failed write or idle probe marks it down, and a backoff timer re-enumerates and
+ * reopens it, then re-sends the last frame.
  */
 export class BlinkStickDriver implements Driver {
   readonly maxBrightness = 1;
-  readonly gamma = true;
   private hid: HidModule | undefined;
+  /** The model's geometry, found at start when `leds:` is unset. */
+  private found: Geometry | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private lastOk = 0;
   private stick: OpenStick | undefined;
   private last: Rgb[] | undefined;
   private isUp = false;
@@ -105,6 +118,8 @@ export class BlinkStickDriver implements Driver {
   private readonly label: string;
   /** Key (upper-case serial) of the stick this output uses, kept across unplugs. */
   private bound: string | undefined;
+  /** Device transfers one after another (frames, the idle probe, blanking). */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: BlinkStickConfig,
@@ -118,6 +133,18 @@ export class BlinkStickDriver implements Driver {
     return this.isUp;
   }
 
+  /** Gamma as configured, else on for WS2812 models and off for the original's plain RGB LED. */
+  get gamma(): boolean {
+    if (this.config.gamma !== undefined) return this.config.gamma;
+    const variant = this.stick?.variant ?? configuredVariant(this.config.variant, this.config.serial);
+    return variant === undefined || hasWs2812(variant);
+  }
+
+  /** The model's whole count when `leds:` is unset and the stick was found at start. */
+  get deviceGeometry(): Geometry | undefined {
+    return this.found;
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     if (this.stopped) throw new Error(`${this.label}: already stopped`);
@@ -125,7 +152,7 @@ export class BlinkStickDriver implements Driver {
     try {
       this.hid = await this.loaders.hid();
       // node-hid loads its binding on the first enumeration, so that is where libudev/libusb are missing.
-      list = this.enumerate();
+      list = await this.enumerate();
     } catch (err) {
       this.hid = undefined;
       throw new Error(hidLoadHint(this.label, err));
@@ -141,7 +168,7 @@ export class BlinkStickDriver implements Driver {
       return;
     }
     try {
-      this.connect(info);
+      await this.connect(info);
     } catch (err) {
       if (err instanceof OpenError) {
         this.release();
@@ -154,21 +181,31 @@ export class BlinkStickDriver implements Driver {
       return;
     }
     this.isUp = true;
-    this.ctx.log.info({ serial: info.serialNumber, path: info.path }, `${this.label}: using ${describe(info)}`);
+    const variant = this.stick!.variant;
+    if (this.config.leds === undefined && variant !== 'unknown') this.found = { width: VARIANTS[variant].maxLeds, height: 1 };
+    this.ctx.log.info({ serial: info.serialNumber, path: info.path, leds: this.width() }, `${this.label}: using ${describe(info)}`);
   }
 
   async show(leds: readonly Rgb[]): Promise<void> {
-    this.last = leds.map((c) => [c[0], c[1], c[2]] as const);
-    const stick = this.stick;
-    if (!stick || this.stopped) return;
-    try {
-      stick.dev.sendFeatureReport(frameReport(stick.variant, stick.channel, this.visible(this.last)));
-    } catch (err) {
-      this.closeStick();
-      this.down(err instanceof Error ? err : new Error(String(err)));
-      this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: write failed (unplugged?); reopening when it comes back`);
-      this.schedule();
-    }
+    const frame = leds.map((c) => [c[0], c[1], c[2]] as const);
+    this.last = frame;
+    await this.serial(async () => {
+      const stick = this.stick;
+      if (!stick || this.stopped) return;
+      try {
+        await stick.dev.sendFeatureReport(frameReport(stick.variant, stick.channel, this.visible(frame)));
+        this.lastOk = Date.now();
+      } catch (err) {
+        if (this.stick === stick) await this.lost(err, 'write failed');
+      }
+    });
+  }
+
+  /** Runs `op` after every device transfer before it. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(op);
+    this.chain = p.catch(() => undefined);
+    return p;
   }
 
   async stop(blank: boolean): Promise<void> {
@@ -176,27 +213,78 @@ export class BlinkStickDriver implements Driver {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const stick = this.stick;
-    if (stick && blank) {
-      try {
-        stick.dev.sendFeatureReport(blankReport(stick.variant, stick.channel));
-      } catch (err) {
-        this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: blanking failed`);
+    this.stopProbe();
+    await this.serial(async () => {
+      const stick = this.stick;
+      if (stick && blank) {
+        try {
+          await stick.dev.sendFeatureReport(blankReport(stick.variant, stick.channel));
+        } catch (err) {
+          this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: blanking failed`);
+        }
       }
-    }
-    this.closeStick();
+      await this.closeStick();
+    });
     this.release();
     this.isUp = false;
   }
 
+  /** LEDs this output drives: `leds:`, else the model's count found at start, else the configured guess. */
+  private width(): number {
+    return this.found?.width ?? this.ctx.geometry.width;
+  }
+
   private visible(leds: readonly Rgb[]): readonly Rgb[] {
-    return leds.slice(0, this.ctx.geometry.width);
+    return leds.slice(0, this.width());
+  }
+
+  private async lost(err: unknown, what: string): Promise<void> {
+    await this.closeStick();
+    this.down(err instanceof Error ? err : new Error(String(err)));
+    this.ctx.log.warn({ err: messageOf(err) }, `${this.label}: ${what} (unplugged?); reopening when it comes back`);
+    this.schedule();
+  }
+
+  /** Arms the idle check; a write that succeeded meanwhile counts as one. */
+  private armProbe(delay = PROBE_MS): void {
+    if (this.stopped || !this.stick || this.probeTimer) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.probe();
+    }, delay);
+    this.probeTimer.unref();
+  }
+
+  private probe(): void {
+    const since = Date.now() - this.lastOk;
+    if (since < PROBE_MS) {
+      this.armProbe(PROBE_MS - since);
+      return;
+    }
+    void this.serial(async () => {
+      const stick = this.stick;
+      if (!stick || this.stopped) return;
+      try {
+        // A read, never the mode report's write: the EEPROM is not touched by probing.
+        await stick.dev.getFeatureReport(COLOR_REPORT, 4);
+        this.lastOk = Date.now();
+      } catch (err) {
+        if (this.stick === stick) await this.lost(err, 'stopped answering');
+        return;
+      }
+      this.armProbe();
+    });
+  }
+
+  private stopProbe(): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   /** Plugged-in BlinkSticks, one entry per device node. */
-  private enumerate(): HidDeviceInfo[] {
+  private async enumerate(): Promise<HidDeviceInfo[]> {
     const seen = new Set<string>();
-    return this.hid!.devices(BLINKSTICK_VID, BLINKSTICK_PID).filter((d) => {
+    return (await this.hid!.devicesAsync(BLINKSTICK_VID, BLINKSTICK_PID)).filter((d) => {
       if (d.vendorId !== BLINKSTICK_VID || d.productId !== BLINKSTICK_PID || !d.path || seen.has(d.path)) return false;
       seen.add(d.path);
       return true;
@@ -230,13 +318,17 @@ export class BlinkStickDriver implements Driver {
   }
 
   /** Opens the stick, puts it in WS2812 mode if needed and shows the current frame (or blank). */
-  private connect(info: HidDeviceInfo): void {
+  private async connect(info: HidDeviceInfo, late = false): Promise<void> {
     const first = this.bound === undefined;
     let dev: HidDevice;
     try {
-      dev = new this.hid!.HID(info.path!);
+      dev = await this.hid!.HIDAsync.open(info.path!);
     } catch (err) {
       throw new OpenError(messageOf(err), { cause: err });
+    }
+    if (this.stopped) {
+      await dev.close().catch(() => undefined);
+      return;
     }
     const variant = detectVariant(info.serialNumber, info.release);
     const spec = VARIANTS[variant];
@@ -247,22 +339,27 @@ export class BlinkStickDriver implements Driver {
     }
     const stick: OpenStick = { dev, info, variant, channel };
     try {
-      if (spec.ws2812Mode) this.ensureMode(dev);
-      if (first || !this.last) dev.sendFeatureReport(blankReport(variant, channel));
-      if (this.last) dev.sendFeatureReport(frameReport(variant, channel, this.visible(this.last)));
+      if (spec.ws2812Mode) await this.ensureMode(dev);
+      if (first || !this.last) await dev.sendFeatureReport(blankReport(variant, channel));
+      if (this.last) await dev.sendFeatureReport(frameReport(variant, channel, this.visible(this.last)));
     } catch (err) {
-      try {
-        dev.close();
-      } catch {
-        // Already gone.
-      }
+      // Already gone, most likely; it is released either way.
+      await dev.close().catch(() => undefined);
       throw err;
     }
     if (first && variant === 'unknown') this.ctx.log.warn(`${this.label}: unknown BlinkStick model ${describe(info)}; sending batch reports`);
     if (first && this.ctx.geometry.width > spec.maxLeds) {
       this.ctx.log.warn(`${this.label}: ${spec.name} has ${spec.maxLeds} LED(s); showing the first ${spec.maxLeds} of ${this.ctx.geometry.width}`);
     }
+    // Found after start (it was missing then): the layout was made for the configured guess.
+    if (first && late && this.config.leds === undefined && variant !== 'unknown' && spec.maxLeds !== this.ctx.geometry.width) {
+      this.ctx.log.warn(
+        `${this.label}: ${spec.name} has ${spec.maxLeds} LED(s) but the layout was made for ${this.ctx.geometry.width}; set variant: ${variant} to use them all from the start`,
+      );
+    }
     this.stick = stick;
+    this.lastOk = Date.now();
+    this.armProbe();
     const key = keyOf(info.serialNumber);
     if (this.bound && this.bound !== key && !this.config.serial) this.claimsMap().delete(this.bound);
     this.bound = key;
@@ -270,12 +367,12 @@ export class BlinkStickDriver implements Driver {
   }
 
   // Mode 2 lives in EEPROM: read it and write only when it differs, never per frame.
-  private ensureMode(dev: HidDevice): void {
-    const r = dev.getFeatureReport(MODE_REPORT, 2);
+  private async ensureMode(dev: HidDevice): Promise<void> {
+    const r = await dev.getFeatureReport(MODE_REPORT, 2);
     const mode = r.length >= 2 ? r[1] : undefined;
     if (mode === WS2812_MODE) return;
     this.ctx.log.info(`${this.label}: switching the stick from mode ${mode ?? '?'} to mode ${WS2812_MODE} (WS2812)`);
-    dev.sendFeatureReport(modeReport(WS2812_MODE));
+    await dev.sendFeatureReport(modeReport(WS2812_MODE));
   }
 
   private schedule(): void {
@@ -284,19 +381,20 @@ export class BlinkStickDriver implements Driver {
     this.delay = Math.min(this.delay * 2, RETRY_MAX_MS);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.reconnect();
+      void this.serial(() => this.reconnect());
     }, delay);
     // A missing stick must not keep the process alive.
     this.timer.unref();
   }
 
-  private reconnect(): void {
-    if (this.stopped) return;
+  private async reconnect(): Promise<void> {
+    if (this.stopped || this.stick) return;
     try {
-      const list = this.enumerate();
+      const list = await this.enumerate();
       const info = this.pick(list);
       if (!info) throw new Error(this.notFound(list));
-      this.connect(info);
+      await this.connect(info, true);
+      if (this.stopped) return;
     } catch (err) {
       this.ctx.log.debug({ err: messageOf(err), nextMs: this.delay }, `${this.label}: reopen failed`);
       this.schedule();
@@ -313,15 +411,13 @@ export class BlinkStickDriver implements Driver {
     this.ctx.onStatus?.(false, err);
   }
 
-  private closeStick(): void {
+  private async closeStick(): Promise<void> {
+    this.stopProbe();
     const stick = this.stick;
     this.stick = undefined;
     if (!stick) return;
-    try {
-      stick.dev.close();
-    } catch {
-      // Closing an unplugged device may fail; it is released either way.
-    }
+    // Closing an unplugged device may fail; it is released either way.
+    await stick.dev.close().catch(() => undefined);
   }
 
   private claimsMap(): Map<string, BlinkStickDriver> {

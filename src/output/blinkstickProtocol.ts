@@ -60,6 +60,24 @@ export function detectVariant(serial: string | undefined, release: number): Blin
   return 'unknown';
 }
 
+/** Report that holds the first LED's colour; reading it is the idle probe (it touches no EEPROM). */
+export const COLOR_REPORT = 1;
+
+/**
+ * The variant known without opening the stick: the configured `variant`, else the serial's
+ * major version (1 = original, 2 = Pro); undefined when only the stick itself can tell.
+ */
+export function configuredVariant(variant: BlinkStickVariant | 'auto', serial: string | undefined): BlinkStickVariant | undefined {
+  if (variant !== 'auto') return variant;
+  const major = parseSerial(serial)?.major;
+  return major === 1 ? 'blinkstick' : major === 2 ? 'pro' : undefined;
+}
+
+/** True when a variant's LEDs are WS2812s (every model but the original, which has one plain RGB LED). */
+export function hasWs2812(variant: BlinkStickVariant): boolean {
+  return variant !== 'blinkstick';
+}
+
 /** Report 1: `[1, R, G, B]`, the first (or only) LED. */
 export function colorReport(c: Rgb): number[] {
   return [1, clampByte(c[0]), clampByte(c[1]), clampByte(c[2])];

@@ -18,13 +18,18 @@ export interface Driver {
   readonly up: boolean;
   /** Hardware ceiling for brightness (0..1), e.g. 0.5 on the Unicorn HAT; 1 when none. */
   readonly maxBrightness: number;
-  /** True when colours need WS2812 gamma correction before `show()`. */
+  /** True when colours need WS2812 gamma correction before `show()`; may change when the device opens. */
   readonly gamma: boolean;
   /**
    * Optional: called once, before polling starts, by drivers that describe the display
    * rather than light it (the terminal output off a TTY logs base frames and display state).
    */
   follow?(status: StatusView): void;
+  /**
+   * The device's real size once `start()` found it, when that differs from what the config
+   * alone says (a BlinkStick model without `leds:`); layouts are made for it.
+   */
+  readonly deviceGeometry?: Geometry;
 }
 
 /** What a driver factory gets besides its own config. */

@@ -1,4 +1,5 @@
 import type { OutputConfig } from '../config/schema.js';
+import { VARIANTS, configuredVariant } from './blinkstickProtocol.js';
 
 /** Logical size of an output in LEDs (index = y × width + x). */
 export interface Geometry {
@@ -8,8 +9,9 @@ export interface Geometry {
 
 /**
  * The logical geometry of a configured output: fixed for the HATs, from count or
- * width × height for strips, from `leds` (or the summary's LED list) for a BlinkStick,
- * and from width/height (or the layout's natural size) for terminal and web.
+ * width × height for strips, from `leds` or the model's whole count for a BlinkStick (the
+ * configured `variant` or the serial; before the stick says, 2 as on a Nano), and from
+ * width/height (or the layout's natural size) for terminal and web.
  */
 export function outputGeometry(o: OutputConfig): Geometry {
   const summaryLeds = o.layout?.type === 'summary' ? o.layout.leds.length : undefined;
@@ -20,11 +22,22 @@ export function outputGeometry(o: OutputConfig): Geometry {
       return { width: 8, height: 4 };
     case 'ws281x':
       return o.count ? { width: o.count, height: 1 } : { width: o.width ?? 1, height: o.height ?? 1 };
-    case 'blinkstick':
-      return { width: o.leds ?? summaryLeds ?? 2, height: 1 };
+    case 'blinkstick': {
+      const variant = configuredVariant(o.variant, o.serial);
+      return { width: o.leds ?? (variant ? VARIANTS[variant].maxLeds : 2), height: 1 };
+    }
     case 'terminal':
     case 'web':
       if (o.width || o.height) return { width: o.width ?? 8, height: o.height ?? 1 };
       return summaryLeds !== undefined ? { width: summaryLeds, height: 1 } : { width: 8, height: 8 };
   }
+}
+
+/**
+ * The output's config with the geometry its device reported at start (a BlinkStick's model
+ * without `leds:`), so layouts and the preview use every LED; other outputs are unchanged.
+ */
+export function withDeviceGeometry(o: OutputConfig, device: Geometry | undefined): OutputConfig {
+  if (!device || o.type !== 'blinkstick' || o.leds !== undefined) return o;
+  return { ...o, leds: device.width * device.height };
 }

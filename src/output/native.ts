@@ -35,17 +35,21 @@ export interface HidDeviceInfo {
   release: number;
 }
 
-/** An open node-hid device (the synchronous `HID` class). */
+/**
+ * An open node-hid device (node-hid 3's `HIDAsync`): each transfer runs on node-hid's worker
+ * thread, so a stuck USB device cannot freeze the event loop.
+ */
 export interface HidDevice {
-  sendFeatureReport(data: number[]): number;
-  getFeatureReport(reportId: number, length: number): number[];
-  close(): void;
+  sendFeatureReport(data: number[]): Promise<number>;
+  /** node-hid resolves with a Buffer; only indexing and length are used. */
+  getFeatureReport(reportId: number, length: number): Promise<ArrayLike<number>>;
+  close(): Promise<void>;
 }
 
 /** What podglow uses of node-hid. */
 export interface HidModule {
-  devices(vendorId: number, productId: number): HidDeviceInfo[];
-  HID: new (path: string) => HidDevice;
+  devicesAsync(vendorId: number, productId: number): Promise<HidDeviceInfo[]>;
+  HIDAsync: { open(path: string): Promise<HidDevice> };
 }
 
 /**

@@ -107,8 +107,8 @@ export class Ws281xCore implements Driver {
       freq: WS281X_FREQ,
       gpio: this.opts.gpio,
       invert: false,
-      // Full scale: the effects pipeline already applied brightness and the HAT cap
-      // (maxBrightness), and gamma assumes it is the last step before the LEDs.
+      // podglow scales, in one place (src/effects/compose.ts): the C library multiplies every
+      // channel by (brightness + 1) >> 8 (ws2811.c), so 255 passes the bytes through unchanged.
       brightness: 255,
       stripType: STRIP_TYPE_IDS[this.opts.stripType],
     };

@@ -2,7 +2,7 @@ import type { Snapshot } from '../snapshot.js';
 import type { OutputView, StatusView } from '../loop/status.js';
 import { VERSION } from '../version.js';
 import { toHex } from '../color.js';
-import { PALETTE_KEYS, defaultLayout, defaultOutputName, type Config, type LayoutConfig } from '../config/schema.js';
+import { PALETTE_KEYS, defaultLayout, outputName, type Config, type LayoutConfig } from '../config/schema.js';
 import { POD_STATES, type PodState } from '../states.js';
 import type { ResolvedPalette } from '../layout/types.js';
 import { resolvePalette } from '../layout/palette.js';
@@ -38,7 +38,7 @@ export interface PreviewContext {
 export function previewContext(config: Config, nodeName: string | undefined = process.env.NODE_NAME || undefined): PreviewContext {
   const outputs = new Map<string, PreviewOutput>();
   config.outputs.forEach((o, i) => {
-    outputs.set(o.name ?? defaultOutputName(config.outputs, i), {
+    outputs.set(outputName(config.outputs, i), {
       layout: o.layout ?? defaultLayout(o.type),
       legend: legendFromPalette(resolvePalette(config.palette, o.palette)),
     });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Metrics } from '../../src/metrics.js';
-import { GAMMA_TABLE } from '../../src/effects/colorMath.js';
+import { gammaLight, inverseGamma } from '../../src/color.js';
 import { BLINK_HALF_PERIOD_MS, STALE_DIM, walkerStepMs } from '../../src/effects/pipeline.js';
 import { RecordingDriver } from '../fakes/recordingDriver.js';
 import { lit, makePipeline, solidFrame } from './helpers.js';
@@ -115,7 +115,7 @@ describe('idle', () => {
 });
 
 describe('brightness', () => {
-  it('is capped by the driver (Unicorn HAT: 0.5) whatever the configured value', async () => {
+  it('scales by the driver cap (Unicorn HAT: 0.5, a full channel at 128), never above it', async () => {
     const d = new RecordingDriver({ maxBrightness: 0.5 });
     const metrics = new Metrics({ defaultMetrics: false });
     const { p } = makePipeline({ brightness: 1, transitionMs: 0, metrics }, d);
@@ -123,13 +123,16 @@ describe('brightness', () => {
     p.setFrame(solidFrame(4, 1, [255, 255, 255]));
     await settle();
     expect(d.last).toEqual(new Array(4).fill([128, 128, 128]));
+    // Brightness is a share of the capped range (SPEC §6), not a second ceiling.
     p.setBrightness(0.9);
-    expect(p.effectiveBrightness).toBe(0.5);
+    await settle();
+    expect(p.effectiveBrightness).toBe(0.9);
+    expect(d.last).toEqual(new Array(4).fill([115, 115, 115]));
     expect(Math.max(...d.calls.flatMap((c) => c.leds.flat()))).toBeLessThanOrEqual(128);
-    expect((await metrics.brightness.get()).values[0]!.value).toBe(0.5);
+    expect((await metrics.brightness.get()).values[0]!.value).toBe(0.9);
     p.setBrightness(0.2);
     await settle();
-    expect(d.last).toEqual(new Array(4).fill([51, 51, 51]));
+    expect(d.last).toEqual(new Array(4).fill([26, 26, 26]));
     expect((await metrics.brightness.get()).values[0]!.value).toBe(0.2);
   });
 
@@ -149,7 +152,7 @@ describe('brightness', () => {
 });
 
 describe('gamma', () => {
-  it('is applied only for gamma drivers, after brightness, and not in the view', async () => {
+  it('runs before brightness, in floating point, rounded once; the view shows the screen colour', async () => {
     const plain = new RecordingDriver({ name: 'plain' });
     const ws = new RecordingDriver({ name: 'ws', gamma: true });
     const a = makePipeline({ transitionMs: 0, brightness: 0.5 }, plain).p;
@@ -161,11 +164,13 @@ describe('gamma', () => {
     b.setFrame(frame);
     await settle();
     expect(plain.last![0]).toEqual([100, 50, 1]);
-    expect(ws.last![0]).toEqual([GAMMA_TABLE[100], GAMMA_TABLE[50], GAMMA_TABLE[1]]);
-    expect(GAMMA_TABLE[100]).toBeLessThan(100);
-    // A dim but lit channel stays lit.
-    expect(GAMMA_TABLE[1]).toBe(1);
-    expect(b.view().leds[0]).toBe('#643201');
+    // (200/255)^2.8 × 255 × 0.5 = 64.6 → 65; (100/255)^2.8 × 127.5 = 9.3 → 9; 2 is lit, so at least 1.
+    expect(ws.last![0]).toEqual([65, 9, 1]);
+    expect(ws.last![0]![0]).toBe(Math.round(gammaLight(200) * 127.5));
+    expect(b.view().leds[0]).toBe(
+      '#' + ws.last![0]!.map((v) => Math.round(inverseGamma(v / 255)).toString(16).padStart(2, '0')).join(''),
+    );
+    expect(a.view().leds[0]).toBe('#643201');
   });
 });
 

@@ -15,6 +15,15 @@ export class FakeStick {
   opens = 0;
   closes = 0;
   modeReads = 0;
+  /** Every feature report read (the mode check, the idle probe), with its time. */
+  readonly reads: { time: number; id: number }[] = [];
+  /** How long each transfer takes (ms, on the current timers); 0 = at once. */
+  transferMs = 0;
+  inFlight = 0;
+  /** Most transfers that were ever in progress at once. */
+  maxInFlight = 0;
+  /** What report 1 reads back: the first LED. */
+  color: [number, number, number] = [0, 0, 0];
 
   constructor(
     public serial: string,
@@ -47,26 +56,44 @@ class FakeHandle implements HidDevice {
     private readonly generation: number,
   ) {}
 
+  // A slow USB transfer (stick.transferMs, on the current timers), counted for overlap checks.
+  private async transfer(): Promise<void> {
+    const s = this.stick;
+    s.inFlight++;
+    s.maxInFlight = Math.max(s.maxInFlight, s.inFlight);
+    try {
+      if (s.transferMs) await new Promise((r) => setTimeout(r, s.transferMs));
+    } finally {
+      s.inFlight--;
+    }
+  }
+
   private alive(): boolean {
     return !this.closed && this.stick.plugged && this.stick.generation === this.generation;
   }
 
-  sendFeatureReport(data: number[]): number {
+  async sendFeatureReport(data: number[]): Promise<number> {
+    await this.transfer();
     if (!this.alive()) throw new Error('could not send feature report to device');
     const bytes = Array.from(data);
     this.stick.reports.push({ time: Date.now(), bytes });
     if (bytes[0] === 4) this.stick.mode = bytes[1]!;
+    // Report 1 reads back the first LED (blinkstick-python's get_color reads it the same way).
+    if (bytes[0] === 1) this.stick.color = [bytes[1]!, bytes[2]!, bytes[3]!];
     return bytes.length;
   }
 
-  getFeatureReport(reportId: number, length: number): number[] {
+  async getFeatureReport(reportId: number, length: number): Promise<number[]> {
+    await this.transfer();
     if (!this.alive()) throw new Error('could not get feature report from device');
+    this.stick.reads.push({ time: Date.now(), id: reportId });
+    if (reportId === 1) return [1, ...this.stick.color].slice(0, length);
     if (reportId !== 4) throw new Error(`fake: report ${reportId} not readable`);
     this.stick.modeReads++;
     return [4, this.stick.mode].slice(0, length);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stick.closes++;
@@ -74,18 +101,19 @@ class FakeHandle implements HidDevice {
 }
 
 /**
- * A recording stand-in for node-hid: a bus of BlinkSticks whose feature reports are
- * kept byte for byte with timestamps; sticks can be unplugged and replugged.
+ * A recording stand-in for node-hid 3's async API (devicesAsync, HIDAsync): a bus of
+ * BlinkSticks whose feature reports are kept byte for byte with timestamps; sticks can be
+ * unplugged and replugged.
  */
 export class FakeHid {
   readonly sticks: FakeStick[] = [];
   /** Date.now() of every enumeration. */
   readonly enumerations: number[] = [];
-  /** Makes devices() throw, like a node-hid binding that cannot load libudev. */
+  /** Makes devicesAsync() reject, like a node-hid binding that cannot load libudev. */
   loadError: Error | undefined;
   /** Makes opening a device throw, like a hidraw node without permissions. */
   openError: Error | undefined;
-  /** Extra non-BlinkStick devices listed by devices(). */
+  /** Extra non-BlinkStick devices listed by devicesAsync(). */
   others: HidDeviceInfo[] = [{ vendorId: 0x046d, productId: 0xc52b, path: '/dev/hidraw-other', release: 0x1201, serialNumber: 'X' }];
   readonly module: HidModule;
   private nextPath = 0;
@@ -93,7 +121,7 @@ export class FakeHid {
   constructor() {
     const self = this;
     this.module = {
-      devices(vendorId?: number, productId?: number): HidDeviceInfo[] {
+      async devicesAsync(vendorId?: number, productId?: number): Promise<HidDeviceInfo[]> {
         if (self.loadError) throw self.loadError;
         self.enumerations.push(Date.now());
         const all: HidDeviceInfo[] = [
@@ -104,15 +132,15 @@ export class FakeHid {
         ];
         return vendorId === undefined ? all : all.filter((d) => d.vendorId === vendorId && d.productId === productId);
       },
-      HID: class {
-        constructor(path: string) {
+      HIDAsync: {
+        async open(path: string): Promise<FakeHandle> {
           if (self.openError) throw self.openError;
           const stick = self.sticks.find((s) => s.plugged && s.path === path);
           if (!stick) throw new Error(`cannot open device with path ${path}`);
           stick.opens++;
           return new FakeHandle(stick, stick.generation);
-        }
-      } as unknown as HidModule['HID'],
+        },
+      },
     };
   }
 

@@ -98,8 +98,14 @@ export function recordingFactory(
     async create(o, ctx) {
       const d = new RecordingDriver({
         name: ctx.name,
-        maxBrightness: o.type === 'unicornhat' || o.type === 'unicornphat' ? 0.5 : 1,
-        gamma: o.type === 'unicornhat' || o.type === 'unicornphat' || o.type === 'ws281x',
+        // The real drivers' settings: the HATs' 128 cap, a strip's maxBrightness, gamma on every
+        // WS2812 device (a BlinkStick's unless configured off or the original model).
+        maxBrightness: o.type === 'unicornhat' || o.type === 'unicornphat' ? 0.5 : o.type === 'ws281x' ? o.maxBrightness : 1,
+        gamma:
+          o.type === 'unicornhat' ||
+          o.type === 'unicornphat' ||
+          o.type === 'ws281x' ||
+          (o.type === 'blinkstick' && (o.gamma ?? o.variant !== 'blinkstick')),
         events: opts.events,
         ...opts.perOutput?.[ctx.name],
       });

@@ -2,7 +2,7 @@ import { startPodglow, type Podglow } from '../../src/app.js';
 import { OFF, type Rgb } from '../../src/color.js';
 import { parseConfig } from '../../src/config/load.js';
 import { defaultLayout, type Config, type ConfigInput, type OutputConfig } from '../../src/config/schema.js';
-import { scaleRgb } from '../../src/effects/colorMath.js';
+import { scaleRgb } from '../../src/color.js';
 import { STALE_DIM } from '../../src/effects/pipeline.js';
 import { renderLayout, resolvePalette } from '../../src/layout/index.js';
 import { silentLogger } from '../../src/log.js';

@@ -36,22 +36,23 @@ describe('resolvePalette', () => {
     expect(p.blink.size).toBe(0);
   });
 
-  it("blinkstick-classic: the original monitor's dim green, yellow, blue and red", () => {
+  it("blinkstick-classic: the original monitor's green, yellow, blue and red, at full scale", () => {
     const p = resolvePalette({ preset: 'blinkstick-classic', colors: {} });
-    expect(p.colors.running).toEqual([0, 25, 0]);
-    expect(p.colors.pending).toEqual([50, 50, 0]);
-    expect(p.colors.terminating).toEqual([0, 0, 50]);
-    expect(p.colors.failed).toEqual([50, 0, 0]);
-    expect(p.colors.crashing).toEqual([50, 0, 0]);
-    // Every colour stays dim, as in the original.
-    for (const k of PALETTE_KEYS) expect(Math.max(...p.colors[k])).toBeLessThanOrEqual(60);
+    // PWM 50 (its red) is full scale; green 25 is half its light: inverse WS2812 curve, (0.5)^(1/2.8) × 255 = 199.
+    expect(p.colors.running).toEqual([0, 199, 0]);
+    expect(p.colors.pending).toEqual([255, 255, 0]);
+    expect(p.colors.terminating).toEqual([0, 0, 255]);
+    expect(p.colors.failed).toEqual([255, 0, 0]);
+    expect(p.colors.crashing).toEqual([255, 0, 0]);
+    // The original's dimness comes from the brightness setting now: at 50/255 a gamma-corrected
+    // stick gets the original bytes back (test/output/deviceBytes.test.ts).
     expect(p.blink.size).toBe(0);
   });
 
   it('applies colour overrides and a blink list over a preset', () => {
     const p = resolvePalette({ preset: 'blinkstick-classic', colors: { running: '#00FF00' }, blink: ['failed', 'crashing'] });
     expect(p.colors.running).toEqual([0, 255, 0]);
-    expect(p.colors.pending).toEqual([50, 50, 0]);
+    expect(p.colors.pending).toEqual([255, 255, 0]);
     expect([...p.blink].sort()).toEqual(['crashing', 'failed']);
   });
 
@@ -60,7 +61,7 @@ describe('resolvePalette', () => {
     const p = resolvePalette(global, { preset: 'default', colors: { pending: '#ffff00' } });
     expect(toHex(p.colors.running)).toBe('#00aa00');
     expect(toHex(p.colors.pending)).toBe('#ffff00');
-    expect(toHex(p.colors.terminating)).toBe('#000032');
+    expect(toHex(p.colors.terminating)).toBe('#0000ff');
     expect([...p.blink]).toEqual(['failed']);
     const q = resolvePalette(global, { preset: 'default', colors: {}, blink: [] });
     expect(q.blink.size).toBe(0);

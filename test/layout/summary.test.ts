@@ -9,8 +9,10 @@ import { DEFAULT_LEGEND, art, blinkArt, node, snapshot } from './helpers.js';
 const summary = (extra: Record<string, unknown> = {}) => parseLayout({ type: 'summary', ...extra }) as SummaryLayoutConfig;
 const NANO = { width: 2, height: 1 };
 const classic = resolvePalette({ preset: 'blinkstick-classic', colors: {} });
-// The original BlinkStick monitor's colours: green 0,25,0; yellow 50,50,0; blue 0,0,50; red 50,0,0.
-const CLASSIC_LEGEND = { '#001900': 'g', '#323200': 'y', '#000032': 'b', '#320000': 'r' };
+// The original BlinkStick monitor's colours (green 0,25,0; yellow 50,50,0; blue 0,0,50; red 50,0,0 in
+// PWM) as full-brightness screen colours (src/layout/palette.ts, pwmFullScale); the device bytes are
+// pinned in test/output/deviceBytes.test.ts.
+const CLASSIC_LEGEND = { '#00c700': 'g', '#ffff00': 'y', '#0000ff': 'b', '#ff0000': 'r' };
 
 function nano(pods: Partial<StateCounts>, palette = classic): { leds: string; blink: string } {
   const ctx: LayoutContext = { geometry: NANO, palette, page: 0, nodeName: 'pi-2' };
