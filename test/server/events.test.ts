@@ -133,10 +133,11 @@ describe('/api/events on a change', () => {
     expect(strip).toMatchObject({ layout: 'nodes', ledNodes: [{ node: 'pi-1', index: 0 }, { node: 'pi-2', index: 1 }, { node: 'pi-3', index: 2 }] });
     expect(stick).toMatchObject({ layout: 'summary', subject: 'pi-2', bands: [], ledNodes: [] });
     const colour = (o: { legend: { key: string; color: string }[] }, key: string) => o.legend.find((l) => l.key === key)!.color;
-    // The global palette with its override, and the strip's own preset (src/layout/palette.ts).
+    // The global palette with its override, and the strip's own preset (src/layout/palette.ts):
+    // blinkstick-classic's PWM value #001900 as a full-brightness screen colour (pwmFullScale 50).
     expect([colour(hat, 'running'), colour(strip, 'running'), colour(stick, 'running'), state.legend.find((l: { key: string }) => l.key === 'running').color]).toEqual([
       '#00ee00',
-      '#001900',
+      '#00c700',
       '#00ee00',
       '#00ee00',
     ]);
