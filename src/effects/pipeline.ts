@@ -28,6 +28,8 @@ export interface PipelineOptions {
   /** Configured brightness 0..1, before the schedule and the driver's cap. */
   brightness: number;
   schedule?: readonly ScheduleEntry[];
+  /** IANA zone the schedule's cron expressions run in (config `timezone`). */
+  timezone?: string;
   transitionMs: number;
   fps: number;
   /** Colour of the start-up walker and the stale status LED (palette `status`). */
@@ -82,7 +84,7 @@ export class OutputPipeline {
     this.steady = this.blank();
     this.shown = this.blank();
     this.blink = new Array<boolean>(this.n).fill(false);
-    this.schedule = new BrightnessSchedule(opts.schedule ?? [], (b) => this.setBrightness(b), opts.log);
+    this.schedule = new BrightnessSchedule(opts.schedule ?? [], (b) => this.setBrightness(b), opts.log, opts.timezone);
   }
 
   /** Brightness actually applied: the configured or scheduled value under the driver's cap. */
