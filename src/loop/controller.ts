@@ -62,7 +62,7 @@ export class Controller implements StatusView {
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly runner: PollRunner;
-  private readonly health_: DisplayHealth;
+  private readonly display: DisplayHealth;
   private schedule: PollSchedule | null = null;
   private current: Snapshot | null = null;
   private stopping: Promise<void> | null = null;
@@ -77,7 +77,7 @@ export class Controller implements StatusView {
     this.deadlineMs = config.prometheus.timeout + DEADLINE_GRACE_MS;
     this.wedgedAfterMs = Math.max(3 * periodMs, this.staleAfterMs) + config.prometheus.timeout;
     this.outs = opts.outputs.map((o) => this.makeOutput(o));
-    this.health_ = new DisplayHealth({
+    this.display = new DisplayHealth({
       staleAfterMs: this.staleAfterMs,
       wedgedAfterMs: this.wedgedAfterMs,
       metrics: this.metrics,
@@ -91,7 +91,7 @@ export class Controller implements StatusView {
       deadlineMs: this.deadlineMs,
       metrics: this.metrics,
       log: this.log,
-      onOutcome: (r) => (r.snapshot ? this.succeeded(r.snapshot) : this.health_.failed(r.error)),
+      onOutcome: (r) => (r.snapshot ? this.succeeded(r.snapshot) : this.display.failed(r.error)),
     });
   }
 
@@ -153,7 +153,7 @@ export class Controller implements StatusView {
     if (this.stopping) return;
     this.metrics.recordSnapshot(s);
     const first = this.current === null;
-    const recovered = this.health_.good();
+    const recovered = this.display.good();
     if (first) this.log.info({ nodes: s.nodes.length }, 'first successful poll');
     else if (recovered) this.log.info({ nodes: s.nodes.length }, 'poll recovered');
     this.current = s;
@@ -217,7 +217,7 @@ export class Controller implements StatusView {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.schedule?.stop();
-      this.health_.stop();
+      this.display.stop();
       for (const o of this.outs) clearTimeout(o.pageTimer);
       await this.runner.stop();
       await Promise.all(this.outs.map((o) => o.pipeline.halt()));
@@ -230,23 +230,23 @@ export class Controller implements StatusView {
   }
 
   lastGoodPoll(): Date | null {
-    return this.health_.lastGoodPoll();
+    return this.display.lastGoodPoll();
   }
 
   lastError(): string | null {
-    return this.health_.lastError();
+    return this.display.lastError();
   }
 
   stale(): boolean {
-    return this.health_.stale();
+    return this.display.stale();
   }
 
   readiness(): Readiness {
-    return this.health_.readiness();
+    return this.display.readiness();
   }
 
   health(): Health {
-    return this.health_.health();
+    return this.display.health();
   }
 
   outputs(): OutputView[] {
