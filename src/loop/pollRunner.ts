@@ -43,7 +43,7 @@ interface Poll {
  * and the last-success timestamp.
  */
 export class PollRunner {
-  /** Late answers discarded so far (answers that came after their poll was decided). */
+  /** Late answers discarded so far (snapshots that came after their poll was decided). */
   discarded = 0;
   private generation = 0;
   private current: Poll | null = null;
@@ -75,7 +75,8 @@ export class PollRunner {
     const settle = (outcome: PollOutcome, late: boolean): void => {
       if (this.current?.generation !== generation) {
         // Decided already (deadline, stop) or superseded: this answer describes the past.
-        if (late) {
+        // A rejection after our own abort is the source letting go, not an answer.
+        if (late && !(abort.signal.aborted && outcome.error)) {
           this.discarded++;
           this.opts.log.debug({ generation, current: this.generation }, 'discarding the late answer of an abandoned poll');
         }

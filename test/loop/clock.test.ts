@@ -270,3 +270,20 @@ describe('/healthz wedge rule: max(3 × interval, staleAfter) + timeout', () => 
     h.stop();
   });
 });
+
+describe('a cron interval runs on the wall clock in `timezone`', () => {
+  it('"0 0 * * * *" in Asia/Kolkata (UTC+5:30) fires on Kolkata hours, not the process zone (Europe/Berlin)', async () => {
+    vi.setSystemTime(new Date('2026-11-21T12:10:00Z')); // 17:40 in Kolkata, 13:10 in Berlin
+    const source = new TimedSource();
+    const { c } = setup(testConfig({ interval: '0 0 * * * *', timezone: 'Asia/Kolkata', outputs: [strip] }), source);
+    c.start();
+    await vi.advanceTimersByTimeAsync(2 * 3600_000);
+    // At start-up, then 18:00 and 19:00 Kolkata time.
+    expect(source.wallStarts.map((t) => new Date(t).toISOString())).toEqual([
+      '2026-11-21T12:10:00.000Z',
+      '2026-11-21T12:30:00.000Z',
+      '2026-11-21T13:30:00.000Z',
+    ]);
+    expect(c.staleAfterMs).toBe(3 * 3600_000);
+  });
+});
