@@ -236,7 +236,7 @@ describe('Controller', () => {
     c.start();
     await vi.advanceTimersByTimeAsync(1000);
     const n = drivers[0]!.calls.length;
-    // Left: the poll schedule (node-cron) and the stale timer.
+    // Left: the poll schedule (one monotonic timer) and the stale timer.
     expect(vi.getTimerCount()).toBe(2);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(drivers[0]!.calls.length).toBe(n);
