@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages the test suite uses are present: prometheus (and
-# promtool), chromium, jq, kubectl, libusb, systemd (systemd-analyze, for deploy/systemd). Installs the missing ones with apt-get when
+# promtool), chromium, jq, kubectl, faketime, libusb, systemd (systemd-analyze, for deploy/systemd).
+# Installs the missing ones with apt-get when
 # running as root; otherwise says what to install and fails.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ have chromium || need+=(chromium)
 have jq || need+=(jq)
 have kubectl || need+=(kubectl)
 have systemd-analyze || need+=(systemd)
+have faketime || need+=(faketime)
 ls /usr/lib/*/libusb-1.0.so.0 /lib/*/libusb-1.0.so.0 >/dev/null 2>&1 || need+=(libusb-1.0-0)
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -21,20 +21,6 @@ const HELP = [
   ...COMMON_HELP,
 ].join('\n');
 
-/** Regex features Go's RE2 (PromQL) rejects although JavaScript accepts them. */
-const NOT_RE2 = /\(\?[=!]|\(\?<[=!]|\\[1-9]|\\k</;
-
-/** Problems the schema cannot see: namespace regexes PromQL will not accept. */
-export function re2Problems(config: Config): string[] {
-  const out: string[] = [];
-  for (const key of ['include', 'exclude'] as const) {
-    config.namespaces[key].forEach((re, i) => {
-      if (NOT_RE2.test(re)) out.push(`namespaces.${key}[${i}]: PromQL regexes (RE2) have no lookaround or backreferences`);
-    });
-  }
-  return out;
-}
-
 /** The report `podglow check` prints for a valid config. */
 export function describeConfig(config: Config, file: string): string {
   const lines: string[] = [`config: ${file} is valid`];
@@ -79,8 +65,6 @@ export async function main(argv: string[]): Promise<number> {
     const config = configFromFlags(values);
     const explicit = typeof values.config === 'string' ? values.config : process.env.PODGLOW_CONFIG;
     const file = explicit ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : '(no file: defaults, environment and flags)');
-    const problems = re2Problems(config);
-    if (problems.length) throw new ConfigError(explicit ?? DEFAULT_CONFIG_PATH, problems);
     if (values.rules) {
       if (!config.prometheus.recordingRule) {
         throw new UsageError('--rules: no recording rule configured: set prometheus.recordingRule (e.g. podglow:pods:count) in the config');

@@ -1,7 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, isTimeZone, type Config } from './schema.js';
+import { DURATION_RE, formatDuration, parseDuration } from './duration.js';
+import { cronPeriodMs } from '../loop/cron.js';
 
 /** Default config path, relative to the working directory. */
 export const DEFAULT_CONFIG_PATH = 'config/podglow.yaml';
@@ -67,9 +69,10 @@ export function applyEnv(doc: Record<string, unknown>, env: Env): string[] {
   }
   if (env.PODGLOW_BRIGHTNESS) {
     const b = Number(env.PODGLOW_BRIGHTNESS);
-    if (Array.isArray(doc.outputs) && !Number.isNaN(b)) {
+    if (Number.isNaN(b) || b < 0 || b > 1) problems.push(`PODGLOW_BRIGHTNESS: must be a number 0..1, got "${env.PODGLOW_BRIGHTNESS}"`);
+    else if (Array.isArray(doc.outputs)) {
       for (const o of doc.outputs) if (o && typeof o === 'object') (o as Record<string, unknown>).brightness = b;
-    } else if (Number.isNaN(b)) problems.push(`PODGLOW_BRIGHTNESS: must be a number 0..1, got "${env.PODGLOW_BRIGHTNESS}"`);
+    }
   }
   return problems;
 }
@@ -83,27 +86,59 @@ export function parseConfig(raw: unknown, opts: { env?: Env; overrides?: ConfigO
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(where, ['(root): must be a mapping of settings']);
   const doc = structuredClone(raw) as Record<string, unknown>;
-  const problems = applyEnv(doc, opts.env ?? process.env);
+  const env = opts.env ?? process.env;
   const o = opts.overrides ?? {};
+  if (doc.outputs === undefined && ((o.source ?? doc.source) === 'demo' || o.prometheusUrl || o.source)) {
+    // A config-less one-off (`snapshot --prometheus-url`, `demo`) still needs somewhere to draw;
+    // added before the environment so PODGLOW_BRIGHTNESS reaches it too.
+    doc.outputs = [{ type: 'terminal' }];
+  }
+  const problems = applyEnv(doc, env);
   if (o.prometheusUrl) {
     const p = (doc.prometheus ??= {}) as Record<string, unknown>;
     p.url = o.prometheusUrl;
   }
   if (o.source) doc.source = o.source;
   if (o.port !== undefined) ((doc.server ??= {}) as Record<string, unknown>).port = o.port;
-  if (doc.outputs === undefined && (doc.source === 'demo' || o.prometheusUrl || o.source)) {
-    // A config-less one-off (`snapshot --prometheus-url`, `demo`) still needs somewhere to draw.
-    doc.outputs = [{ type: 'terminal' }];
-  }
   const r = configSchema.safeParse(doc);
   if (!r.success) problems.push(...formatIssues(r.error.issues));
+  problems.push(...crossProblems(doc));
   // Checked here rather than in the schema so it is reported together with every other error.
   const prom = doc.prometheus as Record<string, unknown> | undefined;
   if ((doc.source ?? 'prometheus') === 'prometheus' && (prom === undefined || prom === null || prom.url === undefined)) {
     problems.push('prometheus.url: required (or set PODGLOW_PROMETHEUS_URL / --prometheus-url)');
   }
   if (problems.length || !r.success) throw new ConfigError(where, problems);
+  r.data.timezone ??= defaultTimeZone(env);
   return r.data;
+}
+
+/** The `timezone` default: TZ when it names an IANA zone, else the system's (undefined if even that is unknown). */
+export function defaultTimeZone(env: Env): string | undefined {
+  const tz = env.TZ?.replace(/^:/, '');
+  if (tz && isTimeZone(tz)) return tz;
+  return new Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+}
+
+/**
+ * Rules between settings, checked on the raw document so they are reported together with
+ * every other problem (zod skips object-level checks once a field failed).
+ */
+function crossProblems(doc: Record<string, unknown>): string[] {
+  const interval = typeof doc.interval === 'string' ? doc.interval : '10s';
+  const staleAfter = doc.staleAfter;
+  if (typeof staleAfter !== 'string' || !DURATION_RE.test(staleAfter)) return [];
+  let periodMs: number;
+  try {
+    periodMs = DURATION_RE.test(interval) ? parseDuration(interval) : cronPeriodMs(interval);
+  } catch {
+    return []; // a bad interval is reported on its own path
+  }
+  // Equal flaps too: the stale timer would fire just before every next poll ends.
+  if (parseDuration(staleAfter) <= periodMs) {
+    return [`staleAfter: must be longer than the interval (${formatDuration(periodMs)}); the default is 3 × interval`];
+  }
+  return [];
 }
 
 /** Reads YAML text into a document; a syntax error becomes a ConfigError with line and column. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
 import { POD_STATES, DEFAULT_CRASH_REASONS, DEFAULT_FILL_ORDER } from '../states.js';
 import { DURATION_RE, parseDuration } from './duration.js';
+import { regexProblem } from './regex.js';
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #00ff00');
 const state = z.enum(POD_STATES, { error: () => `must be one of ${POD_STATES.join(', ')}` });
@@ -9,14 +10,24 @@ const duration = z
   .string()
   .regex(DURATION_RE, 'must be a duration such as 500ms, 10s or 1m')
   .transform(parseDuration);
-const regex = z.string().refine((s) => {
+// Namespace and node regexes run in Prometheus (RE2) and in JavaScript: both must read them alike.
+const regex = z.string().superRefine((s, ctx) => {
+  const problem = regexProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** True when `tz` is an IANA time zone name this runtime knows (Intl throws on any other). */
+export function isTimeZone(tz: string): boolean {
   try {
-    new RegExp(s);
-    return true;
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz.length > 0;
   } catch {
     return false;
   }
-}, 'must be a valid regular expression');
+}
+
+/** Shortest poll interval: a shorter one would hammer Prometheus (`0s` spins). */
+export const MIN_INTERVAL_MS = 1000;
 const cron = z.string().refine((s) => validateCron(s), 'must be a valid cron expression (e.g. "0 22 * * *")');
 const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
@@ -242,7 +253,16 @@ export const configSchema = z
     interval: z
       .string()
       .refine((s) => DURATION_RE.test(s) || validateCron(s), 'must be a duration such as 10s or a cron expression')
+      .refine((s) => !DURATION_RE.test(s) || parseDuration(s) >= MIN_INTERVAL_MS, 'must be at least 1s')
       .default('10s'),
+    /**
+     * IANA time zone of cron expressions (interval and brightness schedules); default the
+     * TZ environment variable, else the system's.
+     */
+    timezone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone name such as Europe/Berlin or UTC')
+      .optional(),
     /** No good poll for this long = stale; default 3 × interval. */
     staleAfter: duration.optional(),
     namespaces: z

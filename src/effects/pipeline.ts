@@ -21,14 +21,14 @@ export interface PipelineOptions {
   /** Configured brightness 0..1, before the schedule and the driver's cap. */
   brightness: number;
   schedule?: readonly ScheduleEntry[];
+  /** IANA zone the schedule's cron expressions run in (config `timezone`). */
+  timezone?: string;
   transitionMs: number;
   fps: number;
   /** Colour of the start-up walker and the stale status LED (palette `status`). */
   statusColor: Rgb;
   log: Logger;
   metrics?: Metrics;
-  /** IANA time zone of the brightness schedule's cron expressions; default TZ or the system's. */
-  timezone?: string;
 }
 
 /**

@@ -10,19 +10,20 @@ export interface ScheduleEntry {
 
 /**
  * The brightness of the entry that fired most recently at or before `now`, or undefined
- * when none fired in the last year (then the output's own brightness applies). On a tie
- * the later entry in the list wins.
+ * when none fired in the last year (then the output's own brightness applies), with the
+ * cron expressions read in `timeZone` (default the local zone). On a tie the later entry
+ * in the list wins.
  */
-export function scheduledBrightness(entries: readonly ScheduleEntry[], now: Date): number | undefined {
+export function scheduledBrightness(entries: readonly ScheduleEntry[], now: Date, timeZone?: string): number | undefined {
   let best: { at: number; brightness: number } | undefined;
   for (const e of entries) {
-    const at = previousRun(e.cron, now)?.getTime();
+    const at = previousRun(e.cron, now, 400, timeZone)?.getTime();
     if (at !== undefined && (!best || at >= best.at)) best = { at, brightness: e.brightness };
   }
   return best?.brightness;
 }
 
-/** Runs an output's brightness schedule with node-cron, calling `onChange` when an entry fires. */
+/** Runs an output's brightness schedule with node-cron in `timeZone`, calling `onChange` when an entry fires. */
 export class BrightnessSchedule {
   private tasks: ScheduledTask[] = [];
 
@@ -30,13 +31,12 @@ export class BrightnessSchedule {
     private readonly entries: readonly ScheduleEntry[],
     private readonly onChange: (brightness: number) => void,
     private readonly log: Logger,
-    /** IANA time zone the cron expressions run in; default node-cron's (TZ, else the system's). */
-    private readonly timezone?: string,
+    private readonly timeZone?: string,
   ) {}
 
   /** Brightness that applies at `now` according to the schedule, if any. */
   current(now: Date = new Date()): number | undefined {
-    return scheduledBrightness(this.entries, now);
+    return scheduledBrightness(this.entries, now, this.timeZone);
   }
 
   /** Starts one cron task per entry; idempotent. */
@@ -44,7 +44,11 @@ export class BrightnessSchedule {
     if (this.tasks.length || !this.entries.length) return;
     const logger = cronLogger(this.log);
     this.tasks = this.entries.map((e) =>
-      cronSchedule(e.cron, () => this.onChange(e.brightness), { logger, name: `brightness ${e.cron}`, ...(this.timezone ? { timezone: this.timezone } : {}) }),
+      cronSchedule(e.cron, () => this.onChange(e.brightness), {
+        logger,
+        name: `brightness ${e.cron}`,
+        ...(this.timeZone ? { timezone: this.timeZone } : {}),
+      }),
     );
   }
 

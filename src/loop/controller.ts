@@ -6,11 +6,12 @@ import type { Metrics } from '../metrics.js';
 import type { Driver } from '../output/driver.js';
 import { outputGeometry, type Geometry } from '../output/geometry.js';
 import type { Snapshot, Source } from '../snapshot.js';
-import { PollError, toPollError } from '../source/errors.js';
 import { OutputPipeline } from '../effects/pipeline.js';
 import { layoutPageSeconds, layoutPages, renderLayout, resolvePalette, type ResolvedPalette } from '../layout/index.js';
 import { schedulePolls, intervalMs, type PollSchedule } from './scheduler.js';
-import type { OutputView, Readiness, StatusView } from './status.js';
+import { PollRunner } from './pollRunner.js';
+import { DisplayHealth } from './displayHealth.js';
+import type { Health, OutputView, Readiness, StatusView } from './status.js';
 
 /** One started output handed to the controller. */
 export interface ControllerOutput {
@@ -31,9 +32,6 @@ export interface ControllerOptions {
   nodeName?: string;
 }
 
-/** Longest wait in stop() for a poll that does not honour its AbortSignal. */
-const ABORT_GRACE_MS = 1000;
-
 interface OutputState {
   name: string;
   geometry: Geometry;
@@ -44,25 +42,29 @@ interface OutputState {
   pageTimer?: NodeJS.Timeout;
 }
 
+/** Extra time past prometheus.timeout before the loop abandons a poll, so the source's own timeout (with its clearer message) comes first. */
+export const DEADLINE_GRACE_MS = 1000;
+
 /**
- * The poll loop (SPEC §1): polls the source on `interval` without overlap, lays out each
- * good snapshot on every output, drives the effects pipelines (walker, fade, stale display,
- * paging) and records podglow's metrics. It is the StatusView the HTTP server reads.
+ * The poll loop (SPEC §1), wiring three parts to the outputs: the scheduler (when to poll),
+ * the poll runner (deadline, generations, poll metrics) and display health (stale and
+ * readiness state). It lays out each good snapshot on every output, drives the effects
+ * pipelines (walker, fade, stale display, paging) and is the StatusView the HTTP server reads.
  */
 export class Controller implements StatusView {
   /** No good poll for this long means the data is stale (ms). */
   readonly staleAfterMs: number;
+  /** A poll unanswered this long is abandoned: prometheus.timeout plus a grace (ms). */
+  readonly deadlineMs: number;
+  /** /healthz fails when no poll has finished for this long: max(3 × interval, staleAfter) + timeout (ms). */
+  readonly wedgedAfterMs: number;
   private readonly outs: OutputState[];
   private readonly log: Logger;
   private readonly metrics: Metrics;
+  private readonly runner: PollRunner;
+  private readonly display: DisplayHealth;
   private schedule: PollSchedule | null = null;
   private current: Snapshot | null = null;
-  private lastGood: Date | null = null;
-  private lastErr: PollError | null = null;
-  private isStale = false;
-  private staleTimer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> | null = null;
-  private abort: AbortController | null = null;
   private stopping: Promise<void> | null = null;
   private readonly listeners = new Set<(o: OutputView) => void>();
 
@@ -70,8 +72,27 @@ export class Controller implements StatusView {
     const { config } = opts;
     this.log = opts.log;
     this.metrics = opts.metrics;
-    this.staleAfterMs = config.staleAfter ?? 3 * intervalMs(config.interval);
+    const periodMs = intervalMs(config.interval, config.timezone);
+    this.staleAfterMs = config.staleAfter ?? 3 * periodMs;
+    this.deadlineMs = config.prometheus.timeout + DEADLINE_GRACE_MS;
+    this.wedgedAfterMs = Math.max(3 * periodMs, this.staleAfterMs) + config.prometheus.timeout;
     this.outs = opts.outputs.map((o) => this.makeOutput(o));
+    this.display = new DisplayHealth({
+      staleAfterMs: this.staleAfterMs,
+      wedgedAfterMs: this.wedgedAfterMs,
+      metrics: this.metrics,
+      log: this.log,
+      onStale: () => {
+        for (const o of this.outs) this.guard(o, () => o.pipeline.setStale(true));
+      },
+    });
+    this.runner = new PollRunner({
+      source: opts.source,
+      deadlineMs: this.deadlineMs,
+      metrics: this.metrics,
+      log: this.log,
+      onOutcome: (r) => (r.snapshot ? this.succeeded(r.snapshot) : this.display.failed(r.error)),
+    });
   }
 
   private makeOutput(o: ControllerOutput): OutputState {
@@ -85,6 +106,7 @@ export class Controller implements StatusView {
       geometry,
       brightness: o.config.brightness,
       schedule: o.config.schedule,
+      timezone: config.timezone,
       transitionMs: o.config.transitionMs ?? config.effects.transitionMs,
       fps: o.config.fps ?? config.effects.fps,
       statusColor: palette.colors.status,
@@ -108,91 +130,34 @@ export class Controller implements StatusView {
   start(): void {
     if (this.schedule || this.stopping) return;
     for (const o of this.outs) this.guard(o, () => o.pipeline.start());
-    this.schedule = schedulePolls(this.opts.config.interval, () => this.pollNow(), this.log);
+    const { interval, timezone } = this.opts.config;
+    this.schedule = schedulePolls(interval, () => this.pollNow(), this.log, { timezone });
     this.log.info(
-      { outputs: this.outs.map((o) => o.name), staleAfter: formatDuration(this.staleAfterMs) },
+      { outputs: this.outs.map((o) => o.name), staleAfter: formatDuration(this.staleAfterMs), deadline: formatDuration(this.deadlineMs), timezone },
       `polling ${this.schedule.description}`,
     );
-    void this.pollNow();
   }
 
-  /** Polls once unless a poll is already running (then waits for that one). */
+  /** Polls once unless a poll is already running (then waits for that one); resolves when it is decided. */
   pollNow(): Promise<void> {
     if (this.stopping) return Promise.resolve();
-    if (this.inFlight) {
-      this.log.debug('previous poll still running; skipping this one');
-      return this.inFlight;
-    }
-    this.inFlight = this.poll().finally(() => {
-      this.inFlight = null;
-    });
-    return this.inFlight;
+    return this.runner.run();
   }
 
-  private async poll(): Promise<void> {
-    const ac = new AbortController();
-    this.abort = ac;
-    // A poll that hangs past staleAfter would block every later one: give up on it.
-    const timeout = setTimeout(() => ac.abort(new PollError('timeout', `poll took longer than ${formatDuration(this.staleAfterMs)}`)), this.staleAfterMs);
-    const started = Date.now();
-    let snapshot: Snapshot | undefined;
-    let error: PollError | undefined;
-    try {
-      snapshot = await this.opts.source.poll(ac.signal);
-    } catch (e) {
-      error = ac.signal.aborted && ac.signal.reason instanceof PollError ? ac.signal.reason : toPollError(e);
-    } finally {
-      clearTimeout(timeout);
-      this.abort = null;
-    }
-    if (this.stopping) return;
-    this.metrics.pollDuration.observe((Date.now() - started) / 1000);
-    if (snapshot) this.succeeded(snapshot);
-    else this.failed(error!);
+  /** Late answers of abandoned polls discarded so far. */
+  discardedAnswers(): number {
+    return this.runner.discarded;
   }
 
   private succeeded(s: Snapshot): void {
-    const { metrics } = this;
-    metrics.polls.inc({ result: 'success' });
-    metrics.lastSuccess.set(Date.now() / 1000);
-    metrics.recordSnapshot(s);
-    metrics.stale.set(0);
-    const first = this.current === null;
-    if (first) this.log.info({ nodes: s.nodes.length }, 'first successful poll');
-    else if (this.isStale || this.lastErr) this.log.info({ nodes: s.nodes.length }, 'poll recovered');
-    this.current = s;
-    this.lastGood = new Date();
-    this.lastErr = null;
-    this.isStale = false;
-    this.armStaleTimer();
-    for (const o of this.outs) this.render(o, false);
-  }
-
-  private failed(e: PollError): void {
-    this.metrics.polls.inc({ result: 'failure' });
-    this.metrics.pollErrors.inc({ reason: e.reason });
-    const repeated = this.lastErr?.message === e.message;
-    this.lastErr = e;
-    if (repeated) this.log.debug({ reason: e.reason }, `poll failed: ${e.message}`);
-    else this.log.warn({ reason: e.reason }, `poll failed: ${e.message}`);
-    // An empty answer is not an empty cluster: showing it as fresh would lie.
-    if (e.reason === 'no_ksm_data') this.markStale();
-  }
-
-  private armStaleTimer(): void {
-    clearTimeout(this.staleTimer);
-    this.staleTimer = setTimeout(() => this.markStale(), this.staleAfterMs);
-  }
-
-  private markStale(): void {
-    clearTimeout(this.staleTimer);
-    this.staleTimer = undefined;
     if (this.stopping) return;
-    this.metrics.stale.set(1);
-    if (this.isStale || !this.current) return;
-    this.isStale = true;
-    this.log.warn({ lastGoodPoll: this.lastGood?.toISOString(), lastError: this.lastErr?.message }, 'display is stale');
-    for (const o of this.outs) this.guard(o, () => o.pipeline.setStale(true));
+    this.metrics.recordSnapshot(s);
+    const first = this.current === null;
+    const recovered = this.display.good();
+    if (first) this.log.info({ nodes: s.nodes.length }, 'first successful poll');
+    else if (recovered) this.log.info({ nodes: s.nodes.length }, 'poll recovered');
+    this.current = s;
+    for (const o of this.outs) this.render(o, false);
   }
 
   /** Lays out the current snapshot on one output; each output fails on its own. */
@@ -252,15 +217,9 @@ export class Controller implements StatusView {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.schedule?.stop();
-      clearTimeout(this.staleTimer);
+      this.display.stop();
       for (const o of this.outs) clearTimeout(o.pageTimer);
-      const inFlight = this.inFlight;
-      this.abort?.abort(new PollError('aborted', 'shutting down'));
-      if (inFlight) {
-        let t: NodeJS.Timeout | undefined;
-        await Promise.race([inFlight, new Promise<void>((r) => (t = setTimeout(r, ABORT_GRACE_MS)))]);
-        clearTimeout(t);
-      }
+      await this.runner.stop();
       await Promise.all(this.outs.map((o) => o.pipeline.halt()));
     })();
     return this.stopping;
@@ -271,25 +230,23 @@ export class Controller implements StatusView {
   }
 
   lastGoodPoll(): Date | null {
-    return this.lastGood;
+    return this.display.lastGoodPoll();
   }
 
   lastError(): string | null {
-    return this.lastErr?.message ?? null;
+    return this.display.lastError();
   }
 
   stale(): boolean {
-    return this.isStale;
+    return this.display.stale();
   }
 
   readiness(): Readiness {
-    const err = this.lastErr ? ` (last error: ${this.lastErr.message})` : '';
-    if (!this.current) return { ready: false, reason: `waiting for the first successful poll${err}` };
-    if (this.isStale) {
-      const age = formatDuration(Math.max(0, Math.round((Date.now() - this.lastGood!.getTime()) / 1000) * 1000));
-      return { ready: false, reason: `stale: no good poll for ${age}${err}` };
-    }
-    return { ready: true };
+    return this.display.readiness();
+  }
+
+  health(): Health {
+    return this.display.health();
   }
 
   outputs(): OutputView[] {

@@ -1,7 +1,7 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { DURATION_RE, parseDuration } from '../config/duration.js';
 import type { Logger } from '../log.js';
-import { cronLogger, cronPeriodMs, intervalToCron } from './cron.js';
+import { cronLogger, cronPeriodMs } from './cron.js';
 
 /** A running poll schedule. */
 export interface PollSchedule {
@@ -12,60 +12,74 @@ export interface PollSchedule {
   stop(): void;
 }
 
-/** Milliseconds between polls for an `interval` setting: a duration, or a cron expression's period. */
-export function intervalMs(interval: string): number {
-  return DURATION_RE.test(interval) ? parseDuration(interval) : cronPeriodMs(interval);
+/** How schedulePolls runs. */
+export interface ScheduleOptions {
+  /** IANA zone of a cron expression (default the process' zone). */
+  timezone?: string;
+  /** Monotonic milliseconds; default performance.now (tests may pass their own). */
+  now?: () => number;
 }
+
+/** Milliseconds between polls for an `interval` setting: a duration, or a cron expression's period. */
+export function intervalMs(interval: string, timezone?: string): number {
+  return DURATION_RE.test(interval) ? parseDuration(interval) : cronPeriodMs(interval, timezone);
+}
+
+/** setTimeout's longest delay (about 24.8 days); longer waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Calls `tick` on the configured `interval`: a duration (`10s`, run by node-cron on the
- * equivalent clock-aligned cron expression, or on a fixed-rate timer when no cron expression
- * fits, e.g. `7s` or `500ms`) or a cron expression. A tick is never started while the
- * previous one is still running: node-cron's `noOverlap`, and the fixed-rate timer skips
- * ticks while one runs.
+ * Calls `tick` once right away, then on the configured `interval`:
+ * - a duration (`10s`) runs on the monotonic clock: each poll is armed when the previous one
+ *   has ended, for the next slot of a fixed grid (start + k × interval), so the rate holds
+ *   without drift, slots missed by a slow poll are skipped, and wall-clock steps (DST, NTP,
+ *   `date`) change nothing;
+ * - a cron expression runs on the wall clock in `timezone` (node-cron, `noOverlap`).
+ * A tick never starts while the previous one still runs.
  */
-export function schedulePolls(interval: string, tick: () => Promise<void>, log: Logger): PollSchedule {
-  const isDuration = DURATION_RE.test(interval);
-  const cron = isDuration ? intervalToCron(parseDuration(interval)) : interval;
-  if (cron !== null) {
-    const task: ScheduledTask = cronSchedule(cron, () => tick(), {
-      noOverlap: true,
-      logger: cronLogger(log),
-      name: 'poll',
-    });
-    return {
-      periodMs: intervalMs(interval),
-      description: isDuration ? `every ${interval} (cron "${cron}")` : `cron "${cron}"`,
-      stop: () => void task.destroy(),
-    };
-  }
-  return fixedRate(parseDuration(interval), tick, interval);
+export function schedulePolls(interval: string, tick: () => Promise<void>, log: Logger, opts: ScheduleOptions = {}): PollSchedule {
+  if (DURATION_RE.test(interval)) return monotonic(parseDuration(interval), tick, log, opts.now ?? (() => performance.now()), interval);
+  const safeTick = (): Promise<void> => tick().catch((e: unknown) => log.error({ err: e }, 'poll tick failed'));
+  void safeTick();
+  const task: ScheduledTask = cronSchedule(interval, safeTick, {
+    noOverlap: true,
+    logger: cronLogger(log),
+    name: 'poll',
+    ...(opts.timezone ? { timezone: opts.timezone } : {}),
+  });
+  return {
+    periodMs: intervalMs(interval, opts.timezone),
+    description: `cron "${interval}"${opts.timezone ? ` in ${opts.timezone}` : ''}`,
+    stop: () => void task.destroy(),
+  };
 }
 
-function fixedRate(ms: number, tick: () => Promise<void>, interval: string): PollSchedule {
+function monotonic(ms: number, tick: () => Promise<void>, log: Logger, now: () => number, interval: string): PollSchedule {
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | null = null;
   let stopped = false;
-  let next = Date.now() + ms;
-  const arm = (): void => {
+  const wait = (until: number, then: () => void): void => {
     if (stopped) return;
-    timer = setTimeout(fire, Math.max(0, next - Date.now()));
+    const left = until - now();
+    if (left > MAX_TIMER_MS) timer = setTimeout(() => wait(until, then), MAX_TIMER_MS);
+    else timer = setTimeout(then, Math.max(0, left));
   };
-  const fire = (): void => {
-    const now = Date.now();
-    // Runs missed while the process was busy are skipped, not queued.
-    next += ms * Math.max(1, Math.floor((now - next) / ms) + 1);
-    if (!running) {
-      running = tick().finally(() => {
-        running = null;
+  const run = (slot: number): void => {
+    if (stopped) return;
+    tick()
+      .catch((e: unknown) => log.error({ err: e }, 'poll tick failed'))
+      .finally(() => {
+        if (stopped) return;
+        const t = now();
+        let next = slot + ms;
+        // Slots missed while the poll ran are skipped, not queued.
+        if (next < t) next += Math.ceil((t - next) / ms) * ms;
+        wait(next, () => run(next));
       });
-    }
-    arm();
   };
-  arm();
+  run(now());
   return {
     periodMs: ms,
-    description: `every ${interval}`,
+    description: `every ${interval} (monotonic clock)`,
     stop: () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);

@@ -12,6 +12,13 @@ export interface Readiness {
   reason?: string;
 }
 
+/** Whether the process is alive for `/healthz`: false when polling has wedged (SPEC §6). */
+export interface Health {
+  ok: boolean;
+  /** e.g. "polling has wedged: no poll has finished for 1m5s (limit 45s)". */
+  reason?: string;
+}
+
 /**
  * The controller as the HTTP server sees it: read-only state plus a frame event.
  * Implemented by the poll loop (src/loop/controller.ts).
@@ -24,6 +31,8 @@ export interface StatusView {
   /** Message of the last failed poll since the last good one, or null. */
   lastError(): string | null;
   readiness(): Readiness;
+  /** Liveness for `/healthz`; absent means always alive. */
+  health?(): Health;
   stale(): boolean;
   outputs(): OutputView[];
   /** Subscribes to displayed-frame changes; returns the unsubscribe function. */

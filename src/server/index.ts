@@ -84,10 +84,13 @@ export async function startServer(view: StatusView, metrics: Metrics, opts: Serv
     res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store').send(body);
   });
 
+  // Liveness: 503 once polling has wedged (SPEC §6), so the orchestrator restarts podglow.
   app.get('/healthz', (req, res) => {
-    res.set('Cache-Control', 'no-store');
-    if (req.accepts(['text', 'json']) === 'json') res.json({ status: 'ok' });
-    else res.type('text').send('ok\n');
+    const h = view.health?.() ?? { ok: true };
+    res.status(h.ok ? 200 : 503).set('Cache-Control', 'no-store');
+    const reason = h.reason ?? 'unhealthy';
+    if (req.accepts(['text', 'json']) === 'json') res.json(h.ok ? { status: 'ok' } : { status: 'wedged', reason });
+    else res.type('text').send(h.ok ? 'ok\n' : `unhealthy: ${reason}\n`);
   });
 
   app.get('/readyz', (req, res) => {

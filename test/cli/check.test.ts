@@ -87,7 +87,7 @@ namespaces: { exclude: ['ok', '(?!kube-).*'] }
 outputs: [{ type: web }]
 `);
     expect(await main(['--config', path])).toBe(2);
-    expect(err).toContain('namespaces.exclude[1]: PromQL regexes (RE2) have no lookaround or backreferences');
+    expect(err).toContain('namespaces.exclude[1]: must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`');
   });
 
   it('a missing explicit file, bad flags: exit 2; --help: exit 0', async () => {

@@ -51,6 +51,20 @@ const BAD: [string, Record<string, unknown>, string | RegExp][] = [
   ['bad server port', { ...base, server: { port: 70000 } }, /^server\.port: /],
   ['bad log level', { ...base, log: { level: 'loud' } }, /^log\.level: /],
   ['unknown top-level key', { ...base, colour: 'red' }, /^\(root\): Unrecognized key: "colour"/],
+  // Issue 10: values that cannot work are refused at load, for every command.
+  ['interval 0s (spins)', { ...base, interval: '0s' }, 'interval: must be at least 1s'],
+  ['interval under 1 s', { ...base, interval: '500ms' }, 'interval: must be at least 1s'],
+  ['staleAfter shorter than interval', { ...base, interval: '30s', staleAfter: '10s' }, 'staleAfter: must be longer than the interval (30s); the default is 3 × interval'],
+  ['staleAfter equal to interval', { ...base, interval: '30s', staleAfter: '30s' }, /^staleAfter: must be longer than the interval \(30s\)/],
+  ['staleAfter shorter than a cron interval', { ...base, interval: '0 * * * * *', staleAfter: '30s' }, /^staleAfter: must be longer than the interval \(1m\)/],
+  ['namespace regex with a lookahead', { ...base, namespaces: { include: ['team-(?!legacy).*'] } }, 'namespaces.include[0]: must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`'],
+  ['namespace regex with a lookbehind', { ...base, namespaces: { exclude: ['(?<=kube-)system'] } }, /^namespaces\.exclude\[0\]: must be a valid regular expression: RE2 \(Prometheus\) rejects it: invalid named capture/],
+  ['namespace regex with a backreference', { ...base, namespaces: { include: ['(a)\\1'] } }, /^namespaces\.include\[0\]: .*RE2 \(Prometheus\) rejects it: invalid escape sequence: `\\1`/],
+  ['node regex with a possessive quantifier', { ...base, nodes: { include: ['pi-\\d++'] } }, /^nodes\.include\[0\]: .*RE2 \(Prometheus\) rejects it: invalid nested repetition operator: `\+\+`/],
+  ['node regex with a count over 1000', { ...base, nodes: { exclude: ['x{1001}'] } }, /^nodes\.exclude\[0\]: .*invalid repeat count/],
+  ['node regex RE2 and JavaScript read differently', { ...base, nodes: { include: ['[[:alpha:]]+'] } }, /^nodes\.include\[0\]: must be a regular expression that RE2 \(Prometheus\) and JavaScript read alike: POSIX classes/],
+  ['unknown time zone', { ...base, timezone: 'Europe/Nowhere' }, 'timezone: must be an IANA time zone name such as Europe/Berlin or UTC'],
+  ['time zone that is an offset', { ...base, timezone: '+01:00' }, 'timezone: must be an IANA time zone name such as Europe/Berlin or UTC'],
 ];
 
 describe('config errors name their path', () => {
@@ -138,6 +152,28 @@ describe('environment and command-line overrides', () => {
   it('PODGLOW_PROMETHEUS_URL alone satisfies the required URL', () => {
     const c = parseConfig({ outputs: [{ type: 'web' }] }, { env: { PODGLOW_PROMETHEUS_URL: 'http://127.0.0.1:9090' } });
     expect(c.prometheus.url).toBe('http://127.0.0.1:9090');
+  });
+
+  it('PODGLOW_BRIGHTNESS also reaches outputs that come from the defaults', () => {
+    const c = parseConfig({}, { env: { PODGLOW_BRIGHTNESS: '0.3' }, overrides: { prometheusUrl: 'http://flag:9090' } });
+    expect(c.outputs).toEqual([expect.objectContaining({ type: 'terminal', brightness: 0.3 })]);
+    const demo = parseConfig({ source: 'demo' }, { env: { PODGLOW_BRIGHTNESS: '0.1' } });
+    expect(demo.outputs[0]!.brightness).toBe(0.1);
+    expect(problems({}, { PODGLOW_BRIGHTNESS: '2' }).filter((p) => p.startsWith('PODGLOW_BRIGHTNESS'))).toEqual(['PODGLOW_BRIGHTNESS: must be a number 0..1, got "2"']);
+  });
+
+  it('timezone: as written, else TZ when it is an IANA name, else the system zone', () => {
+    expect(parseConfig({ ...base, timezone: 'europe/berlin' }, { env: { TZ: 'UTC' } }).timezone).toBe('europe/berlin');
+    expect(parseConfig(base, { env: { TZ: 'America/New_York' } }).timezone).toBe('America/New_York');
+    expect(parseConfig(base, { env: { TZ: ':Asia/Tokyo' } }).timezone).toBe('Asia/Tokyo');
+    const system = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(parseConfig(base, { env: { TZ: 'not/a-zone' } }).timezone).toBe(system);
+    expect(parseConfig(base, { env: {} }).timezone).toBe(system);
+  });
+
+  it('a staleAfter longer than the interval, and a 1 s interval, are fine', () => {
+    const c = parseConfig({ ...base, interval: '1s', staleAfter: '1500ms' }, { env: {} });
+    expect(c.staleAfter).toBe(1500);
   });
 
   it('bad environment values are reported with the variable name', () => {

@@ -85,7 +85,8 @@ describe('Controller', () => {
   it('never overlaps polls when a poll is slower than the interval', async () => {
     const source = new ScriptedSource(() => snap({ a: { running: 1 } }));
     source.delayMs = 25_000;
-    const { c, metrics } = setup(testConfig({ interval: '10s', staleAfter: '5m', outputs: [nodesOutput('strip')] }), source);
+    // The poll deadline is prometheus.timeout (+1 s): give the 25 s polls room to answer.
+    const { c, metrics } = setup(testConfig({ interval: '10s', staleAfter: '5m', prometheus: { timeout: '30s' }, outputs: [nodesOutput('strip')] }), source);
     c.start();
     await vi.advanceTimersByTimeAsync(120_000);
     expect(source.maxActive).toBe(1);
@@ -235,7 +236,7 @@ describe('Controller', () => {
     c.start();
     await vi.advanceTimersByTimeAsync(1000);
     const n = drivers[0]!.calls.length;
-    // Left: the poll schedule (node-cron) and the stale timer.
+    // Left: the poll schedule (one monotonic timer) and the stale timer.
     expect(vi.getTimerCount()).toBe(2);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(drivers[0]!.calls.length).toBe(n);
@@ -262,7 +263,7 @@ describe('Controller', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('gives up on a poll that hangs past staleAfter (reason timeout)', async () => {
+  it('gives up on a poll that hangs past its deadline, prometheus.timeout + 1 s (reason timeout)', async () => {
     const source = new ScriptedSource(() => snap({ a: { running: 1 } }));
     source.hang = true;
     const { c, metrics } = setup(testConfig({ interval: '10s', outputs: [nodesOutput('strip')] }), source);

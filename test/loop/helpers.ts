@@ -17,6 +17,14 @@ export function testConfig(input: Partial<ConfigInput> & Pick<ConfigInput, 'outp
   return parseConfig({ source: 'demo', server: { enabled: false }, effects: { transitionMs: 0, fps: 30 }, ...input }, { env: {} });
 }
 
+/**
+ * testConfig with a staleAfter set after validation: load refuses one at or below the
+ * interval, but a test may want staleness sooner than the scheduler polls.
+ */
+export function withStaleAfter(ms: number, input: Partial<ConfigInput> & Pick<ConfigInput, 'outputs'>): Config {
+  return { ...testConfig(input), staleAfter: ms };
+}
+
 /** One recorded poll. */
 export interface PollRecord {
   start: number;

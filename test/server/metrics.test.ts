@@ -6,7 +6,7 @@ import { Metrics } from '../../src/metrics.js';
 import { PollError } from '../../src/source/errors.js';
 import { POD_STATES } from '../../src/states.js';
 import { VERSION } from '../../src/version.js';
-import { ScriptedSource, snap, testConfig } from '../loop/helpers.js';
+import { ScriptedSource, snap, withStaleAfter } from '../loop/helpers.js';
 
 /** Runs `promtool check metrics` on an exposition body; returns its complaints. */
 export function promtoolCheck(body: string): { status: number; output: string } {
@@ -55,9 +55,10 @@ describe('/metrics through the real controller', () => {
   it('is promtool-clean and tells what the LEDs show after a failed, a good and a stale poll', async () => {
     let next: () => ReturnType<ConstructorParameters<typeof ScriptedSource>[0]> = () => new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090');
     const source = new ScriptedSource(() => next());
-    const config = testConfig({
+    // staleAfter below the interval is refused at load (issue 10); set after validation so
+    // staleness comes quickly while the 1 h interval keeps the scheduler from polling.
+    const config = withStaleAfter(700, {
       interval: '1h',
-      staleAfter: '700ms',
       server: { enabled: true, address: '127.0.0.1', port: 0 },
       outputs: [
         { name: 'hat', type: 'web', width: 8, height: 8, brightness: 0.4, layout: { type: 'matrix' } },
