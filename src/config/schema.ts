@@ -109,7 +109,7 @@ const size = z.int().min(1).max(1024);
 const ws2812Backend = {
   backend: z.enum(['auto', 'rpi-ws281x', 'pio']).default('auto'),
   /** The ws2812-pio character device (pio backend). */
-  device: z.string().regex(/^\/dev\/\S+$/, 'must be a device path such as /dev/leds0').default('/dev/leds0'),
+  device: z.string().regex(/^\/\S+$/, 'must be an absolute device path such as /dev/leds0').default('/dev/leds0'),
 };
 
 const outputSchema = z.discriminatedUnion(
