@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoWledOutput } from '../../src/cli/demo.js';
@@ -56,4 +59,41 @@ describe('podglow demo --wled', () => {
     const js = await (await fetch(`${url}app.js`)).text();
     expect(js).toContain("wled: 'WLED'");
   }, 30_000);
+});
+
+describe('podglow frame with wled and pio outputs', () => {
+  it('renders each at its geometry: wled from its size, a pio HAT as 8×8', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podglow-frame-wled-'));
+    try {
+      const snap = join(dir, 's.json');
+      const conf = join(dir, 'c.yaml');
+      const zero = { running: 0, pending: 0, terminating: 0, crashing: 0, failed: 0, unknown: 0, succeeded: 0 };
+      writeFileSync(snap, JSON.stringify({ time: '2026-12-01T12:00:00.000Z', nodes: [{ name: 'pi-1', ready: true, unschedulable: false, pods: { ...zero, running: 3 } }], unscheduled: zero }));
+      writeFileSync(
+        conf,
+        JSON.stringify({
+          outputs: [
+            { name: 'sign', type: 'wled', host: '127.0.0.1', width: 16, height: 4 },
+            { name: 'hat', type: 'unicornhat', backend: 'pio' },
+          ],
+        }),
+      );
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'frame', '--json', '--snapshot', snap, '--config', conf], {
+        cwd: process.cwd(),
+        env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { outputs: { name: string; type: string; width: number; height: number; leds: string[] }[] };
+      expect(doc.outputs.map((o) => [o.name, o.type, o.width, o.height, o.leds.length])).toEqual([
+        ['sign', 'wled', 16, 4, 64],
+        ['hat', 'unicornhat', 8, 8, 64],
+      ]);
+      // Three running pods on one node show as lit LEDs on both.
+      for (const o of doc.outputs) expect(o.leds.filter((c) => c !== '#000000').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
