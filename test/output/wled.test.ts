@@ -185,13 +185,13 @@ describe('wled output: DDP on the wire', () => {
     const idleFrom = Date.now();
     await new Promise((res) => setTimeout(res, 2300));
     const times = r.frames.map((f) => f.at);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `gap ${i}`).toBeGreaterThanOrEqual(1000 / fps - 15);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `gap ${i}`).toBeGreaterThanOrEqual(1000 / fps - 50); // arrival jitter only; a burst would be ~10 ms apart
     // The newest frame went out (not lost in the coalescing) and is what keeps being re-sent.
     expect(r.frames.at(-1)!.rgb[2]).toBe(19);
     const idle = times.filter((t) => t > idleFrom + 300);
     expect(idle.length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < idle.length; i++) expect(idle[i]! - idle[i - 1]!).toBeLessThanOrEqual(1000 + 150);
-    expect(Date.now() - times.at(-1)!).toBeLessThanOrEqual(1000 + 150);
+    for (let i = 1; i < idle.length; i++) expect(idle[i]! - idle[i - 1]!).toBeLessThanOrEqual(1000 + 250); // well inside WLED's 2.5 s
+    expect(Date.now() - times.at(-1)!).toBeLessThanOrEqual(1000 + 250);
   });
 
   it('stop(true) sends black; stop(false) sends nothing more', async () => {
