@@ -82,10 +82,15 @@ export async function fetchWledInfo(host: string, opts: { timeoutMs?: number; ht
   } catch (e) {
     throw new Error(`cannot read ${url}: ${(e as Error).message}`, { cause: e });
   }
+  return parseWledInfo(data, url);
+}
+
+/** Pure: the LED count, matrix and name from a /json/info answer (`where` names it in errors). */
+export function parseWledInfo(data: unknown, where: string): WledInfo {
   const leds = (data as { leds?: { count?: unknown; matrix?: { w?: unknown; h?: unknown } } } | null)?.leds;
   const count = leds?.count;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
-    throw new Error(`${url} does not look like WLED: no leds.count in the answer`);
+    throw new Error(`${where} does not look like WLED: no leds.count in the answer`);
   }
   const info: WledInfo = { count };
   const w = leds?.matrix?.w;
@@ -262,7 +267,7 @@ export class WledDriver implements Driver {
     clearTimeout(this.keepalive);
     clearTimeout(this.deferred);
     this.deferred = undefined;
-    this.lastSent = Date.now();
+    this.lastSent = performance.now();
     const packets = ddpPackets(this.frame, () => this.nextSeq());
     try {
       for (const p of packets) await sendOn(socket, p);
@@ -284,7 +289,7 @@ export class WledDriver implements Driver {
       this.frame[at + 2] = clampByte(c[2]);
     }
     if (!this.socket) return; // Down: the newest frame goes out on reconnect.
-    const wait = this.lastSent + this.timing.minIntervalMs - Date.now();
+    const wait = this.lastSent + this.timing.minIntervalMs - performance.now();
     if (wait > 0) {
       // Faster than the fps cap: send the newest frame when the gap has passed.
       this.deferred ??= setTimeout(() => void this.transmit(), wait);
