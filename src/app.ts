@@ -6,6 +6,7 @@ import type { Source } from './snapshot.js';
 import type { Driver, DriverContext } from './output/driver.js';
 import { outputGeometry, withDeviceGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
+import { resolveWledSizes } from './output/wled.js';
 import { createSource } from './source/index.js';
 import { startServer } from './server/index.js';
 import { previewContext } from './server/state.js';
@@ -52,6 +53,8 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   const create = opts.createDriver ?? registryCreateDriver;
   let controller: Controller | undefined;
 
+  // wled outputs without a size read it from the device before any geometry is computed.
+  config = await resolveWledSizes(config, log);
   const started: Started[] = [];
   try {
     for (const [i, o] of config.outputs.entries()) {
@@ -59,6 +62,7 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
       const ctx: DriverContext = {
         name,
         geometry: outputGeometry(o),
+        fps: o.fps ?? config.effects.fps,
         log: log.child({ output: name }),
         // Drivers report unplug/replug; the controller exists by then (drivers start first).
         onStatus: (up, error) => controller?.outputStatus(name, up, error),

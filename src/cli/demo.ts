@@ -15,6 +15,8 @@ const HELP = [
   'Options:',
   '  -p, --port N             preview port (default 9810; 0 = any free port)',
   '      --address ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)',
+  '      --wled HOST[:PORT]   also drive this WLED device over DDP (port 4048 by default)',
+  '      --wled-size WxH|N    its size (default: read from http://HOST/json/info)',
   ...COMMON_HELP.filter((l) => !l.includes('--prometheus-url')).map((l) =>
     l.includes('--config') ? '  -c, --config FILE        use this config\'s outputs and settings, with the demo source' : l,
   ),
@@ -39,9 +41,31 @@ export function demoConfig(server: { address: string; port: number }): ConfigInp
   };
 }
 
+/** A `--wled HOST[:PORT]` / `--wled-size WxH|N` pair as a wled output section of the demo config. */
+export function demoWledOutput(target: string, size?: string): NonNullable<ConfigInput['outputs']>[number] {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+)(?::(\d+))?$/.exec(target);
+  if (!m) throw new UsageError(`--wled must be HOST or HOST:PORT (IPv6 as [addr]:port), got "${target}"`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) throw new UsageError(`--wled port must be 1..65535, got "${m[2]}"`);
+  const out: Record<string, unknown> = { name: 'wled', type: 'wled', host, brightness: 0.8, layout: { type: 'matrix' } };
+  if (port !== undefined) out.port = port;
+  if (size !== undefined) {
+    const wh = /^(\d+)x(\d+)$/.exec(size);
+    if (wh) Object.assign(out, { width: Number(wh[1]), height: Number(wh[2]) });
+    else if (/^\d+$/.test(size)) out.count = Number(size);
+    else throw new UsageError(`--wled-size must be WIDTHxHEIGHT (16x16) or a count (150), got "${size}"`);
+  }
+  return out as NonNullable<ConfigInput['outputs']>[number];
+}
+
 /** `podglow demo`: runs the simulated cluster until SIGINT/SIGTERM. */
 export async function main(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { port: { type: 'string', short: 'p' }, address: { type: 'string' } }, HELP);
+  const parsed = parseCommand(
+    argv,
+    { port: { type: 'string', short: 'p' }, address: { type: 'string' }, wled: { type: 'string' }, 'wled-size': { type: 'string' } },
+    HELP,
+  );
   if (!parsed) return 0;
   const { values } = parsed;
   if (values['prometheus-url'] !== undefined) throw new UsageError('the demo does not use Prometheus: --prometheus-url makes no sense here');
@@ -52,13 +76,19 @@ export async function main(argv: string[]): Promise<number> {
   }
   const address = typeof values.address === 'string' ? values.address : undefined;
 
+  const wledSize = typeof values['wled-size'] === 'string' ? values['wled-size'] : undefined;
+  if (wledSize !== undefined && typeof values.wled !== 'string') throw new UsageError('--wled-size goes with --wled HOST');
+  const wled = typeof values.wled === 'string' ? demoWledOutput(values.wled, wledSize) : undefined;
+
   let config: Config;
   if (typeof values.config === 'string') {
+    if (wled) throw new UsageError('--wled adds to the built-in demo outputs; with --config, add a wled output to that file');
     config = configFromFlags(values, { source: 'demo' });
     if (port !== undefined) config.server.port = port;
     if (address) config.server.address = address;
   } else {
     const raw = demoConfig({ address: address ?? '127.0.0.1', port: DEMO_PORT });
+    if (wled) raw.outputs = [...(raw.outputs ?? []), wled];
     config = parseConfig(raw, { source: 'built-in demo config', overrides: port === undefined ? {} : { port } });
   }
   config.server.enabled = true;

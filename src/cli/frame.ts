@@ -8,6 +8,7 @@ import { renderLayout, resolvePalette } from '../layout/index.js';
 import { createLogger } from '../log.js';
 import { outputGeometry } from '../output/geometry.js';
 import { ledRows } from '../output/terminal.js';
+import { resolveWledSizes } from '../output/wled.js';
 import type { Snapshot } from '../snapshot.js';
 import { POD_STATES, type PodState, type StateCounts } from '../states.js';
 import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
@@ -155,7 +156,14 @@ export async function main(argv: string[]): Promise<number> {
   const { values } = parsed;
   const fromFile = typeof values.snapshot === 'string';
   // With a snapshot file nothing is polled, so a config without a Prometheus URL will do.
-  const config = configFromFlags(values, fromFile ? { source: 'demo' } : {});
+  let config = configFromFlags(values, fromFile ? { source: 'demo' } : {});
+  try {
+    // A wled output without a size in the file asks its device (/json/info).
+    config = await resolveWledSizes(config);
+  } catch (e) {
+    console.error(`podglow: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT_FAILURE;
+  }
   let snapshot: Snapshot;
   if (typeof values.snapshot === 'string') {
     snapshot = readSnapshotFile(values.snapshot);

@@ -113,6 +113,16 @@ const common = {
 
 const size = z.int().min(1).max(1024);
 
+/**
+ * How a WS2812 output reaches its LEDs (SPEC §7): rpi-ws281x-native (Pi 1–4), the Pi 5
+ * kernel's ws2812-pio driver through `device`, or `auto` (pio on a Pi 5, else rpi-ws281x).
+ */
+const ws2812Backend = {
+  backend: z.enum(['auto', 'rpi-ws281x', 'pio']).default('auto'),
+  /** The ws2812-pio character device (pio backend). */
+  device: z.string().regex(/^\/\S+$/, 'must be an absolute device path such as /dev/leds0').default('/dev/leds0'),
+};
+
 const outputSchema = z.discriminatedUnion(
   'type',
   [
@@ -123,6 +133,7 @@ const outputSchema = z.discriminatedUnion(
         rotation: z.literal([0, 90, 180, 270], { error: () => 'must be 0, 90, 180 or 270' }).default(0),
         gpio: z.int().default(18),
         dma: z.int().min(0).max(14).default(10),
+        ...ws2812Backend,
       })
       .strict(),
     z
@@ -132,6 +143,7 @@ const outputSchema = z.discriminatedUnion(
         rotation: z.literal([0, 180], { error: () => 'must be 0 or 180' }).default(0),
         gpio: z.int().default(18),
         dma: z.int().min(0).max(14).default(10),
+        ...ws2812Backend,
       })
       .strict(),
     z
@@ -140,6 +152,7 @@ const outputSchema = z.discriminatedUnion(
         type: z.literal('ws281x'),
         gpio: z.int().default(18),
         dma: z.int().min(0).max(14).default(10),
+        ...ws2812Backend,
         stripType: z.enum(['ws2812', 'sk6812', 'sk6812w', 'rgb', 'rbg', 'grb', 'gbr', 'brg', 'bgr']).default('ws2812'),
         count: size.optional(),
         width: size.optional(),
@@ -167,10 +180,30 @@ const outputSchema = z.discriminatedUnion(
         gamma: z.boolean().optional(),
       })
       .strict(),
+    z
+      .object({
+        ...common,
+        type: z.literal('wled'),
+        /** Host name or address of the WLED device. */
+        host: z
+          .string()
+          .regex(/^[^\s/]+$/, 'must be a host name or IP address')
+          .refine((h) => !/^[^:]+:\d+$/.test(h), 'must be the host alone: put the port in port:'),
+        /** Its DDP port. */
+        port: z.int().min(1).max(65535).default(4048),
+        /** Size; without count or width/height it is read from the device's /json/info at start. */
+        count: z.int().min(1).max(8192).optional(),
+        width: size.optional(),
+        height: size.optional(),
+        serpentine: z.boolean().default(false),
+        /** WS2812 gamma in podglow; WLED leaves realtime data uncorrected by default (README). */
+        gamma: z.boolean().default(true),
+      })
+      .strict(),
     z.object({ ...common, type: z.literal('terminal'), width: size.optional(), height: size.optional() }).strict(),
     z.object({ ...common, type: z.literal('web'), width: size.optional(), height: size.optional() }).strict(),
   ],
-  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, blinkstick, terminal, web' },
+  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, wled, blinkstick, terminal, web' },
 );
 
 const matcher = z
@@ -305,6 +338,12 @@ export const configSchema = z
           }
           if (o.type === 'ws281x' && o.count && (o.width || o.height)) {
             ctx.addIssue({ code: 'custom', path: [i, 'count'], message: 'set count or width/height, not both' });
+          }
+          if (o.type === 'wled' && o.count && (o.width || o.height)) {
+            ctx.addIssue({ code: 'custom', path: [i, 'count'], message: 'set count or width/height, not both' });
+          }
+          if (o.type === 'wled' && !o.width !== !o.height) {
+            ctx.addIssue({ code: 'custom', path: [i, o.width ? 'height' : 'width'], message: 'set width and height together' });
           }
         });
       }),

@@ -37,6 +37,8 @@ export interface DriverContext {
   name: string;
   geometry: Geometry;
   log: Logger;
+  /** The output's frame-rate cap (fps); drivers that re-send frames stay below it. */
+  fps?: number;
   /** Called when the device goes down or comes back (counted in metrics). */
   onStatus?(up: boolean, error?: Error): void;
 }

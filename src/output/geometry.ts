@@ -22,6 +22,11 @@ export function outputGeometry(o: OutputConfig): Geometry {
       return { width: 8, height: 4 };
     case 'ws281x':
       return o.count ? { width: o.count, height: 1 } : { width: o.width ?? 1, height: o.height ?? 1 };
+    case 'wled':
+      // Without a size in the file, startPodglow and `podglow frame` fill it in from /json/info first.
+      if (o.count) return { width: o.count, height: 1 };
+      if (o.width && o.height) return { width: o.width, height: o.height };
+      throw new Error(`wled output for ${o.host}: no size yet (set count, or width and height, or read it with resolveWledSizes)`);
     case 'blinkstick': {
       const variant = configuredVariant(o.variant, o.serial);
       return { width: o.leds ?? (variant ? VARIANTS[variant].maxLeds : 2), height: 1 };

@@ -2,6 +2,7 @@ import { clampByte, type Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Driver, DriverContext } from './driver.js';
+import { resolveBackend, PioDriver, type PioIo, type Ws2812Backend } from './pio.js';
 import { defaultLoaders, type NativeLoaders, type Ws281xChannel, type Ws281xModule, type Ws281xOptions } from './native.js';
 
 /** A `ws281x` output's configuration. */
@@ -74,7 +75,7 @@ function initHint(label: string, err: unknown): string {
     ? ' The rpi_ws281x library bundled with rpi-ws281x-native 1.0.4 does not know this board ' +
       '(it predates the Raspberry Pi 5, the Zero 2 W and newer Pi 4/400/CM4 revisions).'
     : '';
-  return `${label}: ws281x init failed: ${msg}.${hw} Check that this is a supported Raspberry Pi, that nothing else uses the PWM/DMA channel, and the README hardware section.`;
+  return `${label}: ws281x init failed: ${msg}.${hw} On a Raspberry Pi 5 use backend: pio (or auto). Check that this is a supported Raspberry Pi, that nothing else uses the PWM/DMA channel, and the README hardware section.`;
 }
 
 /**
@@ -180,30 +181,36 @@ export class Ws281xCore implements Driver {
   }
 }
 
+/** Test seams of the pio backend: its file layer and the device-tree file `auto` reads. */
+export interface PioSeams {
+  io?: PioIo;
+  compatiblePath?: string;
+}
+
+/** A WS2812 output's wiring plus how to reach it (SPEC §7 `backend`, `device`). */
+export interface Ws2812Spec extends Ws281xCoreOptions {
+  backend: Ws2812Backend;
+  device: string;
+}
+
 /**
- * The driver of a Pimoroni Unicorn HAT or pHAT: WS2812 on the configured GPIO and DMA,
- * brightness capped at 0.5 like Pimoroni's library (128/255), because a full-white panel
- * draws more current than the Pi's 5 V rail should supply.
+ * The driver for one WS2812 output: the Pi 5 kernel driver (pio) or rpi-ws281x-native,
+ * as configured or, for `auto`, as the device tree says.
  */
-export function pimoroniCore(
-  kind: 'unicornhat' | 'unicornphat',
-  config: { gpio: number; dma: number },
-  physical: readonly number[],
-  ctx: DriverContext,
-  loaders?: NativeLoaders,
-): Ws281xCore {
-  return new Ws281xCore(
-    { label: `${kind} "${ctx.name}"`, gpio: config.gpio, dma: config.dma, stripType: 'ws2812', physical, maxBrightness: 0.5, log: ctx.log },
-    loaders,
-  );
+export async function ws2812Driver(spec: Ws2812Spec, loaders?: NativeLoaders, seams: PioSeams = {}): Promise<Driver> {
+  const backend = await resolveBackend(spec.backend, seams.io, seams.compatiblePath);
+  if (spec.backend === 'auto') spec.log.debug({ backend }, `${spec.label}: backend auto chose ${backend}`);
+  if (backend === 'rpi-ws281x') return new Ws281xCore(spec, loaders);
+  const { backend: _b, dma: _d, ...rest } = spec;
+  return new PioDriver({ ...rest, io: seams.io });
 }
 
 /** Builds the driver for a generic `ws281x` strip or matrix. */
-export async function createWs281xDriver(config: Ws281xConfig, ctx: DriverContext, loaders?: NativeLoaders): Promise<Driver> {
+export async function createWs281xDriver(config: Ws281xConfig, ctx: DriverContext, loaders?: NativeLoaders, seams?: PioSeams): Promise<Driver> {
   const physical = config.count
     ? matrixOrder(config.count, 1, false)
     : matrixOrder(config.width ?? ctx.geometry.width, config.height ?? ctx.geometry.height, config.serpentine);
-  return new Ws281xCore(
+  return ws2812Driver(
     {
       label: `ws281x "${ctx.name}"`,
       gpio: config.gpio,
@@ -212,7 +219,10 @@ export async function createWs281xDriver(config: Ws281xConfig, ctx: DriverContex
       physical,
       maxBrightness: config.maxBrightness,
       log: ctx.log,
+      backend: config.backend,
+      device: config.device,
     },
     loaders,
+    seams,
   );
 }

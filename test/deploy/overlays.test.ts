@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -16,6 +16,8 @@ const OVERLAYS = {
   unicornhat: { kind: 'Deployment', outputs: ['unicornhat', 'web'], podSecurity: 'privileged' },
   blinkstick: { kind: 'DaemonSet', outputs: ['blinkstick', 'web'], podSecurity: 'privileged' },
   preview: { kind: 'Deployment', outputs: ['web'], podSecurity: 'restricted' },
+  'unicornhat-pi5': { kind: 'Deployment', outputs: ['unicornhat', 'web'], podSecurity: 'privileged' },
+  wled: { kind: 'Deployment', outputs: ['wled', 'web'], podSecurity: 'restricted' },
 } as const;
 type Overlay = keyof typeof OVERLAYS;
 
@@ -245,8 +247,8 @@ describe('deploy/overlays/blinkstick', () => {
   });
 });
 
-describe('deploy/overlays/preview', () => {
-  const objs = (): K8sObject[] => rendered.preview;
+describe.each(['preview', 'wled'] as const)('deploy/overlays/%s', (name) => {
+  const objs = (): K8sObject[] => rendered[name];
 
   it('is hardened: non-root, read-only root, no capabilities, no privilege escalation, seccomp', () => {
     const pod = workload(objs()).spec.template.spec;
@@ -259,6 +261,52 @@ describe('deploy/overlays/preview', () => {
     for (const v of pod.volumes ?? []) expect(Object.keys(v).filter((k) => k !== 'name').every((k) => allowed.includes(k)), v.name).toBe(true);
     expect(pod.hostNetwork ?? false).toBe(false);
     expect(pod.nodeSelector).toBeUndefined();
+  });
+});
+
+describe('deploy/overlays/unicornhat-pi5', () => {
+  const objs = (): K8sObject[] => rendered['unicornhat-pi5'];
+
+  it('mounts only /dev/leds0 (no /dev/mem), as the non-root user, pinned and replaced with Recreate', () => {
+    const d = only(objs(), 'Deployment', 'podglow') as K8sObject & { spec: { replicas: number; strategy: { type: string }; template: { spec: IPodSpec } } };
+    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+    const pod = d.spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ 'podglow.io/unicornhat': 'true' });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    const c = podglowContainer(objs());
+    // Privileged only for the device cgroup (see the overlay's text), never root.
+    expect(c.securityContext?.privileged).toBe(true);
+    const hostPaths = (pod.volumes ?? []).filter((v) => v.hostPath).map((v) => v.hostPath);
+    expect(hostPaths).toEqual([{ path: '/dev/leds0', type: 'CharDevice' }]);
+    expect(c.volumeMounts?.map((m) => m.mountPath)).toContain('/dev/leds0');
+    expect(c.volumeMounts?.map((m) => m.mountPath)).not.toContain('/dev/mem');
+  });
+
+  it('configures the HAT for the pio backend on the device it mounts', () => {
+    const config = parseConfig(mountedConfig(objs()), { env: containerEnv(objs()) });
+    const hat = config.outputs.find((o) => o.type === 'unicornhat');
+    expect(hat).toMatchObject({ backend: 'pio', device: '/dev/leds0', gpio: 18 });
+  });
+});
+
+describe('deploy/overlays/wled', () => {
+  it('needs no device, no host path and no node label; the WLED output has a size so it starts while the device is off', () => {
+    const objs = rendered.wled;
+    const pod = workload(objs).spec.template.spec;
+    expect(pod.volumes?.some((v) => v.hostPath)).toBeFalsy();
+    expect(pod.nodeSelector).toBeUndefined();
+    const config = parseConfig(mountedConfig(objs), { env: containerEnv(objs) });
+    const w = config.outputs.find((o) => o.type === 'wled');
+    expect(w).toMatchObject({ port: 4048, width: 16, height: 16 });
+  });
+});
+
+describe('deploy/udev', () => {
+  it('ships a rule for the ws2812-pio device class the pio backend names', () => {
+    const rule = readFileSync(join(ROOT, 'deploy/udev/99-ws2812-pio.rules'), 'utf8');
+    // raspberrypi/linux drivers/misc/ws2812-pio-rp1.c: class_create(DRIVER_NAME "ws2812-pio-rp1"), nodes "leds%d".
+    expect(rule).toMatch(/^SUBSYSTEM=="ws2812-pio-rp1", KERNEL=="leds\[0-9\]\*", MODE="0666"$/m);
   });
 });
 

@@ -4,6 +4,9 @@ import { HAT_MAP, createUnicornHatDriver, unicornHatIndex, unicornHatOrder, type
 import { FakeWs281x } from '../fakes/fakeWs281x.js';
 import { distinctFrame, driverContext, outputConfig, word } from './helpers.js';
 
+// backend auto reads the device tree: these tests pin "not a Pi 5" (rpi-ws281x) whatever machine runs them.
+const NOT_A_PI5 = { compatiblePath: '/nonexistent/podglow-not-a-pi5/compatible' };
+
 // SPEC §7, copied by hand: HAT[x] for x = 0..7, indexed [x][y] after y = 7 - y.
 const SPEC_HAT = [
   [7, 6, 5, 4, 3, 2, 1, 0],
@@ -29,7 +32,7 @@ async function startedHat(rotation: HatRotation) {
   const fake = new FakeWs281x();
   const config = outputConfig({ type: 'unicornhat', rotation });
   const { ctx } = driverContext(config, 'hat');
-  const driver = await createUnicornHatDriver(config, ctx, fake.loaders(0));
+  const driver = await createUnicornHatDriver(config, ctx, fake.loaders(0), NOT_A_PI5);
   await driver.start();
   return { fake, driver };
 }
@@ -86,7 +89,7 @@ describe('unicornhat driver', () => {
   it('passes configured gpio and dma through', async () => {
     const fake = new FakeWs281x();
     const config = outputConfig({ type: 'unicornhat', gpio: 12, dma: 5 });
-    const driver = await createUnicornHatDriver(config, driverContext(config).ctx, fake.loaders(0));
+    const driver = await createUnicornHatDriver(config, driverContext(config).ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
     expect(fake.inits[0]!.options).toMatchObject({ gpio: 12, dma: 5, freq: 800000, stripType: 'ws2812' });
   });

@@ -3,6 +3,9 @@ import { PHAT_MAP, createUnicornPhatDriver, unicornPhatIndex, unicornPhatOrder }
 import { FakeWs281x } from '../fakes/fakeWs281x.js';
 import { distinctFrame, driverContext, outputConfig, word } from './helpers.js';
 
+// backend auto reads the device tree: these tests pin "not a Pi 5" (rpi-ws281x) whatever machine runs them.
+const NOT_A_PI5 = { compatiblePath: '/nonexistent/podglow-not-a-pi5/compatible' };
+
 describe('unicornphat pixel map', () => {
   it('is Pimoroni\'s PHAT table', () => {
     expect(PHAT_MAP).toEqual([
@@ -35,7 +38,7 @@ describe('unicornphat driver', () => {
     const config = outputConfig({ type: 'unicornphat', rotation });
     const { ctx } = driverContext(config);
     expect(ctx.geometry).toEqual({ width: 8, height: 4 });
-    const driver = await createUnicornPhatDriver(config, ctx, fake.loaders(0));
+    const driver = await createUnicornPhatDriver(config, ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
     expect(fake.inits).toEqual([
       { count: 32, options: { dma: 10, freq: 800000, gpio: 18, invert: false, brightness: 255, stripType: 'ws2812' } },

@@ -4,6 +4,9 @@ import { createUnicornHatDriver } from '../../src/output/unicornhat.js';
 import { FakeWs281x } from '../fakes/fakeWs281x.js';
 import { distinctFrame, driverContext, outputConfig, word } from './helpers.js';
 
+// backend auto reads the device tree: these tests pin "not a Pi 5" (rpi-ws281x) whatever machine runs them.
+const NOT_A_PI5 = { compatiblePath: '/nonexistent/podglow-not-a-pi5/compatible' };
+
 describe('matrixOrder', () => {
   it('is row-major without serpentine', () => {
     expect(matrixOrder(3, 2, false)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -28,7 +31,7 @@ describe('ws281x driver', () => {
     const fake = new FakeWs281x();
     const config = outputConfig({ type: 'ws281x', width: 4, height: 3, serpentine: true });
     const { ctx } = driverContext(config, 'matrix');
-    const driver = await createWs281xDriver(config, ctx, fake.loaders(0));
+    const driver = await createWs281xDriver(config, ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
     const frame = distinctFrame(12);
     await driver.show(frame);
@@ -39,7 +42,7 @@ describe('ws281x driver', () => {
   it('drives a plain strip with its gpio, dma, strip type and brightness cap', async () => {
     const fake = new FakeWs281x();
     const config = outputConfig({ type: 'ws281x', count: 5, gpio: 21, dma: 11, stripType: 'grb', maxBrightness: 0.3 });
-    const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders(0));
+    const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
     expect(fake.inits).toEqual([
       { count: 5, options: { dma: 11, freq: 800000, gpio: 21, invert: false, brightness: 255, stripType: 'ws2811-grb' } },
@@ -53,7 +56,7 @@ describe('ws281x driver', () => {
   it('defaults to DMA 10, GPIO 18 and ws2812', async () => {
     const fake = new FakeWs281x();
     const config = outputConfig({ type: 'ws281x', count: 3 });
-    const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders(0));
+    const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
     expect(fake.inits[0]!.options).toEqual({ dma: 10, freq: 800000, gpio: 18, invert: false, brightness: 255, stripType: 'ws2812' });
     expect(driver.maxBrightness).toBe(1);
@@ -62,7 +65,7 @@ describe('ws281x driver', () => {
   it('refuses to start when not root, before loading the module, saying what to do', async () => {
     const fake = new FakeWs281x();
     const config = outputConfig({ type: 'unicornhat' });
-    const driver = await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, fake.loaders(1000));
+    const driver = await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, fake.loaders(1000), NOT_A_PI5);
     await expect(driver.start()).rejects.toThrow(/needs root.*\/dev\/mem.*sudo podglow run.*privileged/s);
     expect(fake.importCalls).toBe(0);
     expect(fake.inits).toEqual([]);
@@ -74,7 +77,7 @@ describe('ws281x driver', () => {
   it('refuses to start when getuid is unavailable', async () => {
     const fake = new FakeWs281x();
     const config = outputConfig({ type: 'ws281x', count: 2 });
-    const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders('none'));
+    const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders('none'), NOT_A_PI5);
     await expect(driver.start()).rejects.toThrow(/needs root/);
   });
 
@@ -82,7 +85,7 @@ describe('ws281x driver', () => {
     const fake = new FakeWs281x();
     fake.initError = new Error('Hardware revision is not supported');
     const config = outputConfig({ type: 'unicornhat' });
-    const driver = await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, fake.loaders(0));
+    const driver = await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, fake.loaders(0), NOT_A_PI5);
     await expect(driver.start()).rejects.toThrow(/init failed: Hardware revision is not supported.*Raspberry Pi 5/s);
     expect(driver.up).toBe(false);
     await driver.show(distinctFrame(64));
@@ -111,13 +114,13 @@ describe('ws281x driver', () => {
     const fake = new FakeWs281x();
     const hatConfig = outputConfig({ type: 'unicornhat' });
     const stripConfig = outputConfig({ type: 'ws281x', count: 4 });
-    const hat = await createUnicornHatDriver(hatConfig, driverContext(hatConfig).ctx, fake.loaders(0));
-    const strip = await createWs281xDriver(stripConfig, driverContext(stripConfig).ctx, fake.loaders(0));
+    const hat = await createUnicornHatDriver(hatConfig, driverContext(hatConfig).ctx, fake.loaders(0), NOT_A_PI5);
+    const strip = await createWs281xDriver(stripConfig, driverContext(stripConfig).ctx, fake.loaders(0), NOT_A_PI5);
     await hat.start();
     await expect(strip.start()).rejects.toThrow(/only one/);
     expect(fake.inits).toHaveLength(1);
     await hat.stop(true);
-    const again = await createWs281xDriver(stripConfig, driverContext(stripConfig).ctx, fake.loaders(0));
+    const again = await createWs281xDriver(stripConfig, driverContext(stripConfig).ctx, fake.loaders(0), NOT_A_PI5);
     await again.start();
     expect(fake.inits).toHaveLength(2);
   });

@@ -15,6 +15,7 @@ const BOARD_NAMES = {
   unicornhat: 'Unicorn HAT',
   unicornphat: 'Unicorn pHAT',
   ws281x: 'WS281x',
+  wled: 'WLED',
   blinkstick: 'BlinkStick',
   terminal: 'terminal',
   web: 'web',
