@@ -235,7 +235,7 @@ describe('terminal output off a TTY in podglow run (the real poll loop and effec
       },
     };
     const config = parseConfig(
-      { source: 'demo', interval: '1s', staleAfter: '1s', outputs: [{ name: 'term', type: 'terminal', width: 8, height: 8, brightness: 1 }], server: { enabled: false } },
+      { source: 'demo', interval: '1s', staleAfter: '2s', outputs: [{ name: 'term', type: 'terminal', width: 8, height: 8, brightness: 1 }], server: { enabled: false } },
       { env: {} },
     );
     const app = await startPodglow(config, { log: silentLogger, source, createDriver: terminalDriverFactory(s, { now: () => T0 }) });
