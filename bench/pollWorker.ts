@@ -117,7 +117,7 @@ export async function pollWorker(url: string, job: string, polls: number, record
       const r = await fetch(`${url}/api/v1/query`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ query: source.queries[n] }).toString(),
+        body: new URLSearchParams({ query: source.queries[n]! }).toString(),
       });
       return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
     }),
@@ -128,7 +128,7 @@ export async function pollWorker(url: string, job: string, polls: number, record
   for (let i = 0; i < replays + 5; i++) {
     const t0 = performance.now();
     const answers = Object.fromEntries(names.map((n, k) => [n, parseVectorResponse(bodies[k]!, n).samples])) as PollAnswers;
-    const snapshot = buildSnapshot(answers, { time: new Date(), keepNode });
+    const snapshot = buildSnapshot(answers, { time: new Date(), keepNode, extras: config });
     const t1 = performance.now();
     for (const o of outs) o.pipeline.setFrame(renderLayout(o.layout, snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
     const t2 = performance.now();

@@ -3,7 +3,6 @@ import type { OutputView, StatusView } from '../loop/status.js';
 import { VERSION } from '../version.js';
 import { toHex } from '../color.js';
 import { PALETTE_KEYS } from '../config/schema.js';
-import { POD_STATES, type PodState } from '../states.js';
 import type { ResolvedPalette } from '../layout/types.js';
 
 /** One row of the preview page's legend: a state or marker and the colour it shows. */
@@ -56,6 +55,6 @@ export function legendFromPalette(palette: ResolvedPalette): LegendEntry[] {
   return PALETTE_KEYS.map((key) => ({
     key,
     color: toHex(palette.colors[key]),
-    blink: (POD_STATES as readonly string[]).includes(key) && palette.blink.has(key as PodState),
+    blink: palette.blink.has(key),
   }));
 }

@@ -1,16 +1,16 @@
 import { toHex } from '../../src/color.js';
 import type { Frame } from '../../src/frame.js';
-import type { NodeSnapshot, Snapshot } from '../../src/snapshot.js';
+import { emptyAlerts, type NodeSnapshot, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 
 /** A node for tests: Ready, schedulable, with the given pod counts (others 0). */
 export function node(name: string, pods: Partial<StateCounts> = {}, extra: Partial<NodeSnapshot> = {}): NodeSnapshot {
-  return { name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, ...extra };
+  return { name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts(), ...extra };
 }
 
 /** A snapshot of these nodes, nothing unscheduled unless given. */
-export function snapshot(nodes: NodeSnapshot[], unscheduled: Partial<StateCounts> = {}): Snapshot {
-  return { time: '2026-11-21T12:00:00.000Z', nodes, unscheduled: { ...emptyCounts(), ...unscheduled } };
+export function snapshot(nodes: NodeSnapshot[], unscheduled: Partial<StateCounts> = {}, extra: Partial<Snapshot> = {}): Snapshot {
+  return { time: '2026-11-21T12:00:00.000Z', nodes, unscheduled: { ...emptyCounts(), ...unscheduled }, alerts: emptyAlerts(), queries: {}, ...extra };
 }
 
 /**
