@@ -39,7 +39,7 @@ export function blinkArt(frame: Frame): string[] {
   return rows;
 }
 
-/** Legend of the default palette: G running, A pending, B terminating, X crashing/failed, U unknown, S succeeded, O overflow, N notReady, C cordoned. */
+/** Legend of the default palette: G running, A pending, B terminating, X crashing/failed, U unknown, S succeeded, O overflow, N notReady, C cordoned, K critical alert, W warning alert, I info alert, P node condition, E query error. */
 export const DEFAULT_LEGEND: Record<string, string> = {
   '#00ff00': 'G',
   '#ff9900': 'A',
@@ -50,4 +50,10 @@ export const DEFAULT_LEGEND: Record<string, string> = {
   '#ffffff': 'O',
   '#400000': 'N',
   '#402600': 'C',
+  // SPEC §4b keys
+  '#ff0040': 'K',
+  '#ffd000': 'W',
+  '#0080ff': 'I',
+  '#303000': 'P',
+  '#ff00ff': 'E',
 };
