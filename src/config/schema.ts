@@ -316,9 +316,16 @@ const querySchema = z
   });
 
 const queriesSchema = z
-  .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'query names must be letters, digits or _ (not starting with a digit)'), querySchema)
+  .record(z.string(), querySchema)
   .default({})
-  .refine((q) => Object.keys(q).length <= MAX_QUERIES, `at most ${MAX_QUERIES} queries`);
+  .superRefine((q, ctx) => {
+    const names = Object.keys(q);
+    if (names.length > MAX_QUERIES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_QUERIES} queries` });
+    // Names appear in summary entries (`query:<name>`) and metric-like contexts: keep them plain.
+    for (const n of names) {
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)) ctx.addIssue({ code: 'custom', path: [n], message: 'query names must be letters, digits or _ (not starting with a digit)' });
+    }
+  });
 
 /** The whole configuration file (SPEC §10). */
 export const configSchema = z
