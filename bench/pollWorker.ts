@@ -44,6 +44,8 @@ export interface PollWorkerResult {
   processCpuMsPerPoll: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** SPEC §4b extra queries (conditions, alerts): each one's latency p50 (ms), series and JSON bytes of the last poll. */
+  extras: Record<string, { requestMsP50: number; series: number; bytesDecoded: number }>;
 }
 
 class NullDriver implements Driver {
@@ -156,6 +158,11 @@ export async function pollWorker(url: string, job: string, polls: number, record
     processCpuMsPerPoll: (cpu.user + cpu.system) / 1000 / polls,
     rssMiB: mem.rss / 1048576,
     heapUsedMiB: mem.heapUsed / 1048576,
+    extras: Object.fromEntries(
+      last.stats.queries
+        .filter((q) => q.name === 'conditions' || q.name === 'alerts')
+        .map((q) => [q.name, { requestMsP50: quantile(rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs), 0.5), series: q.series, bytesDecoded: q.bytesDecoded }]),
+    ),
   };
 }
 
