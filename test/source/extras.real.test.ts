@@ -81,6 +81,8 @@ const QUERIES: ConfigInput['queries'] = {
   nan_scalar: { expr: '0 / 0' },
   nan_vector: { expr: 'count(kube_node_info) * NaN' },
   broken: { expr: 'sum(' },
+  // README worked example: `>= 0` drops a NaN ratio, and the empty answer takes ifEmpty.
+  nan_filtered: { expr: '(count(kube_node_info) * NaN) >= 0', ifEmpty: 1, thresholds: [{ value: 0.999, color: '#00ff00' }] },
 };
 
 let fixture: ExtrasFixture;
@@ -137,6 +139,7 @@ const EXPECTED: Snapshot = {
     nan_scalar: { value: null, error: 'query nan_scalar: returned NaN' },
     nan_vector: { value: null, error: 'query nan_vector: returned NaN' },
     broken: { value: null, error: expect.stringMatching(/^query broken: HTTP 400: bad_data: .*parse error/) as unknown as string },
+    nan_filtered: { value: 1, color: '#00ff00' },
   },
 };
 
