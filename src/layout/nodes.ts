@@ -1,19 +1,13 @@
 import type { NodesLayoutConfig } from '../config/schema.js';
 import { blankFrame, wrapPage, type Frame } from '../frame.js';
 import type { Geometry } from '../output/geometry.js';
-import type { NodeSnapshot, Snapshot } from '../snapshot.js';
-import { SEVERITY_ORDER, type PodState } from '../states.js';
+import type { Snapshot } from '../snapshot.js';
 import { nodeColourKey } from './severity.js';
 import type { LayoutContext } from './types.js';
 
 /** Pages of a nodes layout: more nodes than LEDs are shown a page of LEDs at a time. */
 export function nodesPages(nodeCount: number, geometry: Geometry): number {
   return Math.max(1, Math.ceil(nodeCount / Math.max(1, geometry.width * geometry.height)));
-}
-
-/** The most severe of `states` that has a pod on this node, or undefined. */
-export function mostSevere(node: NodeSnapshot, states: readonly PodState[]): PodState | undefined {
-  return SEVERITY_ORDER.find((s) => states.includes(s) && node.pods[s] > 0);
 }
 
 /**
