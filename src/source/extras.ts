@@ -1,5 +1,5 @@
 import type { AlertsConfig, Config, QueryConfig } from '../config/schema.js';
-import { ALERT_SEVERITIES, emptyAlerts, type AlertSeverity, type QueryResult, type Snapshot } from '../snapshot.js';
+import { ALERT_SEVERITIES, type AlertSeverity, type QueryResult, type Snapshot } from '../snapshot.js';
 import { PollError } from './errors.js';
 import { baseMatchers, promString, regexLiteral, regexUnion } from './promql.js';
 import type { QueryStats, Sample, VectorAnswer } from './prometheus.js';
@@ -162,10 +162,10 @@ function countOf(s: Sample, what: string): number {
 }
 
 /**
- * Folds the extra answers into a snapshot whose nodes are final (filtered, ordered), in place
- * (pure otherwise): conditions per node (sorted), alerts per node where a node label names a
- * shown node, the rest cluster-wide, and every named query's result. Answers of disabled
- * queries are absent and leave empty lists and zero counts.
+ * Folds the extra answers into a fresh snapshot (empty conditions, zero alerts) whose nodes
+ * are final (filtered, ordered), in place (pure otherwise): conditions per node (sorted),
+ * alerts per node where a node label names a shown node, the rest cluster-wide, and every
+ * named query's result. Answers of disabled queries are absent and leave the empty values.
  */
 export function applyExtras(
   snapshot: Snapshot,
@@ -182,11 +182,7 @@ export function applyExtras(
     if (!set) conditions.set(node.name, (set = new Set()));
     set.add(cond);
   }
-  for (const n of snapshot.nodes) {
-    n.conditions = [...(conditions.get(n.name) ?? [])].sort();
-    n.alerts = emptyAlerts();
-  }
-  snapshot.alerts = emptyAlerts();
+  for (const [name, set] of conditions) byName.get(name)!.conditions = [...set].sort();
   const alerts = opts.extras?.alerts;
   if (alerts && answers.alerts) {
     const severityOf = new Map<string, AlertSeverity>();
