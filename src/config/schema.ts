@@ -446,7 +446,9 @@ export type NodesLayoutConfig = z.output<typeof nodesLayout>;
 export type SummaryLayoutConfig = z.output<typeof summaryLayout>;
 export type PaletteConfig = z.output<typeof paletteSchema>;
 export type PrometheusConfig = Config['prometheus'];
+/** The `alerts:` settings after defaults. */
 export type AlertsConfig = Config['alerts'];
+/** One named query of `queries:` after defaults. */
 export type QueryConfig = Config['queries'][string];
 
 /** Name of the i-th output when none is given: its type, suffixed when the type repeats. */
