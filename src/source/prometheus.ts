@@ -141,8 +141,9 @@ export function parseVectorResponse(res: { status: number; contentType: string; 
 }
 
 /**
- * Turns the four answers into a Snapshot (pure): nodes from `nodes`, readiness and cordon,
- * pod counts per node and state, unscheduled pods, node filter and display order.
+ * Turns the answers into a Snapshot (pure): nodes from `nodes`, readiness and cordon,
+ * pod counts per node and state, unscheduled pods, node filter and display order; then
+ * conditions, alerts and named queries (applyExtras in src/source/extras.ts).
  * No node at all means kube-state-metrics is missing: PollError `no_ksm_data`.
  */
 export function buildSnapshot(

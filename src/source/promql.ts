@@ -121,7 +121,8 @@ export function recordedPodsExpression(name: string): string {
 /**
  * Builds the instant queries of one poll. Each answer is aggregated to O(nodes × states)
  * series: nodes, their Ready condition, cordoned nodes, and pod counts per (node, state),
- * the latter read from the recording rule when `prometheus.recordingRule` is set.
+ * the latter read from the recording rule when `prometheus.recordingRule` is set; then the
+ * extras of src/source/extras.ts (node conditions, alerts, named queries) where configured.
  */
 export function buildQueries(config: Config): PollQueries {
   const base = baseMatchers(config);
