@@ -94,9 +94,9 @@ export class DemoCluster {
     return !(node === 'pi-3' && this.phase >= 100 && this.phase < 125);
   }
 
-  /** True node conditions other than Ready right now: pi-2 runs short of disk while web scales up. */
+  /** True node conditions other than Ready right now: pi-2 runs short of disk after the web peak (while its band has free LEDs to show it). */
   conditions(node: string): string[] {
-    return node === 'pi-2' && this.phase >= 20 && this.phase < 70 ? ['DiskPressure'] : [];
+    return node === 'pi-2' && this.phase >= 65 && this.phase < 100 ? ['DiskPressure'] : [];
   }
 
   /**
@@ -107,7 +107,7 @@ export class DemoCluster {
   alerts(): DemoAlert[] {
     const p = this.phase;
     const out: DemoAlert[] = [{ alertname: 'Watchdog', severity: 'none' }];
-    if (p >= 40 && p < 70) out.push({ alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', node: 'pi-2' });
+    if (p >= 78 && p < 96) out.push({ alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', node: 'pi-2' });
     if (p >= 96 && p < 115) out.push({ alertname: 'KubeDeploymentRolloutStuck', severity: 'warning' });
     return out;
   }
@@ -115,7 +115,7 @@ export class DemoCluster {
   /** A simulated availability ratio (what an SLO query would return): it drops while the disk alert fires. */
   availability(): number {
     const p = this.phase;
-    return p >= 40 && p < 70 ? 0.97 : 0.9995;
+    return p >= 78 && p < 96 ? 0.97 : 0.9995;
   }
 
   /** Whether a node is cordoned right now. */
