@@ -47,7 +47,10 @@ export function formatTable(s: Snapshot): string {
       .trimEnd();
   const pods = s.nodes.reduce((n, x) => n + total(x.pods), 0) + total(s.unscheduled);
   const notReady = s.nodes.filter((n) => n.ready !== true).length;
-  const queries = Object.entries(s.queries).map(([name, q]) => `query ${printable(name)}: ${q.error !== undefined ? `ERROR ${printable(q.error)}` : `${q.value}${q.color ? ` (${q.color})` : ''}`}`);
+  // An error already names its query.
+  const queries = Object.entries(s.queries).map(([name, q]) =>
+    q.error !== undefined ? `ERROR: ${printable(q.error)}` : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
+  );
   return [
     fmt(head),
     ...rows.map(fmt),

@@ -94,6 +94,28 @@ describe('podglow snapshot', () => {
     expect(srv.requests).toHaveLength(0);
   });
 
+  it('formatTable shows each node\'s alerts and conditions, the cluster-wide alerts and every named query', () => {
+    const t = formatTable({
+      time: '2026-11-21T12:00:00.000Z',
+      nodes: [
+        { name: 'pi-1', ready: true, unschedulable: false, pods: emptyCounts(), conditions: ['DiskPressure', 'MemoryPressure'], alerts: { critical: 1, warning: 2, info: 0 } },
+        { name: 'pi-2', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() },
+      ],
+      unscheduled: emptyCounts(),
+      alerts: { critical: 0, warning: 1, info: 3 },
+      queries: { slo: { value: 0.9995, color: '#00ff00' }, raw: { value: 3 }, bad: { value: null, error: 'query bad: returned NaN' } },
+    });
+    const lines = t.split('\n');
+    expect(lines[1]).toMatch(/^pi-1 .* 0 +1\/2\/0 +DiskPressure,MemoryPressure$/);
+    expect(lines[2]).toMatch(/^pi-2 .* 0 +0\/0\/0 +-$/);
+    expect(lines.slice(-4)).toEqual([
+      'cluster-wide firing alerts: 0 critical, 1 warning, 3 info',
+      'query slo: 0.9995 (#00ff00)',
+      'query raw: 3',
+      'ERROR: query bad: returned NaN',
+    ]);
+  });
+
   it('formatTable prints names as text and failureLine keeps to one line', () => {
     const t = formatTable({
       time: '2026-11-21T12:00:00.000Z',
