@@ -6,7 +6,7 @@ import { OutputPipeline } from '../src/effects/pipeline.js';
 import { renderLayout, resolvePalette } from '../src/layout/index.js';
 import { silentLogger } from '../src/log.js';
 import type { Driver } from '../src/output/driver.js';
-import type { Snapshot, Source } from '../src/snapshot.js';
+import { emptyAlerts, type Snapshot, type Source } from '../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../src/states.js';
 import { BENCH_OUTPUTS, CountingDriver, runAsWorker } from './worker.js';
 
@@ -31,8 +31,10 @@ export interface FrameWorkerResult {
 function snapshot(nodes: Record<string, Partial<StateCounts>>): Snapshot {
   return {
     time: new Date(0).toISOString(),
-    nodes: Object.entries(nodes).map(([name, pods]) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods } })),
+    nodes: Object.entries(nodes).map(([name, pods]) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts() })),
     unscheduled: emptyCounts(),
+    alerts: emptyAlerts(),
+    queries: {},
   };
 }
 

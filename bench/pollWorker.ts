@@ -44,6 +44,8 @@ export interface PollWorkerResult {
   processCpuMsPerPoll: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** SPEC §4b extra queries (conditions, alerts): each one's latency p50 (ms), series and JSON bytes of the last poll. */
+  extras: Record<string, { requestMsP50: number; series: number; bytesDecoded: number }>;
 }
 
 class NullDriver implements Driver {
@@ -117,7 +119,7 @@ export async function pollWorker(url: string, job: string, polls: number, record
       const r = await fetch(`${url}/api/v1/query`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ query: source.queries[n] }).toString(),
+        body: new URLSearchParams({ query: source.queries[n]! }).toString(),
       });
       return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
     }),
@@ -128,7 +130,7 @@ export async function pollWorker(url: string, job: string, polls: number, record
   for (let i = 0; i < replays + 5; i++) {
     const t0 = performance.now();
     const answers = Object.fromEntries(names.map((n, k) => [n, parseVectorResponse(bodies[k]!, n).samples])) as PollAnswers;
-    const snapshot = buildSnapshot(answers, { time: new Date(), keepNode });
+    const snapshot = buildSnapshot(answers, { time: new Date(), keepNode, extras: config });
     const t1 = performance.now();
     for (const o of outs) o.pipeline.setFrame(renderLayout(o.layout, snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
     const t2 = performance.now();
@@ -156,6 +158,11 @@ export async function pollWorker(url: string, job: string, polls: number, record
     processCpuMsPerPoll: (cpu.user + cpu.system) / 1000 / polls,
     rssMiB: mem.rss / 1048576,
     heapUsedMiB: mem.heapUsed / 1048576,
+    extras: Object.fromEntries(
+      last.stats.queries
+        .filter((q) => q.name === 'conditions' || q.name === 'alerts')
+        .map((q) => [q.name, { requestMsP50: quantile(rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs), 0.5), series: q.series, bytesDecoded: q.bytesDecoded }]),
+    ),
   };
 }
 

@@ -16,6 +16,7 @@ import { preparePrometheus, type PrometheusProcess } from '../test/faults/promet
 import type { FrameWorkerResult } from './frameWorker.js';
 import { makePodList, measureJqPoll } from './podList.js';
 import { buildRecordingRules } from '../src/source/promql.js';
+import { startExtrasExposition } from './extrasExposition.js';
 import { benchConfig, type PollWorkerResult } from './pollWorker.js';
 import { measureStartup, startupMarkdown } from './startup.js';
 
@@ -101,7 +102,7 @@ function prometheusRssMiB(pid: number | undefined): number {
 async function cluster(
   jobs: { job: string; cluster: KsmCluster }[],
   scrapeInterval: string,
-  opts: { allPhases: boolean; ruleFile: string; evaluationInterval: string },
+  opts: { allPhases: boolean; ruleFile: string; evaluationInterval: string; extraJobs?: { job: string; targets: string[] }[] },
 ): Promise<{ prom: PrometheusProcess; fixtures: KsmFixture[]; ingestSeconds: number; scrapeBytes: number }> {
   const fixtures: KsmFixture[] = [];
   for (const j of jobs) {
@@ -113,7 +114,7 @@ async function cluster(
   // measureRecorded fills it and reloads Prometheus (SIGHUP).
   writeFileSync(opts.ruleFile, 'groups: []\n');
   const prom = await preparePrometheus({
-    jobs: jobs.map((j, i) => ({ job: j.job, targets: fixtures[i]!.targets })),
+    jobs: [...jobs.map((j, i) => ({ job: j.job, targets: fixtures[i]!.targets })), ...(opts.extraJobs ?? [])],
     scrapeInterval,
     ruleFiles: [opts.ruleFile],
     evaluationInterval: opts.evaluationInterval,
@@ -231,8 +232,16 @@ async function measureSize(nodes: number, opts: { with60: boolean; podList: bool
   const evaluationSeconds = nodes >= 5000 ? 60 : intervalSeconds;
   const ruleDir = mkdtempSync(join(tmpdir(), 'podglow-bench-rules-'));
   const ruleFile = join(ruleDir, 'podglow-rules.yml');
-  const { prom, fixtures, ingestSeconds, scrapeBytes } = await cluster(jobs, `${intervalSeconds}s`, { allPhases: opts.allPhases, ruleFile, evaluationInterval: `${evaluationSeconds}s` });
+  // Conditions and ALERTS for the SPEC §4b extra queries, labelled as the ksm-30 job.
+  const extras = await startExtrasExposition(nodes, 'ksm-30');
+  const { prom, fixtures, ingestSeconds, scrapeBytes } = await cluster(jobs, `${intervalSeconds}s`, {
+    allPhases: opts.allPhases,
+    ruleFile,
+    evaluationInterval: `${evaluationSeconds}s`,
+    extraJobs: [{ job: 'extras', targets: [extras.target] }],
+  });
   try {
+    await prom.waitForValue('count(ALERTS{alertstate="firing"})', 1 + Math.floor(nodes / 10), 240_000);
     log(`${nodes} nodes: ingested in ${ingestSeconds.toFixed(1)} s; polling`);
     const poll = await worker<PollWorkerResult>('pollWorker.js', [prom.url, 'ksm-30', String(pollsFor(nodes))]);
     const poll60 = opts.with60 ? await worker<PollWorkerResult>('pollWorker.js', [prom.url, 'ksm-60', String(pollsFor(nodes))]) : undefined;
@@ -251,6 +260,7 @@ async function measureSize(nodes: number, opts: { with60: boolean; podList: bool
   } finally {
     await prom.dispose();
     for (const f of fixtures) await f.close();
+    await extras.close();
     rmSync(ruleDir, { recursive: true, force: true });
   }
 }
@@ -322,6 +332,20 @@ async function main(): Promise<void> {
     lines.push(
       `| ${r.nodes.toLocaleString('en-US')} | ${r.pods.toLocaleString('en-US')} | ${ms(p.requestMsP50)} / ${ms(p.requestMsP95)} ms (${ms(p.podsQueryMsP50)} ms) | ${ms(r.recorded.poll.requestMsP50)} / ${ms(r.recorded.poll.requestMsP95)} ms (${ms(r.recorded.poll.podsQueryMsP50)} ms) | ${kB(p.bytesDecoded)} (${kB(p.bytesReceived)}) | ${ms(p.podglowCpuMsP50)} ms (${ms(p.parseMsP50)} + ${ms(p.renderMsP50)}) | ${ms(p.processCpuMsPerPoll)} ms | ${r.runRssMiB.toFixed(0)} MiB | ${pl ? kB(pl.bytes) + star : '—'} | ${pl ? `${ms(pl.jqCpuSeconds * 1000)} ms${star}` : '—'} | ${pl ? ratio(pl.bytes / p.bytesDecoded) + '×' : '—'} | ${pl ? ratio((pl.jqCpuSeconds * 1000) / p.podglowCpuMsP50) + '×' : '—'} |`,
     );
+  }
+  lines.push('');
+  lines.push('## Extra queries: node conditions and firing alerts (SPEC §4b)', '');
+  lines.push(
+    'Sent concurrently with the pod queries on every poll, always directly (also with the recording rule). The fixture adds DiskPressure, PIDPressure and NetworkUnavailable rows per node (every 50th node under DiskPressure) and ALERTS series: a firing alert on every 10th node (by `instance` host:port), a pending one on others, the Watchdog.',
+    '',
+  );
+  lines.push('| nodes | conditions p50 | conditions series / JSON | alerts p50 | alerts series / JSON | whole poll p50 (direct) |');
+  lines.push('|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    const c = r.poll.extras.conditions;
+    const a = r.poll.extras.alerts;
+    if (!c || !a) continue;
+    lines.push(`| ${r.nodes.toLocaleString('en-US')} | ${ms(c.requestMsP50)} ms | ${c.series} / ${kB(c.bytesDecoded)} | ${ms(a.requestMsP50)} ms | ${a.series} / ${kB(a.bytesDecoded)} | ${ms(r.poll.requestMsP50)} ms |`);
   }
   lines.push('');
   lines.push('## Recording rule (prometheus.recordingRule)', '');

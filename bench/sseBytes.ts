@@ -23,9 +23,13 @@ const snapshot: Snapshot = {
     name: `node-${i}`,
     ready: true,
     unschedulable: false,
+    conditions: [],
+    alerts: { critical: 0, warning: 0, info: 0 },
     pods: { ...emptyCounts(), running: 20 + (i % 7), pending: i % 3, crashing: i % 11 === 0 ? 1 : 0 },
   })),
   unscheduled: emptyCounts(),
+  alerts: { critical: 0, warning: 0, info: 0 },
+  queries: {},
 };
 
 let polls = 0;

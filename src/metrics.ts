@@ -1,6 +1,6 @@
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import { POD_STATES } from './states.js';
-import type { Snapshot } from './snapshot.js';
+import { ALERT_SEVERITIES, type Snapshot } from './snapshot.js';
 import { VERSION } from './version.js';
 
 /** Reasons a poll can fail, used as the `reason` label of podglow_poll_errors_total. */
@@ -34,6 +34,18 @@ export class Metrics {
   readonly lastSuccess = new Gauge({ name: 'podglow_last_successful_poll_timestamp_seconds', help: 'Unix time of the last successful poll; 0 before the first.', registers: [this.registry] });
   readonly stale = new Gauge({ name: 'podglow_data_stale', help: '1 while the displayed data is stale or not yet loaded, else 0.', registers: [this.registry] });
   readonly pods = new Gauge({ name: 'podglow_pods', help: 'Pods displayed per node and state (node="" for unscheduled pods).', labelNames: ['node', 'state'], registers: [this.registry] });
+  readonly alerts = new Gauge({
+    name: 'podglow_alerts',
+    help: 'Firing alerts displayed, by severity and node (node="" for cluster-wide alerts).',
+    labelNames: ['severity', 'node'],
+    registers: [this.registry],
+  });
+  readonly nodeConditions = new Gauge({
+    name: 'podglow_node_conditions',
+    help: 'True node conditions other than Ready that are displayed (1 per node and condition).',
+    labelNames: ['node', 'condition'],
+    registers: [this.registry],
+  });
   readonly nodes = new Gauge({ name: 'podglow_nodes', help: 'Nodes in the last good snapshot.', registers: [this.registry] });
   readonly frames = new Counter({ name: 'podglow_frames_total', help: 'Frames written to each output.', labelNames: ['output'], registers: [this.registry] });
   readonly outputErrors = new Counter({ name: 'podglow_output_errors_total', help: 'Failed writes or device errors per output.', labelNames: ['output'], registers: [this.registry] });
@@ -68,5 +80,12 @@ export class Metrics {
     for (const n of s.nodes) for (const st of POD_STATES) this.pods.set({ node: n.name, state: st }, n.pods[st]);
     for (const st of POD_STATES) this.pods.set({ node: '', state: st }, s.unscheduled[st]);
     this.nodes.set(s.nodes.length);
+    this.alerts.reset();
+    this.nodeConditions.reset();
+    for (const sev of ALERT_SEVERITIES) {
+      this.alerts.set({ severity: sev, node: '' }, s.alerts[sev]);
+      for (const n of s.nodes) this.alerts.set({ severity: sev, node: n.name }, n.alerts[sev]);
+    }
+    for (const n of s.nodes) for (const c of n.conditions) this.nodeConditions.set({ node: n.name, condition: c }, 1);
   }
 }

@@ -51,3 +51,29 @@ export type StateCounts = Record<PodState, number>;
 export function emptyCounts(): StateCounts {
   return { terminating: 0, crashing: 0, failed: 0, unknown: 0, pending: 0, running: 0, succeeded: 0 };
 }
+
+/** What can decide a node's colour besides its pods (palette keys of the same name). */
+export type NodeSignal = 'notReady' | 'alertCritical' | 'alertWarning' | 'condition' | 'cordoned';
+
+/**
+ * The one severity order for a node's colour (SPEC §4b, README "Severity order"): the first
+ * entry that applies wins. Not-Ready and critical alerts outrank every pod state; failed and
+ * crashing pods outrank warnings; warnings and node conditions (DiskPressure, …) outrank the
+ * milder pod states; cordon shows only where nothing else does. The `nodes` layout uses it
+ * whole (pod states it does not list are skipped); a `matrix` band, whose pods have their own
+ * LEDs, takes its background from the first non-pod entry that applies.
+ */
+export const NODE_SEVERITY_ORDER: readonly (NodeSignal | PodState)[] = [
+  'notReady',
+  'alertCritical',
+  'failed',
+  'crashing',
+  'alertWarning',
+  'condition',
+  'terminating',
+  'unknown',
+  'pending',
+  'running',
+  'succeeded',
+  'cordoned',
+];

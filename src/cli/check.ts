@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { outputName, type Config } from '../config/schema.js';
+import { outputName, type Config, type QueryConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { redactUrl } from '../source/redact.js';
+import { USER_QUERY_PREFIX, isUserQuery } from '../source/extras.js';
 import { buildQueries, buildRecordingRules } from '../source/promql.js';
 import { COMMON_HELP, EXIT_CONFIG, UsageError, configFromFlags, parseCommand } from './common.js';
 
@@ -39,11 +40,24 @@ export function describeConfig(config: Config, file: string): string {
     lines.push('', 'Instant queries sent concurrently on every poll (POST /api/v1/query):');
     const rule = config.prometheus.recordingRule;
     for (const [name, q] of Object.entries(buildQueries(config))) {
-      const note = name === 'pods' && rule ? ` (reads the recording rule ${rule}; podglow check --rules prints the rule)` : '';
+      if (q === undefined) continue;
+      const note =
+        name === 'pods' && rule
+          ? ` (reads the recording rule ${rule}; podglow check --rules prints the rule)`
+          : isUserQuery(name)
+            ? ` (${describeUserQuery(config.queries[name.slice(USER_QUERY_PREFIX.length)]!)})`
+            : '';
       lines.push('', `# ${name}${note}`, q);
     }
   }
   return lines.join('\n');
+}
+
+/** One line about a named query: what it must return and its colours. */
+export function describeUserQuery(q: QueryConfig): string {
+  const steps = q.thresholds.map((t) => (t.value === undefined ? t.color : `≥ ${t.value} ${t.color}`));
+  const empty = q.ifEmpty === undefined ? 'no series is an error' : `no series = ${q.ifEmpty}`;
+  return `one number; ${empty}; colours: ${steps.join(', ') || 'none (thresholds not set)'}`;
 }
 
 /** The rule file `podglow check --rules` prints: a header saying where it came from, then the groups. */

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { toHex } from '../color.js';
 import { formatIssues } from '../config/load.js';
 import { defaultLayout, outputName, type Config, type OutputType } from '../config/schema.js';
@@ -10,7 +9,7 @@ import { outputGeometry } from '../output/geometry.js';
 import { ledRows } from '../output/terminal.js';
 import { resolveWledSizes } from '../output/wled.js';
 import type { Snapshot } from '../snapshot.js';
-import { POD_STATES, type PodState, type StateCounts } from '../states.js';
+import { snapshotSchema } from '../snapshotSchema.js';
 import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
 
 const HELP = [
@@ -33,44 +32,6 @@ const OPTIONS = {
   snapshot: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-
-/** Zod error option: "missing" for an absent key, else `msg`. */
-const expect = (msg: string) => ({
-  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'missing' : msg),
-});
-const count = z.int(expect('must be a whole number of pods')).min(0, 'must not be negative');
-const countShape = Object.fromEntries(POD_STATES.map((s) => [s, count])) as Record<PodState, typeof count>;
-const countsSchema = z
-  .object(countShape, expect('must be an object with a count for each of the seven states'))
-  .strict() satisfies z.ZodType<StateCounts>;
-
-const snapshotSchema = z
-  .object(
-    {
-      time: z.iso.datetime({ offset: true, ...expect('must be an ISO 8601 time such as 2026-11-21T12:00:00.000Z') }),
-      nodes: z.array(
-        z.object(
-          {
-            name: z.string(expect('must be a string')).min(1, 'must not be empty'),
-            ready: z.boolean(expect('must be true, false or null')).nullable(),
-            unschedulable: z.boolean(expect('must be true or false')),
-            pods: countsSchema,
-          },
-          expect('must be an object'),
-        ),
-        expect('must be a list of nodes'),
-      ),
-      unscheduled: countsSchema,
-    },
-    expect('must be an object'),
-  )
-  .superRefine((s, ctx) => {
-    const seen = new Set<string>();
-    s.nodes.forEach((n, i) => {
-      if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node "${n.name}"` });
-      seen.add(n.name);
-    });
-  });
 
 /** Validates a snapshot document (SPEC §4); throws a UsageError listing every problem with its path. */
 export function parseSnapshot(doc: unknown, source: string): Snapshot {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
-import type { Snapshot } from '../snapshot.js';
+import type { AlertCounts, Snapshot } from '../snapshot.js';
 import { PollError } from '../source/errors.js';
 import { POD_STATES, type StateCounts } from '../states.js';
 import { COMMON_HELP, EXIT_CONFIG, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
@@ -26,7 +26,8 @@ function printable(s: string): string {
 
 /** A readable table of a snapshot: one row per node in display order, then unscheduled pods and a total. */
 export function formatTable(s: Snapshot): string {
-  const head = ['NODE', 'READY', 'CORDONED', ...POD_STATES.map((st) => st.toUpperCase()), 'TOTAL'];
+  const head = ['NODE', 'READY', 'CORDONED', ...POD_STATES.map((st) => st.toUpperCase()), 'TOTAL', 'ALERTS C/W/I', 'CONDITIONS'];
+  const alerts = (a: AlertCounts) => `${a.critical}/${a.warning}/${a.info}`;
   const total = (c: Record<string, number>) => POD_STATES.reduce((n, st) => n + c[st]!, 0);
   const rows: string[][] = s.nodes.map((n) => [
     printable(n.name),
@@ -34,21 +35,29 @@ export function formatTable(s: Snapshot): string {
     n.unschedulable ? 'yes' : 'no',
     ...POD_STATES.map((st) => String(n.pods[st])),
     String(total(n.pods)),
+    alerts(n.alerts),
+    n.conditions.map(printable).join(',') || '-',
   ]);
-  rows.push(['(unscheduled)', '', '', ...POD_STATES.map((st) => String(s.unscheduled[st])), String(total(s.unscheduled))]);
+  rows.push(['(unscheduled)', '', '', ...POD_STATES.map((st) => String(s.unscheduled[st])), String(total(s.unscheduled)), '', '']);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) =>
     r
-      .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .map((c, i) => (i < 3 || i === head.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
   const pods = s.nodes.reduce((n, x) => n + total(x.pods), 0) + total(s.unscheduled);
   const notReady = s.nodes.filter((n) => n.ready !== true).length;
+  // An error already names its query.
+  const queries = Object.entries(s.queries).map(([name, q]) =>
+    q.error !== undefined ? `ERROR: ${printable(q.error)}` : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
+  );
   return [
     fmt(head),
     ...rows.map(fmt),
     '',
     `${s.nodes.length} nodes (${notReady} not ready), ${pods} pods, polled at ${s.time}`,
+    `cluster-wide firing alerts: ${s.alerts.critical} critical, ${s.alerts.warning} warning, ${s.alerts.info} info`,
+    ...queries,
   ].join('\n');
 }
 
@@ -61,8 +70,17 @@ export function snapshotJson(s: Snapshot): string {
   return JSON.stringify(
     {
       time: s.time,
-      nodes: s.nodes.map((n) => ({ name: n.name, ready: n.ready, unschedulable: n.unschedulable, pods: counts(n.pods) })),
+      nodes: s.nodes.map((n) => ({
+        name: n.name,
+        ready: n.ready,
+        unschedulable: n.unschedulable,
+        pods: counts(n.pods),
+        conditions: n.conditions,
+        alerts: n.alerts,
+      })),
       unscheduled: counts(s.unscheduled),
+      alerts: s.alerts,
+      queries: s.queries,
     },
     null,
     2,

@@ -31,8 +31,19 @@ export const MIN_INTERVAL_MS = 1000;
 const cron = z.string().refine((s) => validateCron(s), 'must be a valid cron expression (e.g. "0 22 * * *")');
 const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
-/** Colour names a palette can set: every pod state plus the marker colours. */
-export const PALETTE_KEYS = [...POD_STATES, 'overflow', 'notReady', 'cordoned', 'status'] as const;
+/** Colour names a palette can set: every pod state, the marker colours, then alerts, node conditions and query errors (SPEC §4b). */
+export const PALETTE_KEYS = [
+  ...POD_STATES,
+  'overflow',
+  'notReady',
+  'cordoned',
+  'status',
+  'alertCritical',
+  'alertWarning',
+  'alertInfo',
+  'condition',
+  'queryError',
+] as const;
 /** One key of a palette. */
 export type PaletteKey = (typeof PALETTE_KEYS)[number];
 
@@ -44,8 +55,8 @@ const paletteSchema = z
     preset: z.enum(PALETTE_PRESETS).default('default'),
     /** Overrides per state or marker, `#rrggbb`. */
     colors: z.partialRecord(z.enum(PALETTE_KEYS), hexColor).default({}),
-    /** States whose LEDs blink; default from the preset (crashing). */
-    blink: z.array(state).optional(),
+    /** States (or other palette keys, e.g. alertCritical) whose LEDs blink; default from the preset. */
+    blink: z.array(z.enum(PALETTE_KEYS, { error: () => `must be one of ${PALETTE_KEYS.join(', ')}` })).optional(),
   })
   .strict();
 
@@ -67,9 +78,19 @@ const nodesLayout = z
   })
   .strict();
 
+/** Summary LED entries beyond pod states (SPEC §4b): alerts by severity, a node condition, a named query. */
+export const SUMMARY_ENTRY_RE = /^(?:alert:(?:critical|warning|info)|condition:[A-Za-z][A-Za-z0-9_.-]*|query:[a-zA-Z_][a-zA-Z0-9_]*)$/;
+const summaryEntry = z
+  .string({ error: () => 'must be a string' })
+  .refine(
+    (s) => (POD_STATES as readonly string[]).includes(s) || SUMMARY_ENTRY_RE.test(s),
+    `must be a pod state (${POD_STATES.join(', ')}), alert:critical, alert:warning, alert:info, condition:<Name> or query:<name>`,
+  );
+
 const summaryLed = z
   .object({
-    states: z.array(state).min(1),
+    /** Pod states and `alert:…`, `condition:…`, `query:…` entries; the first that applies lights the LED. */
+    states: z.array(summaryEntry).min(1),
     /** Shown when none of `states` has a pod: `off`, a state's colour, or `#rrggbb`. */
     otherwise: z.union([z.literal('off'), state, hexColor]).default('off'),
   })
@@ -271,6 +292,92 @@ const prometheusSchema = z
   .strict()
   .refine((p) => !(p.bearerTokenFile && p.basicAuth), { message: 'use bearerTokenFile or basicAuth, not both' });
 
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name');
+const labelValues = z.array(z.string().min(1, 'must not be empty')).min(1, 'list at least one label value');
+
+/** Firing alerts from ALERTS (SPEC §4b). */
+const alertsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Extra label matchers on ALERTS (e.g. cluster="prod"). */
+    matchers: z.array(matcher).default([]),
+    /** Alert names never counted (always-firing heartbeats). */
+    exclude: z.array(z.string().min(1, 'must not be empty')).default(['Watchdog', 'InfoInhibitor']),
+    severityLabel: labelName.default('severity'),
+    /** Values of severityLabel counted as each severity. */
+    severities: z
+      .object({ critical: labelValues.default(['critical']), warning: labelValues.default(['warning']), info: labelValues.default(['info']) })
+      .strict()
+      .default({ critical: ['critical'], warning: ['warning'], info: ['info'] }),
+    /** How an alert with no or another severity value counts; `ignore` drops it. */
+    otherSeverity: z.enum(['critical', 'warning', 'info', 'ignore']).default('warning'),
+    /** Labels naming the alert's node, tried in order; a `:port` suffix is removed; no known node = cluster-wide. */
+    nodeLabels: z.array(labelName).min(1).default(['node', 'instance']),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    const seen = new Map<string, string>();
+    for (const sev of ['critical', 'warning', 'info'] as const) {
+      a.severities[sev].forEach((v, i) => {
+        const other = seen.get(v);
+        if (other) ctx.addIssue({ code: 'custom', path: ['severities', sev, i], message: `"${v}" is already listed under ${other}` });
+        seen.set(v, sev);
+      });
+    }
+  });
+
+/** True node conditions other than Ready (SPEC §4b). */
+const conditionsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Condition names (regexes, whole name) to show; empty = every condition except Ready. */
+    include: z.array(regex).default([]),
+  })
+  .strict();
+
+/** Most named queries a config may hold (SPEC §4b). */
+export const MAX_QUERIES = 16;
+
+const threshold = z
+  .object({
+    /** Lower bound (inclusive); omit on the first entry for "everything below the next". */
+    value: z.number().optional(),
+    color: hexColor,
+  })
+  .strict();
+
+/** One named instant query: PromQL returning one number, coloured by thresholds. */
+const querySchema = z
+  .object({
+    expr: z.string().trim().min(1, 'must be a PromQL expression'),
+    /** The number used when the query returns no series; without it, no series is an error. */
+    ifEmpty: z.number().optional(),
+    /** Ascending steps: the number takes the colour of the last step whose value it reaches. */
+    thresholds: z.array(threshold).default([]),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    q.thresholds.forEach((t, i) => {
+      if (t.value === undefined && i > 0) ctx.addIssue({ code: 'custom', path: ['thresholds', i, 'value'], message: 'required (only the first step may omit it)' });
+      const prev = q.thresholds[i - 1]?.value;
+      if (t.value !== undefined && prev !== undefined && t.value <= prev) {
+        ctx.addIssue({ code: 'custom', path: ['thresholds', i, 'value'], message: `must be greater than the previous step (${prev})` });
+      }
+    });
+  });
+
+const queriesSchema = z
+  .record(z.string(), querySchema)
+  .default({})
+  .superRefine((q, ctx) => {
+    const names = Object.keys(q);
+    if (names.length > MAX_QUERIES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_QUERIES} queries` });
+    // Names appear in summary entries (`query:<name>`) and metric-like contexts: keep them plain.
+    for (const n of names) {
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)) ctx.addIssue({ code: 'custom', path: [n], message: 'query names must be letters, digits or _ (not starting with a digit)' });
+    }
+  });
+
 /** The whole configuration file (SPEC §10). */
 export const configSchema = z
   .object({
@@ -315,6 +422,17 @@ export const configSchema = z
       .strict()
       .default({ order: [], include: [], exclude: [] }),
     palette: paletteSchema.default({ preset: 'default', colors: {} }),
+    alerts: alertsSchema.default({
+      enabled: true,
+      matchers: [],
+      exclude: ['Watchdog', 'InfoInhibitor'],
+      severityLabel: 'severity',
+      severities: { critical: ['critical'], warning: ['warning'], info: ['info'] },
+      otherSeverity: 'warning',
+      nodeLabels: ['node', 'instance'],
+    }),
+    conditions: conditionsSchema.default({ enabled: true, include: [] }),
+    queries: queriesSchema,
     effects: z
       .object({
         transitionMs: z.int().min(0).max(60_000).default(400),
@@ -364,7 +482,20 @@ export const configSchema = z
       .strict()
       .default({ level: 'info', format: 'auto' }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A summary LED naming a query the config does not define could never light.
+    c.outputs.forEach((o, i) => {
+      if (o.layout?.type !== 'summary') return;
+      o.layout.leds.forEach((led, j) => {
+        led.states.forEach((s, k) => {
+          if (s.startsWith('query:') && !(s.slice(6) in c.queries)) {
+            ctx.addIssue({ code: 'custom', path: ['outputs', i, 'layout', 'leds', j, 'states', k], message: `no query named "${s.slice(6)}" under queries:` });
+          }
+        });
+      });
+    });
+  });
 
 /** Configuration as written in the file. */
 export type ConfigInput = z.input<typeof configSchema>;
@@ -381,6 +512,10 @@ export type NodesLayoutConfig = z.output<typeof nodesLayout>;
 export type SummaryLayoutConfig = z.output<typeof summaryLayout>;
 export type PaletteConfig = z.output<typeof paletteSchema>;
 export type PrometheusConfig = Config['prometheus'];
+/** The `alerts:` settings after defaults. */
+export type AlertsConfig = Config['alerts'];
+/** One named query of `queries:` after defaults. */
+export type QueryConfig = Config['queries'][string];
 
 /**
  * The name of the i-th output, the one resolver every part uses: its `name`, or when none is

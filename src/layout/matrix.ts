@@ -4,6 +4,7 @@ import { blankFrame, wrapPage, type Frame } from '../frame.js';
 import type { Geometry } from '../output/geometry.js';
 import type { NodeSnapshot, Snapshot } from '../snapshot.js';
 import { SEVERITY_ORDER, type PodState } from '../states.js';
+import { backgroundKey } from './severity.js';
 import type { LayoutContext } from './types.js';
 
 /** How a matrix splits its columns: band width, bands per page and page count. */
@@ -60,10 +61,10 @@ export function bandSequence(x0: number, columns: number, geometry: Geometry, or
   return seq;
 }
 
-function background(node: NodeSnapshot, ctx: LayoutContext): Rgb {
-  if (node.ready !== true) return ctx.palette.colors.notReady;
-  if (node.unschedulable) return ctx.palette.colors.cordoned;
-  return OFF;
+/** Colour and blink of a band's unlit LEDs: NotReady, critical alert, warning, condition, cordoned (states.ts NODE_SEVERITY_ORDER), else off. */
+function background(node: NodeSnapshot, ctx: LayoutContext): { color: Rgb; blink: boolean } {
+  const key = backgroundKey(node);
+  return key ? { color: ctx.palette.colors[key], blink: ctx.palette.blink.has(key) } : { color: OFF, blink: false };
 }
 
 /**
@@ -88,7 +89,10 @@ export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx
       }
     }
     const bg = background(node, ctx);
-    for (; i < seq.length; i++) leds[seq[i]!] = bg;
+    for (; i < seq.length; i++) {
+      leds[seq[i]!] = bg.color;
+      blink[seq[i]!] = bg.blink;
+    }
     if (overflow) leds[seq[seq.length - 1]!] = palette.colors.overflow;
   });
   return frame;

@@ -1,8 +1,8 @@
 import type { NodesLayoutConfig } from '../config/schema.js';
 import { blankFrame, wrapPage, type Frame } from '../frame.js';
 import type { Geometry } from '../output/geometry.js';
-import type { NodeSnapshot, Snapshot } from '../snapshot.js';
-import { SEVERITY_ORDER, type PodState } from '../states.js';
+import type { Snapshot } from '../snapshot.js';
+import { nodeColourKey } from './severity.js';
 import type { LayoutContext } from './types.js';
 
 /** Pages of a nodes layout: more nodes than LEDs are shown a page of LEDs at a time. */
@@ -10,14 +10,10 @@ export function nodesPages(nodeCount: number, geometry: Geometry): number {
   return Math.max(1, Math.ceil(nodeCount / Math.max(1, geometry.width * geometry.height)));
 }
 
-/** The most severe of `states` that has a pod on this node, or undefined. */
-export function mostSevere(node: NodeSnapshot, states: readonly PodState[]): PodState | undefined {
-  return SEVERITY_ORDER.find((s) => states.includes(s) && node.pods[s] > 0);
-}
-
 /**
- * The nodes layout (SPEC §5): one LED per node in display order; notReady wins, else the
- * most severe shown state, else off. More nodes than LEDs: pages, like the matrix.
+ * The nodes layout (SPEC §5, §4b): one LED per node in display order, coloured by the first
+ * entry of NODE_SEVERITY_ORDER that applies (NotReady and critical alerts first; pod states
+ * only those in `states`), else off. More nodes than LEDs: pages, like the matrix.
  */
 export function renderNodes(layout: NodesLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
@@ -27,14 +23,10 @@ export function renderNodes(layout: NodesLayoutConfig, snapshot: Snapshot, ctx: 
   const count = leds.length;
   const page = wrapPage(ctx.page, pages);
   snapshot.nodes.slice(page * count, (page + 1) * count).forEach((node, i) => {
-    if (node.ready !== true) {
-      leds[i] = palette.colors.notReady;
-      return;
-    }
-    const state = mostSevere(node, layout.states);
-    if (state === undefined) return;
-    leds[i] = palette.colors[state];
-    blink[i] = palette.blink.has(state);
+    const key = nodeColourKey(node, layout.states);
+    if (key === undefined) return;
+    leds[i] = palette.colors[key];
+    blink[i] = palette.blink.has(key);
   });
   return frame;
 }

@@ -1,12 +1,11 @@
 import { clampByte, inverseGamma, parseHex, toHex, type Rgb } from '../color.js';
 import { PALETTE_KEYS, type PaletteConfig, type PaletteKey } from '../config/schema.js';
-import type { PodState } from '../states.js';
 import type { ResolvedPalette } from './types.js';
 
 /** One built-in palette: a colour for every key and the states that blink. */
 export interface PalettePreset {
   colors: Record<PaletteKey, string>;
-  blink: readonly PodState[];
+  blink: readonly PaletteKey[];
   /**
    * Set when `colors` are raw PWM bytes of a device that ran at a fixed low level: the PWM
    * value that counts as full scale. Palettes hold full-brightness screen colours (the
@@ -36,8 +35,14 @@ export const PRESETS: Record<PresetName, PalettePreset> = {
       notReady: '#400000',
       cordoned: '#402600',
       status: '#ff9900',
+      // SPEC §4b: a critical alert strobes like graybern/k8s-blinkstick; a pressure condition is a dim yellow background.
+      alertCritical: '#ff0040',
+      alertWarning: '#ffd000',
+      alertInfo: '#0080ff',
+      condition: '#303000',
+      queryError: '#ff00ff',
     },
-    blink: ['crashing'],
+    blink: ['crashing', 'alertCritical', 'queryError'],
   },
   // The original Unicorn HAT monitor lit running pods green and pending pods blue, nothing else.
   'unicorn-classic': {
@@ -54,6 +59,12 @@ export const PRESETS: Record<PresetName, PalettePreset> = {
       cordoned: OFF_HEX,
       // podglow's own health display (start-up walker, stale LED) stays visible.
       status: '#ff9900',
+      // The original showed neither alerts nor conditions; a broken query of the user's own is still shown.
+      alertCritical: OFF_HEX,
+      alertWarning: OFF_HEX,
+      alertInfo: OFF_HEX,
+      condition: OFF_HEX,
+      queryError: '#ff00ff',
     },
     blink: [],
   },
@@ -75,6 +86,12 @@ export const PRESETS: Record<PresetName, PalettePreset> = {
       notReady: '#140000',
       cordoned: '#140a00',
       status: '#3c1400',
+      // Alerts and conditions in the same dim range: red, yellow, blue; the unused orange for conditions.
+      alertCritical: '#320000',
+      alertWarning: '#323200',
+      alertInfo: '#000032',
+      condition: '#3c1400',
+      queryError: '#320032',
     },
     blink: [],
   },
@@ -91,7 +108,7 @@ export function resolvePalette(global: PaletteConfig, override?: PaletteConfig):
   const layers: PaletteConfig[] = ownPreset ? [override] : override ? [global, override] : [global];
   const base = PRESETS[layers[0]!.preset];
   const hex: Record<PaletteKey, string> = presetColors(base);
-  let blink: readonly PodState[] = base.blink;
+  let blink: readonly PaletteKey[] = base.blink;
   for (const layer of layers) {
     Object.assign(hex, layer.colors);
     if (layer.blink) blink = layer.blink;

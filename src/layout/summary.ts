@@ -1,9 +1,9 @@
-import { OFF, parseHex } from '../color.js';
-import type { SummaryLayoutConfig } from '../config/schema.js';
+import { OFF, parseHex, type Rgb } from '../color.js';
+import type { PaletteKey, SummaryLayoutConfig } from '../config/schema.js';
 import { blankFrame, type Frame } from '../frame.js';
-import type { Snapshot } from '../snapshot.js';
+import { ALERT_SEVERITIES, type AlertCounts, type AlertSeverity, type Snapshot } from '../snapshot.js';
 import { POD_STATES, type PodState, type StateCounts } from '../states.js';
-import type { LayoutContext } from './types.js';
+import type { LayoutContext, ResolvedPalette } from './types.js';
 
 /** Node name that makes a summary cover the whole cluster. */
 export const WHOLE_CLUSTER = '*';
@@ -22,26 +22,78 @@ export function summaryCounts(snapshot: Snapshot, node: string | undefined): Sta
   return snapshot.nodes.find((n) => n.name === node)?.pods;
 }
 
+/** What a summary's entries look at besides pod counts: alerts, conditions and the named queries. */
+export interface SummaryScope {
+  counts: StateCounts;
+  alerts: AlertCounts;
+  conditions: ReadonlySet<string>;
+  queries: Snapshot['queries'];
+}
+
 /**
- * The summary layout (SPEC §5): LED i shows the colour of the first state in its list with
- * a pod, else its `otherwise` colour. A node missing from the snapshot lights every listed
- * LED in the notReady colour; LEDs beyond the list stay off.
+ * The scope of a summary: one node's pods, conditions and alerts plus the cluster-wide alerts
+ * (they belong to no node, so every node's light shows them), or with `*` everything.
+ * Undefined when the node is not in the snapshot.
+ */
+export function summaryScope(snapshot: Snapshot, node: string | undefined): SummaryScope | undefined {
+  const counts = summaryCounts(snapshot, node);
+  if (!counts) return undefined;
+  const nodes = node === WHOLE_CLUSTER ? snapshot.nodes : snapshot.nodes.filter((n) => n.name === node);
+  const alerts = { ...snapshot.alerts };
+  const conditions = new Set<string>();
+  for (const n of nodes) {
+    for (const sev of ALERT_SEVERITIES) alerts[sev] += n.alerts[sev];
+    for (const c of n.conditions) conditions.add(c);
+  }
+  return { counts, alerts, conditions, queries: snapshot.queries };
+}
+
+/**
+ * Colour of one summary entry when it applies, else undefined: a pod state with a pod,
+ * `alert:<severity>` with a firing alert, `condition:<Name>` while true, `query:<name>` with
+ * a threshold colour, or with an error (queryError: a broken query never looks fine).
+ */
+export function entryColour(entry: string, scope: SummaryScope, palette: ResolvedPalette): { color: Rgb; blink: boolean } | undefined {
+  const key = (k: PaletteKey) => ({ color: palette.colors[k], blink: palette.blink.has(k) });
+  if ((POD_STATES as readonly string[]).includes(entry)) return scope.counts[entry as PodState] > 0 ? key(entry as PodState) : undefined;
+  const colon = entry.indexOf(':');
+  const kind = entry.slice(0, colon);
+  const arg = entry.slice(colon + 1);
+  if (kind === 'alert') {
+    const sev = arg as AlertSeverity;
+    return scope.alerts[sev] > 0 ? key(sev === 'critical' ? 'alertCritical' : sev === 'warning' ? 'alertWarning' : 'alertInfo') : undefined;
+  }
+  if (kind === 'condition') return scope.conditions.has(arg) ? key('condition') : undefined;
+  if (kind === 'query') {
+    const q = scope.queries[arg];
+    // Configured but absent (a snapshot from elsewhere) is as broken as an error.
+    if (!q || q.error !== undefined || q.value === null) return key('queryError');
+    return q.color ? { color: parseHex(q.color), blink: false } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The summary layout (SPEC §5, §4b): LED i shows the colour of the first entry in its list
+ * that applies (see entryColour), else its `otherwise` colour. A node missing from the
+ * snapshot lights every listed LED in the notReady colour; LEDs beyond the list stay off.
  */
 export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
   const frame = blankFrame(geometry);
   const { leds, blink } = frame;
   const count = leds.length;
-  const counts = summaryCounts(snapshot, layout.node ?? ctx.nodeName);
+  const scope = summaryScope(snapshot, layout.node ?? ctx.nodeName);
   layout.leds.slice(0, count).forEach((led, i) => {
-    if (!counts) {
+    if (!scope) {
       leds[i] = palette.colors.notReady;
       return;
     }
-    const state = led.states.find((s) => counts[s] > 0);
-    if (state !== undefined) {
-      leds[i] = palette.colors[state];
-      blink[i] = palette.blink.has(state);
+    let hit: { color: Rgb; blink: boolean } | undefined;
+    for (const entry of led.states) if ((hit = entryColour(entry, scope, palette))) break;
+    if (hit) {
+      leds[i] = hit.color;
+      blink[i] = hit.blink;
     } else if (led.otherwise === 'off') {
       leds[i] = OFF;
     } else if (led.otherwise.startsWith('#')) {

@@ -1,12 +1,12 @@
 import type { Rgb } from '../color.js';
 import type { PaletteKey } from '../config/schema.js';
 import type { Geometry } from '../output/geometry.js';
-import type { PodState } from '../states.js';
 
 /** A palette with every colour resolved and the set of blinking states. */
 export interface ResolvedPalette {
   colors: Record<PaletteKey, Rgb>;
-  blink: ReadonlySet<PodState>;
+  /** Palette keys whose LEDs blink (pod states, alertCritical, queryError, …). */
+  blink: ReadonlySet<PaletteKey>;
 }
 
 /** What a layout needs besides the snapshot and its own settings. */

@@ -3,7 +3,6 @@ import type { OutputView, StatusView } from '../loop/status.js';
 import { VERSION } from '../version.js';
 import { toHex } from '../color.js';
 import { PALETTE_KEYS, defaultLayout, outputName, type Config, type LayoutConfig } from '../config/schema.js';
-import { POD_STATES, type PodState } from '../states.js';
 import type { ResolvedPalette } from '../layout/types.js';
 import { resolvePalette } from '../layout/palette.js';
 import { matrixBands, type MatrixBand } from '../layout/matrix.js';
@@ -176,6 +175,6 @@ export function legendFromPalette(palette: ResolvedPalette): LegendEntry[] {
   return PALETTE_KEYS.map((key) => ({
     key,
     color: toHex(palette.colors[key]),
-    blink: (POD_STATES as readonly string[]).includes(key) && palette.blink.has(key as PodState),
+    blink: palette.blink.has(key),
   }));
 }

@@ -1,7 +1,8 @@
 import type { Config } from '../config/schema.js';
-import { sortNodeNames, type Snapshot, type Source } from '../snapshot.js';
+import { ALERT_SEVERITIES, emptyAlerts, sortNodeNames, type Snapshot, type Source } from '../snapshot.js';
 import { emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
+import { queryResult } from './extras.js';
 
 /** Worker nodes of the simulated cluster, like the original Unicorn HAT monitor's Pi cluster. */
 export const DEMO_NODES = ['pi-1', 'pi-2', 'pi-3', 'pi-4'] as const;
@@ -15,6 +16,13 @@ const UNKNOWN_AFTER = 5;
 const MAX_CATCH_UP = 2 * DEMO_CYCLE;
 
 type PodPhase = 'pending' | 'running' | 'terminating' | 'succeeded' | 'failed';
+
+/** One firing alert of the simulated cluster (its labels that podglow reads). */
+export interface DemoAlert {
+  alertname: string;
+  severity: string;
+  node?: string;
+}
 
 interface Pod {
   id: number;
@@ -55,8 +63,9 @@ function prng(seed: number): () => number {
 /**
  * A simulated cluster advanced one tick (one simulated second) at a time: a `web`
  * deployment scaling 8 → 58 → 8, a rolling update of `api` with surge and terminating pods,
- * a crash-looping pod, a CronJob (one run in four fails), pi-3 going NotReady and back, and
- * pi-4 cordoned for a while. Deterministic for a seed.
+ * a crash-looping pod, a CronJob (one run in four fails), pi-3 going NotReady and back,
+ * pi-4 cordoned for a while, pi-2 under DiskPressure with a critical alert that fires and
+ * resolves, and a cluster-wide warning during the rollout. Deterministic for a seed.
  */
 export class DemoCluster {
   tick = 0;
@@ -83,6 +92,30 @@ export class DemoCluster {
   /** Ready condition of a node right now. */
   ready(node: string): boolean {
     return !(node === 'pi-3' && this.phase >= 100 && this.phase < 125);
+  }
+
+  /** True node conditions other than Ready right now: pi-2 runs short of disk after the web peak (while its band has free LEDs to show it). */
+  conditions(node: string): string[] {
+    return node === 'pi-2' && this.phase >= 65 && this.phase < 100 ? ['DiskPressure'] : [];
+  }
+
+  /**
+   * Firing alerts right now, as Prometheus' ALERTS would list them: the Watchdog heartbeat
+   * always, a critical disk alert on pi-2 that fires and resolves with its DiskPressure, and a
+   * cluster-wide warning while the api rollout is under way.
+   */
+  alerts(): DemoAlert[] {
+    const p = this.phase;
+    const out: DemoAlert[] = [{ alertname: 'Watchdog', severity: 'none' }];
+    if (p >= 78 && p < 96) out.push({ alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', node: 'pi-2' });
+    if (p >= 96 && p < 115) out.push({ alertname: 'KubeDeploymentRolloutStuck', severity: 'warning' });
+    return out;
+  }
+
+  /** A simulated availability ratio (what an SLO query would return): it drops while the disk alert fires. */
+  availability(): number {
+    const p = this.phase;
+    return p >= 78 && p < 96 ? 0.97 : 0.9995;
   }
 
   /** Whether a node is cordoned right now. */
@@ -231,9 +264,13 @@ export class DemoSource implements Source {
   private readonly includeNamespace: (ns: string) => boolean;
   private readonly includeNode: (node: string) => boolean;
   private readonly order: readonly string[];
+  private readonly includeCondition: (condition: string) => boolean;
   private skipped = 0;
 
-  constructor(config: Config, opts: DemoSourceOptions = {}) {
+  constructor(
+    private readonly config: Config,
+    opts: DemoSourceOptions = {},
+  ) {
     this.cluster = new DemoCluster(opts.seed ?? 1);
     this.now = opts.now ?? Date.now;
     this.tickMs = opts.tickMs ?? 1000;
@@ -241,6 +278,7 @@ export class DemoSource implements Source {
     this.includeNamespace = filter(config.namespaces.include, config.namespaces.exclude);
     this.includeNode = filter(config.nodes.include, config.nodes.exclude);
     this.order = config.nodes.order;
+    this.includeCondition = filter(config.conditions.include, []);
   }
 
   async poll(signal?: AbortSignal): Promise<Snapshot> {
@@ -251,11 +289,40 @@ export class DemoSource implements Source {
     while (this.cluster.tick < elapsed - this.skipped) this.cluster.step();
     const { nodes, unscheduled } = this.cluster.counts(this.includeNamespace);
     const names = sortNodeNames([...nodes.keys()].filter(this.includeNode), this.order);
-    return {
+    const snapshot: Snapshot = {
       time: new Date(now).toISOString(),
-      nodes: names.map((name) => ({ name, ready: this.cluster.ready(name), unschedulable: this.cluster.unschedulable(name), pods: nodes.get(name)! })),
+      nodes: names.map((name) => ({
+        name,
+        ready: this.cluster.ready(name),
+        unschedulable: this.cluster.unschedulable(name),
+        pods: nodes.get(name)!,
+        conditions: this.config.conditions.enabled ? this.cluster.conditions(name).filter(this.includeCondition) : [],
+        alerts: emptyAlerts(),
+      })),
       unscheduled,
+      alerts: emptyAlerts(),
+      queries: {},
     };
+    return this.addAlertsAndQueries(snapshot);
+  }
+
+  /** Counts the simulated alerts as the real source would (exclusions, severities, node or cluster-wide) and answers every named query. */
+  private addAlertsAndQueries(snapshot: Snapshot): Snapshot {
+    const a = this.config.alerts;
+    if (a.enabled) {
+      for (const alert of this.cluster.alerts()) {
+        if (a.exclude.includes(alert.alertname)) continue;
+        const sev = ALERT_SEVERITIES.find((s) => a.severities[s].includes(alert.severity)) ?? (a.otherSeverity === 'ignore' ? undefined : a.otherSeverity);
+        if (!sev) continue;
+        const node = snapshot.nodes.find((n) => n.name === alert.node);
+        (node ? node.alerts : snapshot.alerts)[sev]++;
+      }
+    }
+    // The demo has no Prometheus: every named query reads the simulated availability ratio.
+    for (const [name, q] of Object.entries(this.config.queries)) {
+      snapshot.queries[name] = queryResult(name, q, [{ metric: {}, value: this.cluster.availability() }]);
+    }
+    return snapshot;
   }
 
   close(): void {}

@@ -1,6 +1,9 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Snapshot, Source } from '../snapshot.js';
+import type { Snapshot } from '../snapshot.js';
+import type { Source } from './source.js';
+
+export type { Source } from './source.js';
 
 /** Creates the configured source (SPEC §1): `prometheus` (real) or `demo` (simulated). */
 export async function createSource(config: Config, opts: { log: Logger }): Promise<Source> {

@@ -1,10 +1,11 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { sortNodeNames, type NodeSnapshot, type Snapshot, type Source } from '../snapshot.js';
+import { emptyAlerts, sortNodeNames, type NodeSnapshot, type Snapshot, type Source } from '../snapshot.js';
 import { POD_STATES, emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PrometheusClient, type RawResponse } from './client.js';
 import { PollError } from './errors.js';
-import { STATE_LABEL, buildQueries, nodeFilter, type PollQueries, type QueryName } from './promql.js';
+import { applyExtras, isUserQuery, parseNumberAnswer, requestErrors, userQueryFailure, type ExtrasOptions, type ExtraQueryName } from './extras.js';
+import { STATE_LABEL, buildQueries, nodeFilter, type CoreQueryName, type PollQueries, type QueryName } from './promql.js';
 
 /** One series of an instant-vector answer; `value` may be NaN or ±Inf as Prometheus sends them. */
 export interface Sample {
@@ -19,8 +20,8 @@ export interface VectorAnswer {
   warnings: string[];
 }
 
-/** The four answers of one poll. */
-export type PollAnswers = Record<QueryName, Sample[]>;
+/** The answers of one poll: the four core ones, and the extras that were sent. */
+export type PollAnswers = Record<CoreQueryName, Sample[]> & Partial<Record<ExtraQueryName, Sample[]>>;
 
 /** What one query cost: for benchmarks and debugging. */
 export interface QueryStats {
@@ -140,13 +141,23 @@ export function parseVectorResponse(res: { status: number; contentType: string; 
 }
 
 /**
- * Turns the four answers into a Snapshot (pure): nodes from `nodes`, readiness and cordon,
- * pod counts per node and state, unscheduled pods, node filter and display order.
+ * Turns the answers into a Snapshot (pure): nodes from `nodes`, readiness and cordon,
+ * pod counts per node and state, unscheduled pods, node filter and display order; then
+ * conditions, alerts and named queries (applyExtras in src/source/extras.ts).
  * No node at all means kube-state-metrics is missing: PollError `no_ksm_data`.
  */
 export function buildSnapshot(
   answers: PollAnswers,
-  opts: { time: Date; order?: readonly string[]; keepNode?: (name: string) => boolean; nodeSelector?: string },
+  opts: {
+    time: Date;
+    order?: readonly string[];
+    keepNode?: (name: string) => boolean;
+    nodeSelector?: string;
+    /** Alert settings and named queries (src/source/extras.ts); without them no alert or query is counted. */
+    extras?: ExtrasOptions;
+    /** Request errors of user queries, by query name. */
+    queryErrors?: Record<string, string>;
+  },
 ): Snapshot {
   const known = new Set<string>();
   for (const s of answers.nodes) if (s.metric.node) known.add(s.metric.node);
@@ -189,8 +200,10 @@ export function buildSnapshot(
     ready: readiness(statuses.get(name)),
     unschedulable: cordoned.has(name),
     pods: counts.get(name)!,
+    conditions: [],
+    alerts: emptyAlerts(),
   }));
-  return { time: opts.time.toISOString(), nodes, unscheduled };
+  return applyExtras({ time: opts.time.toISOString(), nodes, unscheduled, alerts: emptyAlerts(), queries: {} }, answers, opts);
 }
 
 /** Ready condition from the statuses seen (several only while KSM replicas disagree: the worse wins). */
@@ -256,6 +269,9 @@ export class PrometheusSource implements Source {
       const results = await Promise.all(
         names.map((name) =>
           this.runQuery(name, timeParam, headers, { caller, deadline: deadline.signal, timeoutMs }).catch((e: unknown) => {
+            // A user query's own bad answer shows on its LED; it does not fail the poll.
+            const failed = userQueryFailure(name, e);
+            if (failed) return failed;
             // The first failure names the poll; the other queries are no longer needed.
             siblings.abort();
             throw e;
@@ -270,6 +286,8 @@ export class PrometheusSource implements Source {
         order: this.config.nodes.order,
         keepNode: this.keepNode,
         nodeSelector: this.queries.nodes,
+        extras: this.config,
+        queryErrors: requestErrors(names, results),
       });
       const buildMs = performance.now() - t0;
       const queries = results.map((r) => r.stats);
@@ -302,7 +320,7 @@ export class PrometheusSource implements Source {
     signals: { caller: AbortSignal; deadline: AbortSignal; timeoutMs: number },
   ): Promise<{ answer: VectorAnswer; stats: QueryStats }> {
     const t0 = performance.now();
-    const params = { query: this.queries[name], time };
+    const params = { query: this.queries[name]!, time };
     const method = this.method;
     let res: RawResponse = await this.client.request('api/v1/query', params, { method, signals, headers });
     if (res.status === 405 && method === 'POST') {
@@ -313,7 +331,9 @@ export class PrometheusSource implements Source {
     }
     const requestMs = performance.now() - t0;
     const t1 = performance.now();
-    const answer = parseVectorResponse({ status: res.status, contentType: res.contentType, body: res.body.toString('utf8') }, `${name} query`);
+    const raw = { status: res.status, contentType: res.contentType, body: res.body.toString('utf8') };
+    // User queries may answer with a scalar; every other query must be a vector.
+    const answer = isUserQuery(name) ? parseNumberAnswer(raw, `${name} query`, parseVectorResponse) : parseVectorResponse(raw, `${name} query`);
     const parseMs = performance.now() - t1;
     return {
       answer,

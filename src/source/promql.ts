@@ -1,11 +1,15 @@
 import type { Config } from '../config/schema.js';
 import { POD_STATES, type PodState } from '../states.js';
+import { buildExtraQueries, type ExtraQueryName } from './extras.js';
 
-/** Names of the instant queries one poll sends (all run concurrently). */
-export type QueryName = 'nodes' | 'ready' | 'unschedulable' | 'pods';
+/** Names of the pod and node queries every poll sends. */
+export type CoreQueryName = 'nodes' | 'ready' | 'unschedulable' | 'pods';
 
-/** The PromQL of one poll, built once from the config. */
-export type PollQueries = Record<QueryName, string>;
+/** Names of the instant queries one poll sends (all run concurrently): the core ones and the extras of SPEC §4b. */
+export type QueryName = CoreQueryName | ExtraQueryName;
+
+/** The PromQL of one poll, built once from the config; extras only where configured. */
+export type PollQueries = Record<CoreQueryName, string> & Partial<Record<ExtraQueryName, string>>;
 
 /** Label that carries the pod state in answers to the `pods` query. */
 export const STATE_LABEL = 'state';
@@ -33,7 +37,7 @@ export function regexUnion(res: readonly string[]): string {
 }
 
 /** Escapes a literal for use inside a PromQL regex matcher. */
-function regexLiteral(s: string): string {
+export function regexLiteral(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -117,7 +121,8 @@ export function recordedPodsExpression(name: string): string {
 /**
  * Builds the instant queries of one poll. Each answer is aggregated to O(nodes × states)
  * series: nodes, their Ready condition, cordoned nodes, and pod counts per (node, state),
- * the latter read from the recording rule when `prometheus.recordingRule` is set.
+ * the latter read from the recording rule when `prometheus.recordingRule` is set; then the
+ * extras of src/source/extras.ts (node conditions, alerts, named queries) where configured.
  */
 export function buildQueries(config: Config): PollQueries {
   const base = baseMatchers(config);
@@ -127,6 +132,8 @@ export function buildQueries(config: Config): PollQueries {
     ready: `max by (node, status) (${selector('kube_node_status_condition', [...base, 'condition="Ready"'])} == 1)`,
     unschedulable: `max by (node) (${selector('kube_node_spec_unschedulable', base)} == 1)`,
     pods: rule ? recordedPodsExpression(rule) : podsExpression(config),
+    // Conditions, alerts and the user's queries grow with nodes, not pods: always direct.
+    ...buildExtraQueries(config),
   };
 }
 

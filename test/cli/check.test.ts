@@ -61,6 +61,21 @@ describe('podglow check', () => {
     expect(out).not.toContain('tenant-1');
   });
 
+  it('prints the conditions and alerts queries and each named query with what it must return', async () => {
+    const path = file(`${GOOD}
+queries:
+  slo:
+    expr: sum(rate(http_requests_total{code!~"5.."}[5m])) / sum(rate(http_requests_total[5m]))
+    thresholds: [ { color: "#ff0000" }, { value: 0.999, color: "#00ff00" } ]
+  builds: { expr: max(ci_last_build_ok), ifEmpty: 0 }
+`);
+    expect(await main(['--config', path])).toBe(0);
+    expect(out).toContain('# conditions\nmax by (node, condition) (kube_node_status_condition{job="kube-state-metrics", cluster="prod", condition!="Ready", status="true"} == 1)');
+    expect(out).toMatch(/# alerts\ncount by \(severity, podglow_node_0, podglow_node_1\) \(\n {2}label_replace\(label_replace\(ALERTS\{alertstate="firing", alertname!~"Watchdog\|InfoInhibitor"\}/);
+    expect(out).toContain('# query:slo (one number; no series is an error; colours: #ff0000, ≥ 0.999 #00ff00)\nsum(rate(http_requests_total{code!~"5.."}[5m])) / sum(rate(http_requests_total[5m]))');
+    expect(out).toContain('# query:builds (one number; no series = 0; colours: none (thresholds not set))\nmax(ci_last_build_ok)');
+  });
+
   it('--prometheus-url overrides the file', async () => {
     expect(await main(['--config', file(GOOD), '--prometheus-url', 'http://127.0.0.1:9090'])).toBe(0);
     expect(out).toContain('source: prometheus at http://127.0.0.1:9090 ');

@@ -197,6 +197,43 @@ describe('parseSnapshot', () => {
   });
 });
 
+describe('parseSnapshot: conditions, alerts and queries (SPEC §4b)', () => {
+  const old = { time: '2026-11-21T12:00:00.000Z', nodes: [{ name: 'pi-1', ready: true, unschedulable: false, pods: SNAPSHOT.nodes[0]!.pods }], unscheduled: SNAPSHOT.unscheduled };
+
+  it('loads a file written before they existed, with empty lists and zero counts', () => {
+    const s = parseSnapshot(old, 's');
+    expect(s.nodes[0]!.conditions).toEqual([]);
+    expect(s.nodes[0]!.alerts).toEqual({ critical: 0, warning: 0, info: 0 });
+    expect(s.alerts).toEqual({ critical: 0, warning: 0, info: 0 });
+    expect(s.queries).toEqual({});
+  });
+
+  it('keeps them when present (conditions sorted) and names every bad one with its path', () => {
+    const full = {
+      ...old,
+      nodes: [{ ...old.nodes[0], conditions: ['MemoryPressure', 'DiskPressure'], alerts: { critical: 1, warning: 0, info: 2 } }],
+      alerts: { critical: 0, warning: 1, info: 0 },
+      queries: { slo: { value: 0.999, color: '#00ff00' }, bad: { value: null, error: 'query bad: returned NaN' } },
+    };
+    const s = parseSnapshot(full, 's');
+    expect(s.nodes[0]!.conditions).toEqual(['DiskPressure', 'MemoryPressure']);
+    expect(s.nodes[0]!.alerts).toEqual({ critical: 1, warning: 0, info: 2 });
+    expect(s.queries).toEqual(full.queries);
+    const bad = { ...full, nodes: [{ ...full.nodes[0], conditions: 'DiskPressure', alerts: { critical: -1, fatal: 1 } }], alerts: { warning: 1.5 }, queries: { q: { value: 'x', color: 'red' } } };
+    const msg = (() => {
+      try {
+        parseSnapshot(bad, 's');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    for (const path of ['nodes[0].conditions: must be a list of condition names', 'nodes[0].alerts.critical: must not be negative', 'nodes[0].alerts: must be an object with counts for critical, warning and info', 'alerts.warning: must be a whole number of alerts', 'queries.q.value: must be a number or null', 'queries.q.color: must be a colour like #00ff00']) {
+      expect(msg).toContain(path);
+    }
+  });
+});
+
 describe('formatBlocks on a terminal', () => {
   it('draws truecolour LEDs with the terminal output\'s renderer, dark dots for off LEDs and the blink attribute for blinking LEDs', () => {
     const config = parseConfig({ source: 'demo', outputs: [{ type: 'terminal', width: 3, height: 1, layout: { type: 'nodes' } }] }, { env: {} });

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { failureLine, formatTable, main } from '../../src/cli/snapshot.js';
 import { PollError } from '../../src/source/errors.js';
 import { emptyCounts } from '../../src/states.js';
+import { emptyAlerts } from '../../src/snapshot.js';
 import { HEALTHY, startCanned, vector, type CannedPrometheus } from '../helpers/cannedPrometheus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podglow-snapshot-'));
@@ -36,17 +37,19 @@ describe('podglow snapshot', () => {
     expect(await main(['--json', '--config', config, '--prometheus-url', srv.url])).toBe(0);
     expect(err).toBe('');
     const doc = JSON.parse(out) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(['time', 'nodes', 'unscheduled']);
+    expect(Object.keys(doc)).toEqual(['time', 'nodes', 'unscheduled', 'alerts', 'queries']);
     expect(doc).toEqual({
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       nodes: [
-        { name: 'pi-1', ready: true, unschedulable: false, pods: { ...emptyCounts(), running: 3, crashing: 1 } },
-        { name: 'pi-2', ready: false, unschedulable: true, pods: emptyCounts() },
+        { name: 'pi-1', ready: true, unschedulable: false, pods: { ...emptyCounts(), running: 3, crashing: 1 }, conditions: [], alerts: emptyAlerts() },
+        { name: 'pi-2', ready: false, unschedulable: true, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() },
       ],
       unscheduled: { ...emptyCounts(), pending: 1 },
+      alerts: emptyAlerts(),
+      queries: {},
     });
     for (const n of doc.nodes as { pods: object }[]) {
-      expect(Object.keys(n)).toEqual(['name', 'ready', 'unschedulable', 'pods']);
+      expect(Object.keys(n)).toEqual(['name', 'ready', 'unschedulable', 'pods', 'conditions', 'alerts']);
       expect(Object.keys(n.pods)).toEqual(['running', 'pending', 'terminating', 'crashing', 'failed', 'unknown', 'succeeded']);
     }
   });
@@ -54,11 +57,12 @@ describe('podglow snapshot', () => {
   it('prints a readable table by default', async () => {
     expect(await main(['--config', config, '--prometheus-url', srv.url])).toBe(0);
     const lines = out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NODE\s+READY\s+CORDONED\s+TERMINATING\s+CRASHING\s+FAILED\s+UNKNOWN\s+PENDING\s+RUNNING\s+SUCCEEDED\s+TOTAL$/);
-    expect(lines[1]).toMatch(/^pi-1\s+yes\s+no\s+0\s+1\s+0\s+0\s+0\s+3\s+0\s+4$/);
-    expect(lines[2]).toMatch(/^pi-2\s+NO\s+yes(\s+0){7}\s+0$/);
+    expect(lines[0]).toMatch(/^NODE\s+READY\s+CORDONED\s+TERMINATING\s+CRASHING\s+FAILED\s+UNKNOWN\s+PENDING\s+RUNNING\s+SUCCEEDED\s+TOTAL\s+ALERTS C\/W\/I\s+CONDITIONS$/);
+    expect(lines[1]).toMatch(/^pi-1\s+yes\s+no\s+0\s+1\s+0\s+0\s+0\s+3\s+0\s+4\s+0\/0\/0\s+-$/);
+    expect(lines[2]).toMatch(/^pi-2\s+NO\s+yes(\s+0){7}\s+0\s+0\/0\/0\s+-$/);
     expect(lines[3]).toMatch(/^\(unscheduled\)(\s+0){4}\s+1\s+0\s+0\s+1$/);
-    expect(lines.at(-1)).toMatch(/^2 nodes \(1 not ready\), 5 pods, polled at \d{4}-/);
+    expect(lines.at(-2)).toMatch(/^2 nodes \(1 not ready\), 5 pods, polled at \d{4}-/);
+    expect(lines.at(-1)).toBe('cluster-wide firing alerts: 0 critical, 0 warning, 0 info');
   });
 
   it('a failed poll exits 1 with a one-line reason', async () => {
@@ -90,11 +94,35 @@ describe('podglow snapshot', () => {
     expect(srv.requests).toHaveLength(0);
   });
 
+  it('formatTable shows each node\'s alerts and conditions, the cluster-wide alerts and every named query', () => {
+    const t = formatTable({
+      time: '2026-11-21T12:00:00.000Z',
+      nodes: [
+        { name: 'pi-1', ready: true, unschedulable: false, pods: emptyCounts(), conditions: ['DiskPressure', 'MemoryPressure'], alerts: { critical: 1, warning: 2, info: 0 } },
+        { name: 'pi-2', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() },
+      ],
+      unscheduled: emptyCounts(),
+      alerts: { critical: 0, warning: 1, info: 3 },
+      queries: { slo: { value: 0.9995, color: '#00ff00' }, raw: { value: 3 }, bad: { value: null, error: 'query bad: returned NaN' } },
+    });
+    const lines = t.split('\n');
+    expect(lines[1]).toMatch(/^pi-1 .* 0 +1\/2\/0 +DiskPressure,MemoryPressure$/);
+    expect(lines[2]).toMatch(/^pi-2 .* 0 +0\/0\/0 +-$/);
+    expect(lines.slice(-4)).toEqual([
+      'cluster-wide firing alerts: 0 critical, 1 warning, 3 info',
+      'query slo: 0.9995 (#00ff00)',
+      'query raw: 3',
+      'ERROR: query bad: returned NaN',
+    ]);
+  });
+
   it('formatTable prints names as text and failureLine keeps to one line', () => {
     const t = formatTable({
       time: '2026-11-21T12:00:00.000Z',
-      nodes: [{ name: 'evil\u001b[31m', ready: null, unschedulable: false, pods: emptyCounts() }],
+      nodes: [{ name: 'evil\u001b[31m', ready: null, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() }],
       unscheduled: emptyCounts(),
+      alerts: emptyAlerts(),
+      queries: {},
     });
     expect(t).not.toContain('\u001b');
     expect(t).toMatch(/\nevil\?\[31m +unknown +no /);

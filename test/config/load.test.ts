@@ -246,3 +246,63 @@ describe('loadConfig from files', () => {
     expect(c.prometheus.matchers).toEqual(['job="kube-state-metrics"']);
   });
 });
+
+/** SPEC §4b keys: alerts, conditions, queries, summary entries, palette keys. [what, document, expected problem] */
+const BAD_EXTRAS: [string, Record<string, unknown>, string | RegExp][] = [
+  ['alerts.enabled not a boolean', { ...base, alerts: { enabled: 'yes' } }, /^alerts\.enabled: /],
+  ['bad alerts matcher', { ...base, alerts: { matchers: ['cluster=prod'] } }, /^alerts\.matchers\[0\]: must be a PromQL label matcher/],
+  ['empty excluded alert name', { ...base, alerts: { exclude: [''] } }, 'alerts.exclude[0]: must not be empty'],
+  ['bad severity label', { ...base, alerts: { severityLabel: 'sev-level' } }, 'alerts.severityLabel: must be a label name'],
+  ['empty severity values', { ...base, alerts: { severities: { critical: [] } } }, 'alerts.severities.critical: list at least one label value'],
+  ['severity value under two severities', { ...base, alerts: { severities: { critical: ['critical', 'page'], warning: ['page'] } } }, 'alerts.severities.warning[0]: "page" is already listed under critical'],
+  ['unknown severity key', { ...base, alerts: { severities: { fatal: ['fatal'] } } }, /^alerts\.severities: Unrecognized key: "fatal"/],
+  ['bad otherSeverity', { ...base, alerts: { otherSeverity: 'loud' } }, /^alerts\.otherSeverity: /],
+  ['bad node label', { ...base, alerts: { nodeLabels: ['node', 'host name'] } }, 'alerts.nodeLabels[1]: must be a label name'],
+  ['no node labels', { ...base, alerts: { nodeLabels: [] } }, /^alerts\.nodeLabels: /],
+  ['unknown alerts key', { ...base, alerts: { severity: 'critical' } }, /^alerts: Unrecognized key: "severity"/],
+  ['bad condition regex', { ...base, conditions: { include: ['Disk('] } }, 'conditions.include[0]: must be a valid regular expression'],
+  ['unknown conditions key', { ...base, conditions: { exclude: ['Ready'] } }, /^conditions: Unrecognized key: "exclude"/],
+  ['bad query name', { ...base, queries: { 'my-slo': { expr: 'up' } } }, /^queries\.my-slo: query names must be letters, digits or _/],
+  ['query without expr', { ...base, queries: { slo: { thresholds: [] } } }, /^queries\.slo\.expr: /],
+  ['empty query expr', { ...base, queries: { slo: { expr: '  ' } } }, 'queries.slo.expr: must be a PromQL expression'],
+  ['bad threshold colour', { ...base, queries: { slo: { expr: 'up', thresholds: [{ value: 1, color: 'red' }] } } }, 'queries.slo.thresholds[0].color: must be a colour like #00ff00'],
+  ['thresholds not ascending', { ...base, queries: { slo: { expr: 'up', thresholds: [{ value: 0.99, color: '#ff0000' }, { value: 0.9, color: '#00ff00' }] } } }, 'queries.slo.thresholds[1].value: must be greater than the previous step (0.99)'],
+  ['later threshold without value', { ...base, queries: { slo: { expr: 'up', thresholds: [{ color: '#ff0000' }, { color: '#00ff00' }] } } }, 'queries.slo.thresholds[1].value: required (only the first step may omit it)'],
+  ['ifEmpty not a number', { ...base, queries: { slo: { expr: 'up', ifEmpty: 'zero' } } }, /^queries\.slo\.ifEmpty: /],
+  ['more than 16 queries', { ...base, queries: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`q${i}`, { expr: 'up' }])) }, 'queries: at most 16 queries'],
+  ['bad summary entry', { ...base, outputs: [{ type: 'blinkstick', layout: { type: 'summary', leds: [{ states: ['running', 'alert:fatal'] }] } }] }, /^outputs\[0\]\.layout\.leds\[0\]\.states\[1\]: must be a pod state .*alert:critical, alert:warning, alert:info, condition:<Name> or query:<name>$/],
+  ['summary entry naming no query', { ...base, outputs: [{ type: 'blinkstick', layout: { type: 'summary', leds: [{ states: ['query:slo'] }] } }] }, 'outputs[0].layout.leds[0].states[0]: no query named "slo" under queries:'],
+  ['unknown palette key', { ...base, palette: { colors: { alertFatal: '#ff0000' } } }, /^palette\.colors: Unrecognized key: "alertFatal"/],
+  ['bad alert colour', { ...base, palette: { colors: { alertCritical: 'red' } } }, 'palette.colors.alertCritical: must be a colour like #00ff00'],
+  ['bad blink key', { ...base, palette: { blink: ['alertFatal'] } }, /^palette\.blink\[0\]: must be one of terminating, .*alertCritical/],
+];
+
+describe('config errors of alerts, conditions and queries name their path', () => {
+  it.each(BAD_EXTRAS)('%s', (_what, raw, expected) => {
+    const p = problems(raw);
+    if (typeof expected === 'string') expect(p).toContain(expected);
+    else expect(p.some((l) => expected.test(l)), p.join('\n')).toBe(true);
+  });
+
+  it('accepts the worked example: an SLO light on a BlinkStick', () => {
+    const c = parseConfig(
+      {
+        ...base,
+        queries: { slo: { expr: 'sum(rate(x[5m]))', thresholds: [{ color: '#ff0000' }, { value: 0.99, color: '#ffaa00' }, { value: 0.999, color: '#00ff00' }] } },
+        outputs: [{ type: 'blinkstick', layout: { type: 'summary', node: '*', leds: [{ states: ['query:slo'] }, { states: ['alert:critical', 'condition:DiskPressure', 'failed'], otherwise: 'off' }] } }],
+      },
+      { env: {} },
+    );
+    expect(c.alerts).toEqual({
+      enabled: true,
+      matchers: [],
+      exclude: ['Watchdog', 'InfoInhibitor'],
+      severityLabel: 'severity',
+      severities: { critical: ['critical'], warning: ['warning'], info: ['info'] },
+      otherSeverity: 'warning',
+      nodeLabels: ['node', 'instance'],
+    });
+    expect(c.conditions).toEqual({ enabled: true, include: [] });
+    expect(Object.keys(c.queries)).toEqual(['slo']);
+  });
+});

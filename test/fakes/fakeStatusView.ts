@@ -1,5 +1,5 @@
 import type { OutputView, Readiness, StatusView } from '../../src/loop/status.js';
-import type { Snapshot } from '../../src/snapshot.js';
+import { emptyAlerts, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 
 /** A StatusView driven by hand, for server and page tests. */
@@ -102,10 +102,10 @@ export function outputView(name: string, type: OutputView['type'], width: number
 
 /** A node snapshot with the given counts. */
 export function node(name: string, pods: Partial<StateCounts>, extra: { ready?: boolean | null; unschedulable?: boolean } = {}): Snapshot['nodes'][number] {
-  return { name, ready: extra.ready === undefined ? true : extra.ready, unschedulable: extra.unschedulable ?? false, pods: { ...emptyCounts(), ...pods } };
+  return { name, ready: extra.ready === undefined ? true : extra.ready, unschedulable: extra.unschedulable ?? false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts() };
 }
 
 /** A snapshot of the given nodes. */
 export function snapshotOf(nodes: Snapshot['nodes'], time = '2026-11-21T12:00:00.000Z', unscheduled: Partial<StateCounts> = {}): Snapshot {
-  return { time, nodes, unscheduled: { ...emptyCounts(), ...unscheduled } };
+  return { time, nodes, unscheduled: { ...emptyCounts(), ...unscheduled }, alerts: emptyAlerts(), queries: {} };
 }

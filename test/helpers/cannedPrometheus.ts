@@ -1,7 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { QueryName } from '../../src/source/promql.js';
+import type { CoreQueryName } from '../../src/source/promql.js';
+
+/** The queries a poll sends for a config without `queries:` (the core four, node conditions and alerts). */
+export type QueryName = CoreQueryName | 'conditions' | 'alerts';
 
 /** One request the canned server saw. */
 export interface SeenRequest {
@@ -23,6 +26,8 @@ export type CannedAnswer =
 /** Which podglow query a PromQL text is. */
 export function queryKind(q: string): QueryName | 'other' {
   if (q.startsWith('count by (node')) return 'pods';
+  if (q.includes('ALERTS{')) return 'alerts';
+  if (q.includes('condition!="Ready"')) return 'conditions';
   if (q.includes('kube_node_status_condition')) return 'ready';
   if (q.includes('kube_node_spec_unschedulable')) return 'unschedulable';
   if (q.includes('kube_node_info')) return 'nodes';
@@ -54,6 +59,8 @@ export const HEALTHY: Record<QueryName, string> = {
     { metric: { node: 'pi-1', state: 'crashing' }, value: 1 },
     { metric: { state: 'pending' }, value: 1 },
   ]),
+  conditions: vector([]),
+  alerts: vector([]),
 };
 
 /** A fake Prometheus on 127.0.0.1 that answers each request with `handler`'s canned answer. */

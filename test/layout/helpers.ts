@@ -1,16 +1,16 @@
 import { toHex } from '../../src/color.js';
 import type { Frame } from '../../src/frame.js';
-import type { NodeSnapshot, Snapshot } from '../../src/snapshot.js';
+import { emptyAlerts, type NodeSnapshot, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 
 /** A node for tests: Ready, schedulable, with the given pod counts (others 0). */
 export function node(name: string, pods: Partial<StateCounts> = {}, extra: Partial<NodeSnapshot> = {}): NodeSnapshot {
-  return { name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, ...extra };
+  return { name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts(), ...extra };
 }
 
 /** A snapshot of these nodes, nothing unscheduled unless given. */
-export function snapshot(nodes: NodeSnapshot[], unscheduled: Partial<StateCounts> = {}): Snapshot {
-  return { time: '2026-11-21T12:00:00.000Z', nodes, unscheduled: { ...emptyCounts(), ...unscheduled } };
+export function snapshot(nodes: NodeSnapshot[], unscheduled: Partial<StateCounts> = {}, extra: Partial<Snapshot> = {}): Snapshot {
+  return { time: '2026-11-21T12:00:00.000Z', nodes, unscheduled: { ...emptyCounts(), ...unscheduled }, alerts: emptyAlerts(), queries: {}, ...extra };
 }
 
 /**
@@ -39,7 +39,7 @@ export function blinkArt(frame: Frame): string[] {
   return rows;
 }
 
-/** Legend of the default palette: G running, A pending, B terminating, X crashing/failed, U unknown, S succeeded, O overflow, N notReady, C cordoned. */
+/** Legend of the default palette: G running, A pending, B terminating, X crashing/failed, U unknown, S succeeded, O overflow, N notReady, C cordoned, K critical alert, W warning alert, I info alert, P node condition, E query error. */
 export const DEFAULT_LEGEND: Record<string, string> = {
   '#00ff00': 'G',
   '#ff9900': 'A',
@@ -50,4 +50,10 @@ export const DEFAULT_LEGEND: Record<string, string> = {
   '#ffffff': 'O',
   '#400000': 'N',
   '#402600': 'C',
+  // SPEC §4b keys
+  '#ff0040': 'K',
+  '#ffd000': 'W',
+  '#0080ff': 'I',
+  '#303000': 'P',
+  '#ff00ff': 'E',
 };

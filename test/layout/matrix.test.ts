@@ -259,3 +259,33 @@ describe('matrix layout: paging and leftover columns', () => {
     expect(frame.leds.every((c) => c.every((v) => v === 0))).toBe(true);
   });
 });
+
+describe('matrix layout: alerts and conditions behind the pods (SPEC §4b severity order)', () => {
+  const alerts = (critical: number, warning = 0, info = 0) => ({ critical, warning, info });
+  const s = snapshot([
+    node('critical', { running: 1 }, { alerts: alerts(1, 3) }),
+    node('warning', { running: 1, failed: 1 }, { alerts: alerts(0, 1), conditions: ['DiskPressure'] }),
+    node('pressure', { running: 2 }, { conditions: ['MemoryPressure'], unschedulable: true }),
+    node('info-only', { running: 1 }, { alerts: alerts(0, 0, 4) }),
+    node('down', {}, { ready: false, alerts: alerts(2), conditions: ['DiskPressure'] }),
+    node('cordoned', {}, { unschedulable: true }),
+  ]);
+
+  it('a band background: NotReady, then critical alert (blinking), warning, condition, cordoned; info alerts do not colour it', () => {
+    const frame = renderMatrix(matrix({ columnsPerNode: 1 }), s, ctx({ geometry: { width: 8, height: 4 } }));
+    expect(art(frame, DEFAULT_LEGEND)).toEqual([
+      'KWP.NC..', //
+      'KWP.NC..',
+      'KXG.NC..',
+      'GGGGNC..',
+    ]);
+    expect(blinkArt(frame)).toEqual(['*.......', '*.......', '*.......', '........']);
+  });
+
+  it('unicorn-classic shows none of it, as the original did not', () => {
+    const classic = resolvePalette({ preset: 'unicorn-classic', colors: {} });
+    const frame = renderMatrix(matrix({ columnsPerNode: 1 }), s, ctx({ geometry: { width: 8, height: 4 }, palette: classic }));
+    expect(art(frame, { '#00ff00': 'G' })).toEqual(['........', '........', '..G.....', 'GGGG....']);
+    expect(frame.blink.every((b) => !b)).toBe(true);
+  });
+});

@@ -52,3 +52,29 @@ describe('nodes layout', () => {
     expect(art(renderNodes(nodesLayout(), many, ctx({ page: 4 })), DEFAULT_LEGEND)).toEqual(['GGGGGGGG']);
   });
 });
+
+describe('nodes layout: the SPEC §4b severity order', () => {
+  const alerts = (critical: number, warning = 0) => ({ critical, warning, info: 0 });
+  // One node per rung of NODE_SEVERITY_ORDER (src/states.ts), from the top.
+  const s = snapshot([
+    node('not-ready', { failed: 1 }, { ready: false, alerts: alerts(1) }),
+    node('critical', { failed: 1, running: 3 }, { alerts: alerts(1, 1), conditions: ['DiskPressure'] }),
+    node('failed', { failed: 1, pending: 1 }, { alerts: alerts(0, 1) }),
+    node('warning', { pending: 1, terminating: 1 }, { alerts: alerts(0, 1), conditions: ['DiskPressure'] }),
+    node('pressure', { pending: 1, running: 5 }, { conditions: ['PIDPressure'] }),
+    node('pending', { pending: 1, running: 5 }, { unschedulable: true }),
+    node('running', { running: 5 }, { unschedulable: true }),
+    node('cordoned', {}, { unschedulable: true }),
+  ]);
+
+  it('NotReady > critical alert > failed/crashing > warning > condition > milder pod states > running > cordoned', () => {
+    const frame = renderNodes(nodesLayout(), s, ctx());
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['NKXWPAGC']);
+    expect(blinkArt(frame)).toEqual(['.*......']);
+  });
+
+  it('pod states the layout does not list are skipped, the rest of the order stays', () => {
+    const frame = renderNodes(nodesLayout({ states: ['running'] }), s, ctx());
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['NKWWPGGC']);
+  });
+});

@@ -7,7 +7,7 @@ import type { ResolvedPalette } from '../../src/layout/types.js';
 const hexes = (p: ResolvedPalette) => Object.fromEntries(PALETTE_KEYS.map((k) => [k, toHex(p.colors[k])]));
 
 describe('resolvePalette', () => {
-  it('has the SPEC §5 default palette with crashing blinking', () => {
+  it('has the SPEC §5 default palette with crashing, critical alerts and broken queries blinking', () => {
     const p = resolvePalette({ preset: 'default', colors: {} });
     expect(hexes(p)).toEqual({
       running: '#00ff00', // green
@@ -21,17 +21,24 @@ describe('resolvePalette', () => {
       notReady: '#400000', // dim red
       cordoned: '#402600', // dim amber
       status: '#ff9900', // amber
+      // SPEC §4b
+      alertCritical: '#ff0040', // red, blinking
+      alertWarning: '#ffd000', // yellow
+      alertInfo: '#0080ff', // light blue
+      condition: '#303000', // dim yellow
+      queryError: '#ff00ff', // magenta, blinking
     });
-    expect([...p.blink]).toEqual(['crashing']);
+    expect([...p.blink]).toEqual(['crashing', 'alertCritical', 'queryError']);
   });
 
-  it('unicorn-classic: running green, pending blue, nothing else lit, nothing blinks', () => {
+  it('unicorn-classic: running green, pending blue, nothing else lit (but podglow status and a broken query), nothing blinks', () => {
     const p = resolvePalette({ preset: 'unicorn-classic', colors: {} });
     const lit = Object.entries(hexes(p)).filter(([, h]) => h !== '#000000');
     expect(lit).toEqual([
       ['pending', '#0000ff'],
       ['running', '#00ff00'],
       ['status', '#ff9900'],
+      ['queryError', '#ff00ff'],
     ]);
     expect(p.blink.size).toBe(0);
   });

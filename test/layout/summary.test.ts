@@ -118,3 +118,54 @@ describe('summary layout: custom LEDs', () => {
     expect(art(narrow, DEFAULT_LEGEND)).toEqual(['G']);
   });
 });
+
+describe('summary layout: alert, condition and query entries (SPEC §4b)', () => {
+  const palette = resolvePalette({ preset: 'default', colors: {} });
+  const s = snapshot(
+    [
+      node('pi-1', { running: 2 }, { alerts: { critical: 0, warning: 1, info: 0 }, conditions: ['DiskPressure'] }),
+      node('pi-2', { running: 1 }, { alerts: { critical: 1, warning: 0, info: 0 } }),
+    ],
+    {},
+    {
+      alerts: { critical: 0, warning: 0, info: 1 },
+      queries: {
+        slo: { value: 0.9995, color: '#00ff00' },
+        low: { value: 0.2 },
+        broken: { value: null, error: 'query broken: returned 3 series; it must return one number' },
+      },
+    },
+  );
+  const leds = [
+    { states: ['alert:critical'], otherwise: 'off' },
+    { states: ['alert:warning'], otherwise: 'off' },
+    { states: ['alert:info'], otherwise: 'off' },
+    { states: ['condition:DiskPressure'], otherwise: 'running' },
+    { states: ['query:slo'], otherwise: 'off' },
+    { states: ['query:low'], otherwise: '#0000ff' },
+    { states: ['query:broken', 'running'], otherwise: 'off' },
+    { states: ['query:missing'], otherwise: 'off' },
+  ];
+  const render = (node: string) =>
+    renderSummary(summary({ node, leds }), s, { geometry: { width: 8, height: 1 }, palette, page: 0 });
+
+  it('one node: its alerts plus the cluster-wide ones, its conditions, the queries', () => {
+    const frame = render('pi-1');
+    // A query below every threshold falls through to otherwise; a broken or absent one shows queryError, blinking.
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['.WIPGBEE']);
+    expect(blinkArt(frame)).toEqual(['......**']);
+    expect(art(render('pi-2'), DEFAULT_LEGEND)).toEqual(['K.IGGBEE']);
+  });
+
+  it('the whole cluster: every node and the cluster-wide alerts', () => {
+    const frame = render('*');
+    expect(art(frame, DEFAULT_LEGEND)).toEqual(['KWIPGBEE']);
+    expect(blinkArt(frame)).toEqual(['*.....**']);
+  });
+
+  it('blinkstick-classic keeps the dim look for alerts and conditions', () => {
+    const frame = renderSummary(summary({ node: '*', leds: leds.slice(0, 4) }), s, { geometry: { width: 4, height: 1 }, palette: classic, page: 0 });
+    expect(art(frame, { '#320000': 'r', '#323200': 'y', '#000032': 'b', '#3c1400': 'o' })).toEqual(['rybo']);
+    expect(frame.blink.every((b) => !b)).toBe(true);
+  });
+});

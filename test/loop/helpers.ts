@@ -1,14 +1,16 @@
 import { parseConfig } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
-import type { Snapshot, Source } from '../../src/snapshot.js';
+import { emptyAlerts, type Snapshot, type Source } from '../../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 
 /** A snapshot with the given nodes (all Ready, schedulable) and pod counts. */
 export function snap(nodes: Record<string, Partial<StateCounts>>, time = new Date()): Snapshot {
   return {
     time: time.toISOString(),
-    nodes: Object.entries(nodes).map(([name, pods]) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods } })),
+    nodes: Object.entries(nodes).map(([name, pods]) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts() })),
     unscheduled: emptyCounts(),
+    alerts: emptyAlerts(),
+    queries: {},
   };
 }
 

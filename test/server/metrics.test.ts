@@ -154,6 +154,38 @@ describe('/metrics through the real controller', () => {
     expect((await readyz()).status).toBe(200);
   }, 20_000);
 
+  it('exports displayed alerts (per node and cluster-wide) and node conditions, promtool-clean', async () => {
+    const m = new Metrics({ defaultMetrics: false });
+    const s = snap({ 'pi-1': { running: 1 }, 'pi-2': {} });
+    s.nodes[0]!.conditions = ['DiskPressure', 'MemoryPressure'];
+    s.nodes[1]!.alerts = { critical: 2, warning: 0, info: 1 };
+    s.alerts = { critical: 0, warning: 3, info: 0 };
+    m.recordSnapshot(s);
+    const body = await m.registry.metrics();
+    expect(promtoolCheck(body)).toEqual({ status: 0, output: '' });
+    const values = parseExposition(body);
+    const of = (name: string) => Object.fromEntries([...values].filter(([k]) => k.startsWith(`${name}{`)));
+    expect(of('podglow_node_conditions')).toEqual({
+      'podglow_node_conditions{condition="DiskPressure",node="pi-1"}': 1,
+      'podglow_node_conditions{condition="MemoryPressure",node="pi-1"}': 1,
+    });
+    expect(of('podglow_alerts')).toEqual({
+      'podglow_alerts{node="",severity="critical"}': 0,
+      'podglow_alerts{node="",severity="warning"}': 3,
+      'podglow_alerts{node="",severity="info"}': 0,
+      'podglow_alerts{node="pi-1",severity="critical"}': 0,
+      'podglow_alerts{node="pi-1",severity="warning"}': 0,
+      'podglow_alerts{node="pi-1",severity="info"}': 0,
+      'podglow_alerts{node="pi-2",severity="critical"}': 2,
+      'podglow_alerts{node="pi-2",severity="warning"}': 0,
+      'podglow_alerts{node="pi-2",severity="info"}': 1,
+    });
+    // A condition that clears disappears with the next snapshot.
+    s.nodes[0]!.conditions = [];
+    m.recordSnapshot(s);
+    expect(await m.registry.getSingleMetric('podglow_node_conditions')!.get()).toMatchObject({ values: [] });
+  });
+
   it('promtool really rejects bad exposition text (the check can fail)', () => {
     expect(promtoolCheck('# HELP x_count bad\n# TYPE x_count counter\nx_count 1\n').output).not.toBe('');
   });

@@ -109,6 +109,9 @@ export function cannedAnswers(cluster: KsmCluster): Record<QueryName, string> {
     ready: vector(cluster.nodes.map((n) => ({ metric: { node: n.name, status: n.ready === false ? 'false' : 'true' }, value: 1 }))),
     unschedulable: vector(cluster.nodes.filter((n) => n.unschedulable).map((n) => ({ metric: { node: n.name }, value: 1 }))),
     pods: vector(pods),
+    // No firing alerts and no node conditions in the soak cluster.
+    alerts: vector([]),
+    conditions: vector([]),
   };
 }
 

@@ -61,6 +61,43 @@ describe('demo source', () => {
     expect(snaps.some((s) => total(s, 'failed') > 0)).toBe(true);
   });
 
+  it('pi-2 goes under DiskPressure and a critical alert on it fires and resolves; a cluster-wide warning during the rollout', async () => {
+    const snaps = await run(DEMO_CYCLE);
+    const pi2 = snaps.map((s) => s.nodes.find((n) => n.name === 'pi-2')!);
+    expect(pi2[60]).toMatchObject({ conditions: [], alerts: { critical: 0, warning: 0, info: 0 } });
+    expect(pi2[70]).toMatchObject({ conditions: ['DiskPressure'], alerts: { critical: 0, warning: 0, info: 0 } });
+    expect(pi2[85]).toMatchObject({ conditions: ['DiskPressure'], alerts: { critical: 1, warning: 0, info: 0 } });
+    expect(pi2[110]).toMatchObject({ conditions: [], alerts: { critical: 0, warning: 0, info: 0 } });
+    // Watchdog always fires and is excluded by default; the rollout warning has no node.
+    expect(snaps[85]!.alerts).toEqual({ critical: 0, warning: 0, info: 0 });
+    expect(snaps[100]!.alerts).toEqual({ critical: 0, warning: 1, info: 0 });
+    for (const s of snaps) {
+      expect(s.queries).toEqual({});
+      for (const n of s.nodes.filter((x) => x.name !== 'pi-2')) expect(n).toMatchObject({ conditions: [], alerts: { critical: 0, warning: 0, info: 0 } });
+    }
+  });
+
+  it('shows them on the matrix: pi-2\'s band has free LEDs for its DiskPressure and alert backgrounds', async () => {
+    const snaps = await run(DEMO_CYCLE);
+    const pods = (i: number) => Object.values(snaps[i]!.nodes[1]!.pods).reduce((a, b) => a + b, 0);
+    // Two columns of eight per node on the 8×8 HAT (4 nodes).
+    for (const i of [70, 85]) expect(pods(i), `tick ${i}`).toBeLessThan(16);
+  });
+
+    it('honours the alert and condition settings and answers named queries with the simulated availability', async () => {
+    const at85 = async (extra: Record<string, unknown>) => (await run(86, extra)).at(-1)!;
+    const off = await at85({ alerts: { enabled: false }, conditions: { enabled: false } });
+    expect(off.nodes[1]).toMatchObject({ conditions: [], alerts: { critical: 0, warning: 0, info: 0 } });
+    expect((await at85({ conditions: { include: ['Memory.*'] } })).nodes[1]!.conditions).toEqual([]);
+    // Without exclusions the Watchdog (severity "none") counts as otherSeverity, cluster-wide.
+    expect((await at85({ alerts: { exclude: [] } })).alerts).toEqual({ critical: 0, warning: 1, info: 0 });
+    // A node filtered out: its alert is cluster-wide, not hidden.
+    expect((await at85({ nodes: { exclude: ['pi-2'] } })).alerts).toEqual({ critical: 1, warning: 0, info: 0 });
+    const q = { slo: { expr: 'x', thresholds: [{ color: '#ff0000' }, { value: 0.999, color: '#00ff00' }] } };
+    expect((await at85({ queries: q })).queries).toEqual({ slo: { value: 0.97, color: '#ff0000' } });
+    expect((await run(1, { queries: q }))[0]!.queries).toEqual({ slo: { value: 0.9995, color: '#00ff00' } });
+  });
+
   it('never schedules onto a NotReady or cordoned node, nor more than 20 pods on one', () => {
     const c = new DemoCluster(7);
     for (let t = 0; t < 2 * DEMO_CYCLE; t++) {

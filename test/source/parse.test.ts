@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PollError } from '../../src/source/errors.js';
 import { buildSnapshot, httpErrorMessage, oneLine, parseVectorResponse, type PollAnswers } from '../../src/source/prometheus.js';
 import { emptyCounts } from '../../src/states.js';
+import { emptyAlerts } from '../../src/snapshot.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const ok = (body: string, contentType = 'application/json') => ({ status: 200, contentType, body });
@@ -141,11 +142,13 @@ describe('buildSnapshot', () => {
     expect(s).toEqual({
       time: '2026-11-21T12:00:00.000Z',
       nodes: [
-        { name: 'pi-1', ready: true, unschedulable: false, pods: { ...emptyCounts(), running: 5, terminating: 1 } },
-        { name: 'pi-2', ready: null, unschedulable: false, pods: { ...emptyCounts(), succeeded: 4 } },
-        { name: 'pi-10', ready: false, unschedulable: true, pods: { ...emptyCounts(), crashing: 2 } },
+        { name: 'pi-1', ready: true, unschedulable: false, pods: { ...emptyCounts(), running: 5, terminating: 1 }, conditions: [], alerts: emptyAlerts() },
+        { name: 'pi-2', ready: null, unschedulable: false, pods: { ...emptyCounts(), succeeded: 4 }, conditions: [], alerts: emptyAlerts() },
+        { name: 'pi-10', ready: false, unschedulable: true, pods: { ...emptyCounts(), crashing: 2 }, conditions: [], alerts: emptyAlerts() },
       ],
       unscheduled: { ...emptyCounts(), pending: 2 },
+      alerts: emptyAlerts(),
+      queries: {},
     });
     // Every node carries all seven states, in a stable key set.
     for (const n of s.nodes) expect(Object.keys(n.pods).sort()).toEqual(Object.keys(emptyCounts()).sort());

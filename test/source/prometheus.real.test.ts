@@ -11,6 +11,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { PollError } from '../../src/source/errors.js';
 import { PrometheusSource, type PollResult } from '../../src/source/prometheus.js';
+import { emptyAlerts } from '../../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 import { expectedCounts, generateCluster, startKsmFixture, type KsmCluster, type KsmFixture } from '../helpers/ksmFixture.js';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
@@ -110,12 +111,17 @@ describe('PrometheusSource against a real Prometheus', () => {
       ready: true,
       unschedulable: false,
       pods: counts({ running: 2, pending: 1, succeeded: 1, failed: 1, unknown: 1, terminating: 2, crashing: 4 }),
+      // The fixture's MemoryPressure is false everywhere; no alert rules here (test/source/extras.real.test.ts has both).
+      conditions: [],
+      alerts: emptyAlerts(),
     });
-    expect(byName['node-2']).toEqual({ name: 'node-2', ready: true, unschedulable: true, pods: counts({ running: 3 }) });
-    expect(byName['node-3']).toEqual({ name: 'node-3', ready: false, unschedulable: false, pods: counts({ pending: 1 }) });
+    expect(byName['node-2']).toEqual({ name: 'node-2', ready: true, unschedulable: true, pods: counts({ running: 3 }), conditions: [], alerts: emptyAlerts() });
+    expect(byName['node-3']).toEqual({ name: 'node-3', ready: false, unschedulable: false, pods: counts({ pending: 1 }), conditions: [], alerts: emptyAlerts() });
     expect(byName['node-4']!.ready).toBeNull();
     expect(byName['node-5']!.ready).toBeNull();
-    expect(byName['node-10']).toEqual({ name: 'node-10', ready: true, unschedulable: false, pods: emptyCounts() });
+    expect(byName['node-10']).toEqual({ name: 'node-10', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() });
+    expect(snapshot.alerts).toEqual(emptyAlerts());
+    expect(snapshot.queries).toEqual({});
     expect(snapshot.unscheduled).toEqual(counts({ pending: 2 }));
     expect(Date.now() - Date.parse(snapshot.time)).toBeLessThan(60_000);
   });
@@ -196,7 +202,7 @@ describe('PrometheusSource against a real Prometheus', () => {
     expect(e.message).toMatch(/no kube-state-metrics data/);
     await scenario({ nodes: [{ name: 'pi-1' }], pods: [] });
     const { snapshot } = await pollOnce();
-    expect(snapshot.nodes).toEqual([{ name: 'pi-1', ready: true, unschedulable: false, pods: emptyCounts() }]);
+    expect(snapshot.nodes).toEqual([{ name: 'pi-1', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() }]);
   });
 
   it('reports no_ksm_data when the kube-state-metrics targets are down', async () => {

@@ -14,6 +14,7 @@ import { transportError } from '../../src/source/client.js';
 import { PollError } from '../../src/source/errors.js';
 import { createSource } from '../../src/source/index.js';
 import { PrometheusSource, type PollResult, type PrometheusSourceOptions } from '../../src/source/prometheus.js';
+import { emptyAlerts } from '../../src/snapshot.js';
 import { HEALTHY, startCanned, vector, type CannedAnswer, type CannedPrometheus, type SeenRequest } from '../helpers/cannedPrometheus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podglow-source-'));
@@ -63,16 +64,18 @@ function captureLogger(): { log: Logger; lines: () => string } {
 }
 
 describe('PrometheusSource: a good poll', () => {
-  it('sends four concurrent instant POST queries with the same time and builds the snapshot', async () => {
+  it('sends its concurrent instant POST queries (four core, conditions, alerts) with the same time and builds the snapshot', async () => {
     const srv = await canned();
     const s = source({ url: srv.url });
     const snap = await s.poll();
     expect(snap.nodes).toEqual([
-      { name: 'pi-1', ready: true, unschedulable: false, pods: expect.objectContaining({ running: 3, crashing: 1, pending: 0 }) },
-      { name: 'pi-2', ready: false, unschedulable: true, pods: expect.objectContaining({ running: 0 }) },
+      { name: 'pi-1', ready: true, unschedulable: false, pods: expect.objectContaining({ running: 3, crashing: 1, pending: 0 }), conditions: [], alerts: emptyAlerts() },
+      { name: 'pi-2', ready: false, unschedulable: true, pods: expect.objectContaining({ running: 0 }), conditions: [], alerts: emptyAlerts() },
     ]);
     expect(snap.unscheduled.pending).toBe(1);
-    expect(srv.requests.map((r) => r.query).sort()).toEqual(['nodes', 'pods', 'ready', 'unschedulable']);
+    expect(snap.alerts).toEqual(emptyAlerts());
+    expect(snap.queries).toEqual({});
+    expect(srv.requests.map((r) => r.query).sort()).toEqual(['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable']);
     for (const r of srv.requests) {
       expect(r.method).toBe('POST');
       expect(r.path).toBe('/api/v1/query');
@@ -100,7 +103,7 @@ describe('PrometheusSource: a good poll', () => {
     expect((await s.poll()).nodes).toHaveLength(2);
     srv.requests.length = 0;
     await s.poll();
-    expect(srv.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET', 'GET']);
+    expect(srv.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET', 'GET', 'GET', 'GET']);
     expect(srv.requests[0]!.params.get('query')).toBeTruthy();
     expect(lines()).toMatch(/using GET/);
   });
@@ -115,7 +118,7 @@ describe('PrometheusSource: a good poll', () => {
     const decoded = Object.values(HEALTHY).reduce((n, b) => n + Buffer.byteLength(b), 0);
     expect(r.stats.bytesDecoded).toBe(decoded);
     expect(r.stats.bytesReceived).toBe(Object.values(HEALTHY).reduce((n, b) => n + gzipSync(b).length, 0));
-    expect(r.stats.queries.map((q) => q.name).sort()).toEqual(['nodes', 'pods', 'ready', 'unschedulable']);
+    expect(r.stats.queries.map((q) => q.name).sort()).toEqual(['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable']);
     expect(r.stats.queries.find((q) => q.name === 'pods')!.series).toBe(3);
     expect(r.stats.parseMs).toBeGreaterThanOrEqual(0);
     expect(r.stats.requestMs).toBeGreaterThan(0);

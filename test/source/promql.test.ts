@@ -66,6 +66,8 @@ describe('buildQueries', () => {
       }),
     );
     for (const [name, text] of Object.entries(q)) {
+      // ALERTS comes from Prometheus' own rules, not from kube-state-metrics: alerts.matchers apply there (test/source/extras.test.ts).
+      if (text === undefined || name === 'alerts') continue;
       const sels = selectors(text);
       expect(sels.length, name).toBeGreaterThan(0);
       for (const sel of sels) {
@@ -97,7 +99,7 @@ describe('buildQueries', () => {
         crashReasons: ['CrashLoopBackOff'],
       }),
     );
-    promtoolCheck([...Object.values(plain), ...Object.values(awkward)]);
+    promtoolCheck([...Object.values(plain), ...Object.values(awkward)] as string[]);
   });
 });
 
