@@ -39,7 +39,7 @@ export const PRESETS: Record<PresetName, PalettePreset> = {
       alertCritical: '#ff0040',
       alertWarning: '#ffd000',
       alertInfo: '#0080ff',
-      condition: '#303000',
+      condition: '#003838',
       queryError: '#ff00ff',
     },
     blink: ['crashing', 'alertCritical', 'queryError'],

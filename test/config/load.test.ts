@@ -260,7 +260,7 @@ const BAD_EXTRAS: [string, Record<string, unknown>, string | RegExp][] = [
   ['bad node label', { ...base, alerts: { nodeLabels: ['node', 'host name'] } }, 'alerts.nodeLabels[1]: must be a label name'],
   ['no node labels', { ...base, alerts: { nodeLabels: [] } }, /^alerts\.nodeLabels: /],
   ['unknown alerts key', { ...base, alerts: { severity: 'critical' } }, /^alerts: Unrecognized key: "severity"/],
-  ['bad condition regex', { ...base, conditions: { include: ['Disk('] } }, 'conditions.include[0]: must be a valid regular expression'],
+  ['bad condition regex', { ...base, conditions: { include: ['Disk('] } }, /^conditions\.include\[0\]: must be a valid regular expression: RE2 \(Prometheus\) rejects it: missing closing \)/],
   ['unknown conditions key', { ...base, conditions: { exclude: ['Ready'] } }, /^conditions: Unrecognized key: "exclude"/],
   ['bad query name', { ...base, queries: { 'my-slo': { expr: 'up' } } }, /^queries\.my-slo: query names must be letters, digits or _/],
   ['query without expr', { ...base, queries: { slo: { thresholds: [] } } }, /^queries\.slo\.expr: /],

@@ -26,7 +26,7 @@ const HAT = Array.from({ length: 64 }, (_, i) => {
 const HAT_BLINK = HAT.map((c) => c === '#800000');
 
 // The config behind the fake outputs: each output's layout and palette (src/layout/palette.ts
-// presets: blinkstick-classic runs #001900, the default #00ff00).
+// presets: blinkstick-classic runs #00c700 (its PWM 0,25,0 at full scale), the default #00ff00).
 const CONFIG = parseConfig(
   {
     source: 'demo',
@@ -207,7 +207,7 @@ describe('preview page in headless Chromium', () => {
       ['blinkstick', 'blinkstick'],
     ]);
     expect(groups[0]!.items).toMatchObject({ running: 'rgb(0, 255, 0)', crashing: 'rgb(255, 0, 0)', pending: 'rgb(255, 153, 0)' });
-    expect(groups[1]!.items).toMatchObject({ running: rgb('#001900'), pending: rgb('#323200'), crashing: rgb('#320000') });
+    expect(groups[1]!.items).toMatchObject({ running: rgb('#00c700'), pending: rgb('#ffff00'), crashing: rgb('#ff0000') });
     expect(Object.keys(groups[0]!.items)).toEqual(expect.arrayContaining(['pending', 'terminating', 'failed', 'unknown', 'succeeded', 'overflow', 'notReady', 'cordoned']));
 
     const rows = await page.$$eval('#nodes-body tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));

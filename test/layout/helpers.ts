@@ -54,6 +54,6 @@ export const DEFAULT_LEGEND: Record<string, string> = {
   '#ff0040': 'K',
   '#ffd000': 'W',
   '#0080ff': 'I',
-  '#303000': 'P',
+  '#003838': 'P',
   '#ff00ff': 'E',
 };

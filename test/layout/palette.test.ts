@@ -25,7 +25,7 @@ describe('resolvePalette', () => {
       alertCritical: '#ff0040', // red, blinking
       alertWarning: '#ffd000', // yellow
       alertInfo: '#0080ff', // light blue
-      condition: '#303000', // dim yellow
+      condition: '#003838', // dim teal: apart from cordoned's dim amber down to brightness 0.05
       queryError: '#ff00ff', // magenta, blinking
     });
     expect([...p.blink]).toEqual(['crashing', 'alertCritical', 'queryError']);

@@ -165,7 +165,9 @@ describe('summary layout: alert, condition and query entries (SPEC §4b)', () =>
 
   it('blinkstick-classic keeps the dim look for alerts and conditions', () => {
     const frame = renderSummary(summary({ node: '*', leds: leds.slice(0, 4) }), s, { geometry: { width: 4, height: 1 }, palette: classic, page: 0 });
-    expect(art(frame, { '#320000': 'r', '#323200': 'y', '#000032': 'b', '#3c1400': 'o' })).toEqual(['rybo']);
+    // The preset's PWM values (50,0,0), (50,50,0), (0,0,50), (60,20,0) as full-brightness screen
+    // colours (pwmFullScale 50): brightness 50/255 on a Nano sends the original's bytes again.
+    expect(art(frame, { '#ff0000': 'r', '#ffff00': 'y', '#0000ff': 'b', '#ffb800': 'o' })).toEqual(['rybo']);
     expect(frame.blink.every((b) => !b)).toBe(true);
   });
 });
