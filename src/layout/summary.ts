@@ -74,9 +74,12 @@ export function entryColour(entry: string, scope: SummaryScope, palette: Resolve
 }
 
 /**
- * The summary layout (SPEC §5, §4b): LED i shows the colour of the first entry in its list
- * that applies (see entryColour), else its `otherwise` colour. A node missing from the
- * snapshot lights every listed LED in the notReady colour; LEDs beyond the list stay off.
+ * The summary layout (SPEC §5, §4b): each list entry shows the colour of the first of its
+ * states that applies (see entryColour), else its `otherwise` colour. A node missing from
+ * the snapshot lights every LED in the notReady colour. A list shorter than the device is
+ * spread over all its LEDs in equal groups in list order (a BlinkStick Strip with the
+ * default two entries: LEDs 0–3 and 4–7), so every LED the model has is used; entries
+ * beyond the LEDs are dropped.
  */
 export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
@@ -84,23 +87,18 @@ export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, c
   const { leds, blink } = frame;
   const count = leds.length;
   const scope = summaryScope(snapshot, layout.node ?? ctx.nodeName);
-  layout.leds.slice(0, count).forEach((led, i) => {
-    if (!scope) {
-      leds[i] = palette.colors.notReady;
-      return;
-    }
+  const entries = layout.leds.slice(0, count).map((led): { color: Rgb; blink: boolean } => {
+    if (!scope) return { color: palette.colors.notReady, blink: false };
     let hit: { color: Rgb; blink: boolean } | undefined;
-    for (const entry of led.states) if ((hit = entryColour(entry, scope, palette))) break;
-    if (hit) {
-      leds[i] = hit.color;
-      blink[i] = hit.blink;
-    } else if (led.otherwise === 'off') {
-      leds[i] = OFF;
-    } else if (led.otherwise.startsWith('#')) {
-      leds[i] = parseHex(led.otherwise);
-    } else {
-      leds[i] = palette.colors[led.otherwise as PodState];
-    }
+    for (const entry of led.states) if ((hit = entryColour(entry, scope, palette))) return hit;
+    if (led.otherwise === 'off') return { color: OFF, blink: false };
+    if (led.otherwise.startsWith('#')) return { color: parseHex(led.otherwise), blink: false };
+    return { color: palette.colors[led.otherwise as PodState], blink: false };
   });
+  for (let i = 0; i < count && entries.length; i++) {
+    const e = entries[Math.floor((i * entries.length) / count)]!;
+    leds[i] = e.color;
+    blink[i] = e.blink;
+  }
   return frame;
 }

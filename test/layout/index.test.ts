@@ -19,7 +19,7 @@ describe('renderLayout', () => {
     expect(art(renderLayout(parseLayout({ type: 'matrix' }), s, { geometry, palette, page: 0 }), DEFAULT_LEGEND)).toEqual(['OON']);
     expect(
       art(renderLayout(parseLayout({ type: 'summary', node: 'pi-1' }), s, { geometry, palette, page: 0 }), DEFAULT_LEGEND),
-    ).toEqual(['GX.']);
+    ).toEqual(['GGX']); // the default two entries spread over three LEDs: 0–1 and 2
   });
 
   it('always returns width × height LEDs and blink flags', () => {

@@ -111,9 +111,13 @@ describe('summary layout: custom LEDs', () => {
     expect(blinkArt(busy)).toEqual(['*..']);
   });
 
-  it('leaves LEDs beyond the list off and drops list entries beyond the LEDs', () => {
+  it('spreads a short list over every LED in equal groups and drops list entries beyond the LEDs', () => {
+    // Issue 11: a BlinkStick Strip (8 LEDs) with the default two entries lit only 2 of them.
     const wide = renderSummary(layout, snapshot([node('a')]), { geometry: { width: 8, height: 1 }, palette, page: 0 });
-    expect(art(wide, DEFAULT_LEGEND)).toEqual(['GB......']);
+    // Three entries over 8 LEDs: 0–2, 3–5, 6–7 (the third entry's LEDs are off: no unknown pod).
+    expect(art(wide, DEFAULT_LEGEND)).toEqual(['GGGBBB..']);
+    const two = renderSummary(summary({ node: '*', leds: layout.leds.slice(0, 2) }), snapshot([node('a')]), { geometry: { width: 8, height: 1 }, palette, page: 0 });
+    expect(art(two, DEFAULT_LEGEND)).toEqual(['GGGGBBBB']);
     const narrow = renderSummary(layout, snapshot([node('a')]), { geometry: { width: 1, height: 1 }, palette, page: 0 });
     expect(art(narrow, DEFAULT_LEGEND)).toEqual(['G']);
   });
