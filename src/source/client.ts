@@ -24,11 +24,6 @@ export class ResponseBudget {
     this.used += n;
     return this.used <= this.limit;
   }
-
-  /** Bytes booked so far. */
-  get total(): number {
-    return this.used;
-  }
 }
 
 /** Binary size for messages: `16 MiB`, `2.4 MiB`, `812 B`. */
