@@ -23,7 +23,7 @@ export interface PollWorkerResult {
   polls: number;
   nodes: number;
   pods: number;
-  /** Body bytes on the wire per poll (gzip, as Prometheus sends it to podglow). */
+  /** Bytes read from the sockets per poll (headers and gzip bodies, as Prometheus sends them). */
   bytesReceived: number;
   /** JSON bytes per poll after decompression. */
   bytesDecoded: number;

@@ -71,7 +71,7 @@ export interface RawResponse {
   status: number;
   contentType: string;
   body: Buffer;
-  /** Body bytes as received on the wire (compressed when the server compressed it). */
+  /** Bytes read from the socket for this answer: status line, headers and the (compressed) body. */
   bytesReceived: number;
 }
 

@@ -10,7 +10,7 @@ import { buildQueries, nodeFilter, type PollQueries, type QueryName } from './pr
 export interface QueryStats {
   name: QueryName;
   status: number;
-  /** Body bytes on the wire (compressed if the server compressed). */
+  /** Bytes read from the socket for the answer (headers included; the body compressed if the server compressed). */
   bytesReceived: number;
   /** Body bytes after decompression (the JSON text). */
   bytesDecoded: number;
