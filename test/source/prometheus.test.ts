@@ -148,6 +148,28 @@ describe('PrometheusSource: a good poll', () => {
   });
 });
 
+describe('PrometheusSource: one decoded-bytes budget per poll', () => {
+  /** A valid answer padded to about `bytes` with a label nobody reads. */
+  const padded = (name: string, bytes: number) => {
+    const base = JSON.parse(HEALTHY[name as keyof typeof HEALTHY]) as { data: { result: { metric: Record<string, string> }[] } };
+    base.data.result[0]!.metric.pad = 'x'.repeat(bytes);
+    return JSON.stringify(base);
+  };
+
+  it('counts the four answers together: each under prometheus.maxResponseBytes, their sum over it, fails naming the budget', async () => {
+    const srv = await canned((r) => ({ body: gzipSync(padded(r.query, 300 * 1024)), headers: { 'Content-Encoding': 'gzip' } }));
+    const e = await pollError(source({ url: srv.url, maxResponseBytes: 1024 * 1024 }));
+    expect(e.reason).toBe('invalid_response');
+    expect(e.message).toMatch(/query: answers too large: more than 1 MiB decoded in this poll \(\d+(\.\d)? KiB of it this answer's\); raise prometheus.maxResponseBytes/);
+    // The same answers fit the default budget (16 MiB).
+    expect((await source({ url: srv.url }).poll()).nodes).toHaveLength(2);
+  });
+
+  it('refuses a budget too small to hold a real answer', () => {
+    expect(() => source({ url: 'http://x', maxResponseBytes: 1000 })).toThrow(/maxResponseBytes.*65536/s);
+  });
+});
+
 describe('PrometheusSource: failures are named', () => {
   it('connection refused', async () => {
     const port = await new Promise<number>((resolve) => {
