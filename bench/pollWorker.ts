@@ -12,7 +12,8 @@ import { renderLayout, resolvePalette } from '../src/layout/index.js';
 import { silentLogger } from '../src/log.js';
 import type { Driver } from '../src/output/driver.js';
 import { outputGeometry } from '../src/output/geometry.js';
-import { PrometheusSource, buildSnapshot, parseVectorResponse, type PollAnswers } from '../src/source/prometheus.js';
+import { PrometheusSource } from '../src/source/prometheus.js';
+import { buildSnapshot, parseVectorResponse, type PollAnswers } from '../src/source/parse.js';
 import type { QueryName } from '../src/source/promql.js';
 import { nodeFilter } from '../src/source/promql.js';
 import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
@@ -22,7 +23,7 @@ export interface PollWorkerResult {
   polls: number;
   nodes: number;
   pods: number;
-  /** Body bytes on the wire per poll (gzip, as Prometheus sends it to podglow). */
+  /** Bytes read from the sockets per poll (headers and gzip bodies, as Prometheus sends them). */
   bytesReceived: number;
   /** JSON bytes per poll after decompression. */
   bytesDecoded: number;

@@ -14,6 +14,9 @@ have jq || need+=(jq)
 have kubectl || need+=(kubectl)
 have systemd-analyze || need+=(systemd)
 have faketime || need+=(faketime)
+# VictoriaMetrics single node and vmalert (same package): the second real backend.
+have victoria-metrics || need+=(victoria-metrics)
+have vmalert || need+=(victoria-metrics)
 ls /usr/lib/*/libusb-1.0.so.0 /lib/*/libusb-1.0.so.0 >/dev/null 2>&1 || need+=(libusb-1.0-0)
 [ ${#need[@]} -eq 0 ] && exit 0
 

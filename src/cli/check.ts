@@ -22,6 +22,18 @@ const HELP = [
   ...COMMON_HELP,
 ].join('\n');
 
+/** VictoriaMetrics' default `-search.maxQueryLen`: it refuses longer queries. */
+export const MAX_QUERY_BYTES = 16 * 1024;
+
+/** Warnings for queries longer than MAX_QUERY_BYTES (in UTF-8 bytes, as the server counts them). */
+export function queryLengthWarnings(queries: Record<string, string | undefined>): string[] {
+  return Object.entries(queries)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([name, q]) => [name, Buffer.byteLength(q)] as const)
+    .filter(([, n]) => n > MAX_QUERY_BYTES)
+    .map(([name, n]) => `warning: the ${name} query is ${n} bytes, over 16 KiB: VictoriaMetrics refuses it by default (-search.maxQueryLen=16384); shorten namespaces/matchers or raise that flag`);
+}
+
 /** The report `podglow check` prints for a valid config. */
 export function describeConfig(config: Config, file: string): string {
   const lines: string[] = [`config: ${file} is valid`];
@@ -49,6 +61,8 @@ export function describeConfig(config: Config, file: string): string {
             : '';
       lines.push('', `# ${name}${note}`, q);
     }
+    const long = queryLengthWarnings(buildQueries(config));
+    if (long.length) lines.push('', ...long);
   }
   return lines.join('\n');
 }

@@ -288,6 +288,12 @@ const prometheusSchema = z
       .string()
       .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name such as podglow:pods:count')
       .optional(),
+    /**
+     * Decoded (after gzip) bytes all the answers of one poll may hold together (default
+     * 16 MiB; the largest real answer, 5,000 nodes, is 2.4 MB). Over it the poll fails with
+     * a named error instead of growing memory.
+     */
+    maxResponseBytes: z.number().int().min(64 * 1024, 'must be at least 65536 (64 KiB)').max(1024 * 1024 * 1024).optional(),
   })
   .strict()
   .refine((p) => !(p.bearerTokenFile && p.basicAuth), { message: 'use bearerTokenFile or basicAuth, not both' });

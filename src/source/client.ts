@@ -2,26 +2,77 @@ import http from 'node:http';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import type { PrometheusConfig } from '../config/schema.js';
 import { PollError } from './errors.js';
 import { redactUrl } from './redact.js';
 
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
-const brotli = promisify(zlib.brotliDecompress);
+/** Default decoded-bytes budget of one poll: the largest real answer (5,000 nodes) is 2.4 MB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-/** Upper bound on one response body; a real answer is a few kilobytes. */
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/**
+ * The decoded (after gzip) bytes the concurrent answers of one poll may hold together. One
+ * budget per poll, not one cap per answer: four answers decoding at once must fit in memory
+ * together, so a hostile backend costs a named error instead of the process.
+ */
+export class ResponseBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+
+  /** Books `n` more bytes; false once the poll's answers pass the limit. */
+  take(n: number): boolean {
+    this.used += n;
+    return this.used <= this.limit;
+  }
+}
+
+/** Binary size for messages: `16 MiB`, `2.4 MiB`, `812 B`. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+/** Where an agent keeps the bytes read from the socket for one request's response. */
+const WIRE_BYTES = Symbol('podglow.wireBytes');
+
+type CountedRequest = http.ClientRequest & { [WIRE_BYTES]?: { bytes: number } };
+
+/**
+ * Counts what each response costs on the socket (status line, headers and body as sent,
+ * compressed when the server compressed): the bytes-on-the-wire figure the benchmarks
+ * report, taken from the socket because axios decodes the body before podglow sees it.
+ */
+function countWireBytes<A extends http.Agent>(agent: A): A {
+  type AddRequest = (req: CountedRequest, ...rest: unknown[]) => void;
+  const a = agent as unknown as { addRequest: AddRequest };
+  const add = a.addRequest.bind(agent);
+  a.addRequest = (req, ...rest) => {
+    const counter = { bytes: 0 };
+    req[WIRE_BYTES] = counter;
+    // A kept-alive socket has read its previous answer completely before it is handed on.
+    req.once('socket', (socket: { bytesRead: number }) => {
+      const start = socket.bytesRead;
+      req.once('response', (res: http.IncomingMessage) => res.once('end', () => (counter.bytes = socket.bytesRead - start)));
+    });
+    add(req, ...rest);
+  };
+  return agent;
+}
 
 /** One HTTP answer, body already decoded from its Content-Encoding. */
 export interface RawResponse {
   status: number;
   contentType: string;
   body: Buffer;
-  /** Body bytes as received on the wire (compressed when the server compressed it). */
+  /** Bytes read from the socket for this answer: status line, headers and the (compressed) body. */
   bytesReceived: number;
 }
 
@@ -61,7 +112,7 @@ export class PrometheusClient {
     this.urlAuth = u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : null;
     this.endpoint = redactUrl(config.url);
     const tls = config.tls;
-    this.agent =
+    this.agent = countWireBytes(
       u.protocol === 'https:'
         ? new https.Agent({
             keepAlive: true,
@@ -71,18 +122,17 @@ export class PrometheusClient {
             servername: tls.serverName,
             rejectUnauthorized: !tls.insecureSkipVerify,
           })
-        : new http.Agent({ keepAlive: true });
+        : new http.Agent({ keepAlive: true }),
+    );
     this.http = axios.create({
       baseURL: this.endpoint,
       httpAgent: this.agent,
       httpsAgent: this.agent,
       proxy: false,
-      responseType: 'arraybuffer',
-      // Decoded in request() instead, so a poll can report its bytes on the wire as well as the JSON size.
-      decompress: false,
+      // A stream, decoded by axios (gzip, deflate, br), read in request() against the poll's budget.
+      responseType: 'stream',
       transformResponse: [(d: unknown) => d],
       validateStatus: () => true,
-      maxContentLength: MAX_BODY_BYTES,
       maxRedirects: 3,
     });
   }
@@ -115,14 +165,16 @@ export class PrometheusClient {
   async request(
     path: string,
     params: Record<string, string>,
-    opts: { method: 'POST' | 'GET'; signals: RequestSignals; headers: Record<string, string> },
+    opts: { method: 'POST' | 'GET'; signals: RequestSignals; headers: Record<string, string>; budget: ResponseBudget; what: string },
   ): Promise<RawResponse> {
     const { caller, deadline, timeoutMs } = opts.signals;
     const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
     const form = new URLSearchParams(params).toString();
+    const failed = (e: unknown) =>
+      transportError(e, { endpoint: this.endpoint, timeoutMs, callerAborted: caller?.aborted ?? false, deadlineAborted: deadline.aborted });
     let res;
     try {
-      res = await this.http.request<Buffer>({
+      res = await this.http.request<Readable>({
         url: path,
         method: opts.method,
         signal,
@@ -135,33 +187,37 @@ export class PrometheusClient {
         ...(opts.method === 'POST' ? { data: form } : { url: `${path}?${form}` }),
       });
     } catch (e) {
-      throw transportError(e, {
-        endpoint: this.endpoint,
-        timeoutMs,
-        callerAborted: caller?.aborted ?? false,
-        deadlineAborted: deadline.aborted,
-      });
+      throw failed(e);
     }
-    const raw = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? '');
-    const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase().trim();
-    let body: Buffer;
-    try {
-      body =
-        encoding === 'gzip' || encoding === 'x-gzip'
-          ? await gunzip(raw)
-          : encoding === 'deflate'
-            ? await inflate(raw)
-            : encoding === 'br'
-              ? await brotli(raw)
-              : raw;
-    } catch (e) {
-      throw new PollError('invalid_response', `${this.endpoint}: cannot decode ${encoding} body: ${(e as Error).message}`, { cause: e });
-    }
+    const body = await readBody(res.data, signal, opts.budget).catch((e: unknown) => {
+      if (e instanceof BudgetExceeded) {
+        const limit = formatBytes(opts.budget.limit);
+        throw new PollError(
+          'invalid_response',
+          `${this.endpoint}: ${opts.what}: answers too large: more than ${limit} decoded in this poll (${formatBytes(e.read)} of it this answer's); raise prometheus.maxResponseBytes if this is real`,
+          { cause: e },
+        );
+      }
+      if (caller?.aborted || !deadline.aborted) {
+        const z = e as { code?: string; message?: string };
+        if (!caller?.aborted && z.code?.startsWith('Z_')) {
+          // axios drops Content-Encoding from the headers it decodes; the raw ones keep it.
+          const raw = (res.request as { res?: http.IncomingMessage } | undefined)?.res?.rawHeaders ?? [];
+          const i = raw.findIndex((h, j) => j % 2 === 0 && h.toLowerCase() === 'content-encoding');
+          const encoding = i >= 0 ? raw[i + 1]!.toLowerCase() : 'compressed';
+          throw new PollError('invalid_response', `${this.endpoint}: ${opts.what}: cannot decode ${encoding} body: ${z.message}`, { cause: e });
+        }
+        throw failed(e);
+      }
+      const read = (e as { read?: number }).read ?? 0;
+      throw new PollError('timeout', `${this.endpoint}: ${opts.what}: answer not complete within ${timeoutMs} ms (${formatBytes(read)} decoded so far)`, { cause: e });
+    });
+    const wire = (res.request as CountedRequest | undefined)?.[WIRE_BYTES]?.bytes;
     return {
       status: res.status,
       contentType: String(res.headers['content-type'] ?? ''),
       body,
-      bytesReceived: raw.length,
+      bytesReceived: wire ?? body.length,
     };
   }
 
@@ -169,6 +225,40 @@ export class PrometheusClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** The poll's budget ran out while this answer was read. */
+class BudgetExceeded extends Error {
+  constructor(readonly read: number) {
+    super('response budget exceeded');
+  }
+}
+
+/**
+ * Reads a decoded body stream into one Buffer, booking every chunk against the poll's budget
+ * and stopping (socket destroyed) as soon as it is spent or `signal` fires, so neither a gzip
+ * bomb nor an endless body grows memory past the budget or outlives the deadline.
+ */
+async function readBody(stream: Readable, signal: AbortSignal, budget: ResponseBudget): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  const onAbort = () => stream.destroy(Object.assign(new Error('aborted'), { code: 'ERR_CANCELED' }));
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      if (!budget.take(chunk.length)) throw new BudgetExceeded(read);
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    stream.destroy();
+    if (e instanceof Error && !(e instanceof BudgetExceeded)) Object.assign(e, { read });
+    throw e;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /**

@@ -3,6 +3,7 @@ import { ALERT_SEVERITIES, emptyAlerts, sortNodeNames, type Snapshot, type Sourc
 import { emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
 import { queryResult } from './extras.js';
+import { nameFilter } from './promql.js';
 
 /** Worker nodes of the simulated cluster, like the original Unicorn HAT monitor's Pi cluster. */
 export const DEMO_NODES = ['pi-1', 'pi-2', 'pi-3', 'pi-4'] as const;
@@ -275,10 +276,10 @@ export class DemoSource implements Source {
     this.now = opts.now ?? Date.now;
     this.tickMs = opts.tickMs ?? 1000;
     this.start = this.now();
-    this.includeNamespace = filter(config.namespaces.include, config.namespaces.exclude);
-    this.includeNode = filter(config.nodes.include, config.nodes.exclude);
+    this.includeNamespace = nameFilter(config.namespaces.include, config.namespaces.exclude);
+    this.includeNode = nameFilter(config.nodes.include, config.nodes.exclude);
     this.order = config.nodes.order;
-    this.includeCondition = filter(config.conditions.include, []);
+    this.includeCondition = nameFilter(config.conditions.include, []);
   }
 
   async poll(signal?: AbortSignal): Promise<Snapshot> {
@@ -326,14 +327,6 @@ export class DemoSource implements Source {
   }
 
   close(): void {}
-}
-
-/** Include/exclude regexes matching whole names, as PromQL's `=~` does for the real source. */
-function filter(include: readonly string[], exclude: readonly string[]): (s: string) => boolean {
-  const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${res.join('|')})$`) : null);
-  const inc = anchored(include);
-  const exc = anchored(exclude);
-  return (s) => (!inc || inc.test(s)) && !exc?.test(s);
 }
 
 /** Creates the demo source (`source: demo`). */

@@ -2,7 +2,8 @@ import type { AlertsConfig, Config, QueryConfig } from '../config/schema.js';
 import { ALERT_SEVERITIES, type AlertSeverity, type QueryResult, type Snapshot } from '../snapshot.js';
 import { PollError } from './errors.js';
 import { baseMatchers, promString, regexLiteral, regexUnion } from './promql.js';
-import type { QueryStats, Sample, VectorAnswer } from './prometheus.js';
+import type { QueryStats } from './prometheus.js';
+import type { Sample, VectorAnswer } from './parse.js';
 
 // SPEC §4b: node conditions, firing alerts and the user's named queries, as extra instant
 // queries of a poll. Each is aggregated in PromQL to O(nodes) series; their answers are
@@ -89,7 +90,8 @@ export function parseNumberAnswer<R extends { status: number; body: string }>(
         throw new PollError('invalid_response', `${what}: unexpected answer: scalar has no [time, "value"] pair`);
       }
       const warnings = (json as { warnings?: unknown }).warnings;
-      return { samples: [{ metric: {}, value: promNumber(r[1]) }], warnings: Array.isArray(warnings) ? warnings.filter((w) => typeof w === 'string') : [] };
+      const evaluatedAt = typeof r[0] === 'number' && Number.isFinite(r[0]) ? r[0] * 1000 : null;
+      return { samples: [{ metric: {}, value: promNumber(r[1]) }], warnings: Array.isArray(warnings) ? warnings.filter((w) => typeof w === 'string') : [], evaluatedAt };
     }
   }
   return parseVector(res, what);
@@ -111,7 +113,7 @@ const ANSWER_REASONS = new Set(['http', 'prometheus', 'invalid_response']);
 export function userQueryFailure(name: string, e: unknown): { answer: VectorAnswer; stats: QueryStats; error: string } | null {
   if (!isUserQuery(name) || !(e instanceof PollError) || !ANSWER_REASONS.has(e.reason)) return null;
   return {
-    answer: { samples: [], warnings: [] },
+    answer: { samples: [], warnings: [], evaluatedAt: null },
     stats: { name: name as QueryStats['name'], status: 0, bytesReceived: 0, bytesDecoded: 0, series: 0, requestMs: 0, parseMs: 0 },
     error: e.message,
   };

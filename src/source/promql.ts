@@ -69,7 +69,11 @@ function selector(metric: string, matchers: readonly string[]): string {
  * Its cost grows with pods; `buildRecordingRules` moves it off the poll path.
  */
 export function podsExpression(config: Config): string {
-  const podSel = [...baseMatchers(config), ...namespaceMatchers(config)];
+  const base = baseMatchers(config);
+  // The namespace filter goes on the join alone: the inner join below drops every pod that
+  // kube_pod_info does not list, so repeating it in every selector would only lengthen the
+  // query (VictoriaMetrics refuses queries over 16 KiB by default).
+  const podSel = [...base, ...namespaceMatchers(config)];
 
   // One series per pod with its node (none for unscheduled pods), even when several
   // kube-state-metrics replicas or HA Prometheus pairs export the same pod.
@@ -78,14 +82,18 @@ export function podsExpression(config: Config): string {
   const perState = (state: PodState): string => {
     let expr: string;
     if (state === 'terminating') {
-      // Its value is a Unix time: presence is what counts.
-      expr = `max by (${POD_KEY}) (${selector('kube_pod_deletion_timestamp', podSel)})`;
+      // Its value is a Unix time: presence is what counts. `> 0` rather than the bare
+      // selector: VictoriaMetrics keeps answering with a just-vanished series for minutes
+      // (VictoriaMetrics#7759), a comparison makes it drop it like Prometheus does.
+      expr = `max by (${POD_KEY}) (${selector('kube_pod_deletion_timestamp', base)} > 0)`;
     } else if (state === 'crashing') {
-      const reasons = config.crashReasons.map(regexLiteral).join('|');
-      const sel = selector('kube_pod_container_status_waiting_reason', [...podSel, `reason=~${promString(reasons)}`]);
-      expr = `max by (${POD_KEY}) (${sel} == 1)`;
+      // Containers and init containers alike (kubectl shows Init:CrashLoopBackOff for the
+      // latter); their container names differ within a pod, so `or` keeps both.
+      const reasons = promString(config.crashReasons.map(regexLiteral).join('|'));
+      const waiting = WAITING_FAMILIES.map((f) => `${selector(f, [...base, `reason=~${reasons}`])} == 1`);
+      expr = `max by (${POD_KEY}) (${waiting.join(' or ')})`;
     } else {
-      const sel = selector('kube_pod_status_phase', [...podSel, `phase=${promString(PHASE_OF[state]!)}`]);
+      const sel = selector('kube_pod_status_phase', [...base, `phase=${promString(PHASE_OF[state]!)}`]);
       expr = `max by (${POD_KEY}) (${sel} == 1)`;
     }
     return `label_replace(${expr}, ${promString(STATE_LABEL)}, ${promString(state)}, "", "")`;
@@ -99,6 +107,9 @@ export function podsExpression(config: Config): string {
     `  * on (${POD_KEY}) group_left (node)\n  ${podNode}\n)`
   );
 }
+
+/** kube-state-metrics families whose `reason` label says why a container waits (internal/store/pod.go). */
+const WAITING_FAMILIES = ['kube_pod_container_status_waiting_reason', 'kube_pod_init_container_status_waiting_reason'];
 
 /** Label that only the recording rule's presence marker carries. */
 const MARKER_LABEL = 'podglow_marker';
@@ -172,10 +183,19 @@ export function buildRecordingRules(config: Config): RuleFile {
   };
 }
 
-/** Compiles nodes.include/exclude into a predicate; regexes match the whole name, as in PromQL. */
-export function nodeFilter(config: Config): (name: string) => boolean {
+/**
+ * Compiles include/exclude regexes into a predicate; each regex matches the whole name, as
+ * PromQL's `=~` does, so the demo source and the real one's node filter agree with the
+ * namespace filter PromQL applies.
+ */
+export function nameFilter(include: readonly string[], exclude: readonly string[]): (name: string) => boolean {
   const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${regexUnion(res)})$`) : null);
-  const inc = anchored(config.nodes.include);
-  const exc = anchored(config.nodes.exclude);
+  const inc = anchored(include);
+  const exc = anchored(exclude);
   return (name) => (!inc || inc.test(name)) && !(exc && exc.test(name));
+}
+
+/** nodes.include/exclude as a predicate on node names. */
+export function nodeFilter(config: Config): (name: string) => boolean {
+  return nameFilter(config.nodes.include, config.nodes.exclude);
 }

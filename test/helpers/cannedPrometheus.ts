@@ -17,9 +17,10 @@ export interface SeenRequest {
   query: QueryName | 'other';
 }
 
-/** What to answer: status, body, headers; or `hang` (never answer) / `reset` (destroy the socket). */
+/** What to answer: status, body, headers; `stream` (write the response yourself, e.g. an endless body); or `hang` (never answer) / `reset` (destroy the socket). */
 export type CannedAnswer =
   | { status?: number; body: string | Buffer; headers?: Record<string, string>; delayMs?: number }
+  | { stream: (res: http.ServerResponse) => void }
   | 'hang'
   | 'reset';
 
@@ -89,6 +90,10 @@ export async function startCanned(
       if (a === 'hang') return;
       if (a === 'reset') {
         req.socket.destroy();
+        return;
+      }
+      if ('stream' in a) {
+        a.stream(res);
         return;
       }
       const send = () => {

@@ -15,7 +15,7 @@ describe('ksmFixture', () => {
       7,
     );
     const lines = text.split('\n');
-    expect(lines).toContain('ksm_fixture_generation 7');
+    expect(lines).toContain('ksm_fixture_generation{generation="7"} 7');
     expect(lines).toContain('kube_node_spec_unschedulable{node="pi-1"} 1');
     expect(lines).toContain('kube_node_status_condition{node="pi-1",condition="Ready",status="false"} 1');
     expect(lines).toContain('kube_node_status_condition{node="pi-1",condition="Ready",status="true"} 0');
@@ -48,7 +48,7 @@ describe('ksmFixture', () => {
     const f = await startKsmFixture({ cluster: null, replicas: 2 });
     try {
       const get = (i: number) => fetch(f.urls[i]!).then(async (r) => ({ status: r.status, text: await r.text() }));
-      expect((await get(0)).text).toBe('# HELP ksm_fixture_generation Scenario generation of the podglow test fixture.\n# TYPE ksm_fixture_generation gauge\nksm_fixture_generation 1\n');
+      expect((await get(0)).text).toBe('# HELP ksm_fixture_generation Scenario generation of the podglow test fixture.\n# TYPE ksm_fixture_generation gauge\nksm_fixture_generation{generation="1"} 1\n');
       const gen = f.set({ nodes: [{ name: 'pi-1' }], pods: [] });
       expect(gen).toBe(2);
       const [a, b] = await Promise.all([get(0), get(1)]);

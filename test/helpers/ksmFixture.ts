@@ -84,7 +84,9 @@ export function renderExposition(cluster: KsmCluster | null, generation = 0, opt
     if (meta) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
   };
   family(GENERATION_METRIC, 'Scenario generation of the podglow test fixture.');
-  out.push(`${GENERATION_METRIC} ${generation}`);
+  // A new series per generation: VictoriaMetrics makes new series searchable seconds after
+  // new samples of known ones, so seeing this one means the scenario's new series are visible too.
+  out.push(`${GENERATION_METRIC}{generation="${generation}"} ${generation}`);
   if (!cluster) return out.join('\n') + '\n';
 
   family('kube_node_info', '[STABLE] Information about a cluster node.');
@@ -229,8 +231,14 @@ export interface KsmFixture {
   readonly scrapes: number;
   /** Switches scenario; null = kube-state-metrics exports nothing. Returns the new generation. */
   set(cluster: KsmCluster | null, render?: RenderOptions): number;
+  /** Makes replica `index` alone serve `cluster` (replicas disagreeing, e.g. on a pod's node) until the next set(). Returns the new generation. */
+  setReplica(index: number, cluster: KsmCluster): number;
+  /** Serves this exposition text verbatim (plus the generation gauge), e.g. lines copied from kube-state-metrics' tests. Returns the new generation. */
+  setText(text: string): number;
   /** Makes every scrape fail with this HTTP status (null: serve metrics again). Returns the new generation. */
   fail(status: number | null): number;
+  /** Series all replicas serve together now (what a backend holds once it has them all). */
+  seriesCount(): number;
   /** The exposition text currently served. */
   text(): string;
   close(): Promise<void>;
@@ -249,8 +257,12 @@ export async function startKsmFixture(
   let generation = 1;
   let failStatus: number | null = null;
   let body: Buffer | null = null;
+  let rawText: string | null = null;
+  const replicaClusters = new Map<number, KsmCluster>();
+  const replicaBodies = new Map<number, Buffer>();
   let scrapes = 0;
-  const current = () => (body ??= Buffer.from(renderExposition(cluster, generation, render)));
+  const current = () =>
+    (body ??= Buffer.from(rawText === null ? renderExposition(cluster, generation, render) : `${renderExposition(null, generation)}${rawText}`));
   const servers: http.Server[] = [];
   for (let i = 0; i < (opts.replicas ?? 1); i++) {
     const server = http.createServer((req, res) => {
@@ -263,7 +275,12 @@ export async function startKsmFixture(
         res.writeHead(failStatus, { 'Content-Type': 'text/plain' }).end('fixture failure\n');
         return;
       }
-      const b = current();
+      const own = replicaClusters.get(i);
+      let b: Buffer;
+      if (own) {
+        b = replicaBodies.get(i) ?? Buffer.from(renderExposition(own, generation, render));
+        replicaBodies.set(i, b);
+      } else b = current();
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': b.length });
       res.end(b);
     });
@@ -287,6 +304,21 @@ export async function startKsmFixture(
     set(next, r) {
       cluster = next;
       if (r) render = r;
+      rawText = null;
+      replicaClusters.clear();
+      replicaBodies.clear();
+      failStatus = null;
+      body = null;
+      return ++generation;
+    },
+    setReplica(index, c) {
+      replicaClusters.set(index, c);
+      replicaBodies.clear();
+      body = null;
+      return ++generation;
+    },
+    setText(text) {
+      rawText = text.replace(/^[ \t]+/gm, '').replace(/\n*$/, '\n');
       failStatus = null;
       body = null;
       return ++generation;
@@ -295,6 +327,15 @@ export async function startKsmFixture(
       failStatus = status;
       body = null;
       return ++generation;
+    },
+    seriesCount() {
+      const series = (b: Buffer) => b.toString('utf8').split('\n').filter((l) => l && !l.startsWith('#')).length;
+      let n = 0;
+      for (let i = 0; i < servers.length; i++) {
+        const own = replicaClusters.get(i);
+        n += series(own ? Buffer.from(renderExposition(own, generation, render)) : current());
+      }
+      return n;
     },
     text: () => current().toString('utf8'),
     async close() {

@@ -12,7 +12,8 @@ import { silentLogger } from '../../src/log.js';
 import { emptyAlerts } from '../../src/snapshot.js';
 import { PollError } from '../../src/source/errors.js';
 import { alertsExpression, conditionsExpression, parseNumberAnswer, queryResult, thresholdColor } from '../../src/source/extras.js';
-import { PrometheusSource, parseVectorResponse } from '../../src/source/prometheus.js';
+import { PrometheusSource } from '../../src/source/prometheus.js';
+import { parseVectorResponse } from '../../src/source/parse.js';
 import { buildQueries } from '../../src/source/promql.js';
 import { HEALTHY, startCanned, vector, type CannedAnswer, type CannedPrometheus, type SeenRequest } from '../helpers/cannedPrometheus.js';
 

@@ -64,7 +64,7 @@ function captureLogger(): { log: Logger; lines: () => string } {
 }
 
 describe('PrometheusSource: a good poll', () => {
-  it('sends its concurrent instant POST queries (four core, conditions, alerts) with the same time and builds the snapshot', async () => {
+  it('sends its concurrent instant POST queries (four core, conditions, alerts) without a time and takes the snapshot time from the answers', async () => {
     const srv = await canned();
     const s = source({ url: srv.url });
     const snap = await s.poll();
@@ -82,9 +82,10 @@ describe('PrometheusSource: a good poll', () => {
       expect(r.headers['content-type']).toBe('application/x-www-form-urlencoded');
       expect(r.params.get('query')).toBe(s.queries[r.query as keyof typeof s.queries]);
     }
-    const times = new Set(srv.requests.map((r) => r.params.get('time')));
-    expect(times.size).toBe(1);
-    expect(Math.abs(Number([...times][0]) * 1000 - Date.parse(snap.time))).toBeLessThan(2);
+    // The server's clock decides the evaluation instant (SPEC §6 Time): podglow sends none ...
+    for (const r of srv.requests) expect(r.params.has('time')).toBe(false);
+    // ... and reports the one in the answers' samples (cannedPrometheus' vector() stamps 1763726400.123).
+    expect(snap.time).toBe('2025-11-21T12:00:00.123Z');
   });
 
   it('keeps the path prefix of the URL and sends extra headers', async () => {
@@ -117,7 +118,10 @@ describe('PrometheusSource: a good poll', () => {
     expect(r.snapshot.nodes).toHaveLength(2);
     const decoded = Object.values(HEALTHY).reduce((n, b) => n + Buffer.byteLength(b), 0);
     expect(r.stats.bytesDecoded).toBe(decoded);
-    expect(r.stats.bytesReceived).toBe(Object.values(HEALTHY).reduce((n, b) => n + gzipSync(b).length, 0));
+    // Bytes on the wire come from the socket: the gzip bodies plus each answer's status line and headers.
+    const gzipped = Object.values(HEALTHY).reduce((n, b) => n + gzipSync(b).length, 0);
+    expect(r.stats.bytesReceived).toBeGreaterThan(gzipped);
+    expect(r.stats.bytesReceived).toBeLessThan(gzipped + 6 * 300);
     expect(r.stats.queries.map((q) => q.name).sort()).toEqual(['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable']);
     expect(r.stats.queries.find((q) => q.name === 'pods')!.series).toBe(3);
     expect(r.stats.parseMs).toBeGreaterThanOrEqual(0);
@@ -144,6 +148,28 @@ describe('PrometheusSource: a good poll', () => {
     const s = await createSource(config, { log: silentLogger });
     expect((await s.poll()).nodes).toHaveLength(2);
     await s.close?.();
+  });
+});
+
+describe('PrometheusSource: one decoded-bytes budget per poll', () => {
+  /** A valid answer padded to about `bytes` with a label nobody reads. */
+  const padded = (name: string, bytes: number) => {
+    const base = JSON.parse(HEALTHY[name as keyof typeof HEALTHY]) as { data: { result: { metric: Record<string, string> }[] } };
+    base.data.result[0]!.metric.pad = 'x'.repeat(bytes);
+    return JSON.stringify(base);
+  };
+
+  it('counts the four answers together: each under prometheus.maxResponseBytes, their sum over it, fails naming the budget', async () => {
+    const srv = await canned((r) => ({ body: gzipSync(padded(r.query, 300 * 1024)), headers: { 'Content-Encoding': 'gzip' } }));
+    const e = await pollError(source({ url: srv.url, maxResponseBytes: 1024 * 1024 }));
+    expect(e.reason).toBe('invalid_response');
+    expect(e.message).toMatch(/query: answers too large: more than 1 MiB decoded in this poll \(\d+(\.\d)? KiB of it this answer's\); raise prometheus.maxResponseBytes/);
+    // The same answers fit the default budget (16 MiB).
+    expect((await source({ url: srv.url }).poll()).nodes).toHaveLength(2);
+  });
+
+  it('refuses a budget too small to hold a real answer', () => {
+    expect(() => source({ url: 'http://x', maxResponseBytes: 1000 })).toThrow(/maxResponseBytes.*65536/s);
   });
 });
 

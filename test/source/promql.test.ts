@@ -43,11 +43,13 @@ describe('buildQueries', () => {
     expect(q.pods).toContain('topk by (namespace, pod, uid) (1, max by (namespace, pod, uid, node) (kube_pod_info))');
     expect(q.pods).toContain('* on (namespace, pod, uid) group_left (node)');
     expect(q.pods).toContain('kube_pod_status_phase{phase="Running"} == 1');
+    const reasons = 'reason=~"CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|CreateContainerError|InvalidImageName|RunContainerError"';
+    // Containers and init containers (SPEC §2; kube-state-metrics internal/store/pod.go exports both families).
     expect(q.pods).toContain(
-      'kube_pod_container_status_waiting_reason{reason=~"CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|CreateContainerError|InvalidImageName|RunContainerError"} == 1',
+      `max by (namespace, pod, uid) (kube_pod_container_status_waiting_reason{${reasons}} == 1 or kube_pod_init_container_status_waiting_reason{${reasons}} == 1)`,
     );
-    // The deletion timestamp is a Unix time: only its presence counts.
-    expect(q.pods).toContain('max by (namespace, pod, uid) (kube_pod_deletion_timestamp)');
+    // The deletion timestamp is a Unix time: only its presence counts, tested with > 0 (SPEC §3).
+    expect(q.pods).toContain('max by (namespace, pod, uid) (kube_pod_deletion_timestamp > 0)');
     expect(q.pods).not.toContain('kube_pod_deletion_timestamp == 1');
   });
 
@@ -58,7 +60,7 @@ describe('buildQueries', () => {
     expect(q.match(/or on \(namespace, pod, uid\)/g)).toHaveLength(6);
   });
 
-  it('adds extra matchers and the cluster label to every selector, and namespaces to pod selectors', () => {
+  it('adds extra matchers and the cluster label to every selector, and namespaces once, to the pod → node join', () => {
     const q = buildQueries(
       config({
         prometheus: { matchers: ['job="kube-state-metrics"', 'env!~"dev|test"'], cluster: 'prod', clusterLabel: 'k8s_cluster' },
@@ -72,11 +74,21 @@ describe('buildQueries', () => {
       expect(sels.length, name).toBeGreaterThan(0);
       for (const sel of sels) {
         expect(sel, name).toContain('job="kube-state-metrics", env!~"dev|test", k8s_cluster="prod"');
-        if (sel.startsWith('kube_pod_')) expect(sel).toContain('namespace=~"(?:team-.*)|(?:default)", namespace!~"kube-system"');
+        if (sel.startsWith('kube_pod_info')) expect(sel).toContain('namespace=~"(?:team-.*)|(?:default)", namespace!~"kube-system"');
         else expect(sel).not.toContain('namespace');
       }
     }
-    expect(selectors(q.pods)).toHaveLength(8);
+    expect(selectors(q.pods)).toHaveLength(9);
+    expect(q.pods.match(/namespace=~/g)).toHaveLength(1);
+  });
+
+  it('grows once, not once per selector, with a long namespace list (VictoriaMetrics -search.maxQueryLen=16384)', () => {
+    const include = Array.from({ length: 83 }, (_, i) => `team-${i}-applications`);
+    const short = buildQueries(config()).pods.length;
+    const long = buildQueries(config({ namespaces: { include } })).pods.length;
+    const listLength = `namespace=~${promString(include.map((r) => `(?:${r})`).join('|'))}, `.length;
+    expect(long - short).toBeLessThanOrEqual(listLength + 2);
+    expect(long).toBeLessThan(16 * 1024);
   });
 
   it('uses the configured crash reasons', () => {
