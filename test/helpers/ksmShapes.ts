@@ -279,7 +279,7 @@ export function shapesSnapshot(): Omit<Snapshot, 'time'> {
   };
   return {
     nodes: [
-      { name: '127.0.0.1', ready: true, unschedulable: true, pods: count('127.0.0.1'), conditions: [], alerts: emptyAlerts() },
+      { name: '127.0.0.1', ready: true, unschedulable: true, pods: count('127.0.0.1'), conditions: ['NetworkUnavailable'], alerts: emptyAlerts() }, // node_test.go: NetworkUnavailable true
       { name: '127.0.0.2', ready: null, unschedulable: false, pods: count('127.0.0.2'), conditions: [], alerts: emptyAlerts() },
       { name: '127.0.0.3', ready: false, unschedulable: false, pods: count('127.0.0.3'), conditions: [], alerts: emptyAlerts() },
     ],
