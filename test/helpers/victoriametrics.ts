@@ -157,7 +157,31 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
     // Debian's build prints an empty -version: ask the package manager.
     const version = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'victoria-metrics'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
     const totalTargets = setup.jobs.reduce((n, j) => n + j.targets.length, 0);
-    const { query, queryRaw, waitForValue } = queryClient(vm.url);
+    const { query, queryRaw } = queryClient(vm.url);
+    // VictoriaMetrics buffers ingested rows and new series' index entries for seconds before a
+    // search finds them (new series measured up to ~10 s on 1.79.5): /internal/force_flush makes
+    // everything ingested so far searchable at once. Every wait flushes before it asks again.
+    const flush = async () => {
+      const r = await fetch(`${vm.url}/internal/force_flush`);
+      if (!r.ok) throw new Error(`VictoriaMetrics /internal/force_flush failed (${r.status})`);
+    };
+    const waitForValue = async (expr: string, expected: number, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      let last = 'no answer';
+      while (Date.now() < deadline) {
+        try {
+          await flush();
+          const r = await query(expr);
+          last = r.length === 1 ? r[0]!.value[1] : `${r.length} series`;
+          if (r.length === 1 && Number(r[0]!.value[1]) === expected) return;
+        } catch (e) {
+          // Not up (yet or any more): keep waiting, and say why if it never comes.
+          last = (e as Error).message;
+        }
+        await sleep(150);
+      }
+      throw new Error(`timed out waiting for ${expr} == ${expected} (last: ${last})`);
+    };
     const ruleGroups = async (): Promise<RuleGroupStatus[]> => {
       if (!alertUrl) return [];
       const r = await fetch(`${alertUrl}/api/v1/rules`);
@@ -184,6 +208,7 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
           // Evaluated after `after`, plus the remote-write flush before VictoriaMetrics can answer with it.
           if (groups.length && groups.every((g) => Date.parse(g.lastEvaluation) > after)) {
             await sleep(600);
+            await flush();
             return;
           }
           last = groups.map((g) => `${g.name} at ${g.lastEvaluation}`).join(', ') || last;
