@@ -141,6 +141,7 @@ export const KSM_SHAPES: KsmShape[] = [
     ],
   },
   {
+    // Same generator (pod.go createPodInitContainerStatusWaitingReasonFamilyGenerator), one row per init container.
     what: 'init container waiting ImagePullBackOff, second init container not started',
     kubectl: 'Init:ImagePullBackOff',
     node: '127.0.0.2',
@@ -152,6 +153,7 @@ export const KSM_SHAPES: KsmShape[] = [
     ],
   },
   {
+    // pod.go createPodInitContainerStatusRunningFamilyGenerator; the running row's layout as in pod_test.go 458-540.
     what: 'init container running, container waiting PodInitializing',
     kubectl: 'Init:0/1',
     node: '127.0.0.2',
@@ -163,6 +165,7 @@ export const KSM_SHAPES: KsmShape[] = [
     ],
   },
   {
+    // pod.go createPodInitContainerStatusWaitingReasonFamilyGenerator with a non-crash reason.
     what: 'init container waiting ContainerCreating',
     kubectl: 'Init:0/1',
     node: '127.0.0.2',
@@ -199,6 +202,7 @@ export const KSM_SHAPES: KsmShape[] = [
     ],
   },
   {
+    // Waiting-reason row as in pod_test.go 679-723, deletion timestamp as in 1134-1137.
     what: 'terminating while a container crash-loops (deletion timestamp of pod_test.go 1134-1137, uid abc-123-xxx)',
     kubectl: 'Terminating',
     node: '127.0.0.1',
@@ -210,6 +214,7 @@ export const KSM_SHAPES: KsmShape[] = [
     ],
   },
   {
+    // pod.go createPodContainerStatusWaitingReasonFamilyGenerator: one row per container (pod_test.go 679-723 layout).
     what: 'two containers both crash-looping, counted once',
     kubectl: 'CrashLoopBackOff',
     node: '127.0.0.3',
