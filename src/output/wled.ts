@@ -180,7 +180,7 @@ export class WledDriver implements Driver {
     timing: Partial<WledTiming> = {},
   ) {
     const { width, height } = ctx.geometry;
-    this.physical = matrixOrder(width, height, config.serpentine && height > 1);
+    this.physical = matrixOrder(width, height, config.serpentine);
     this.frame = Buffer.alloc(this.physical.length * 3);
     this.gamma = config.gamma;
     this.timing = { ...DEFAULT_TIMING, minIntervalMs: 1000 / (ctx.fps ?? 30), ...timing };
@@ -260,6 +260,11 @@ export class WledDriver implements Driver {
     }, this.timing.probeMs);
   }
 
+  /** Sends the current frame as DDP packets, one after another. */
+  private async sendFrame(socket: Socket): Promise<void> {
+    for (const p of ddpPackets(this.frame, () => this.nextSeq())) await sendOn(socket, p);
+  }
+
   /** Sends the current frame now and re-arms the keepalive. */
   private async transmit(): Promise<void> {
     const socket = this.socket;
@@ -268,9 +273,8 @@ export class WledDriver implements Driver {
     clearTimeout(this.deferred);
     this.deferred = undefined;
     this.lastSent = performance.now();
-    const packets = ddpPackets(this.frame, () => this.nextSeq());
     try {
-      for (const p of packets) await sendOn(socket, p);
+      await this.sendFrame(socket);
     } catch (e) {
       this.fail(socket, e as Error);
       return;
@@ -311,7 +315,7 @@ export class WledDriver implements Driver {
       // Black now; WLED's realtime timeout then returns it to its own preset.
       this.frame.fill(0);
       try {
-        for (const p of ddpPackets(this.frame, () => this.nextSeq())) await sendOn(socket, p);
+        await this.sendFrame(socket);
       } catch (err) {
         this.ctx.log.warn({ err }, `${this.label}: blanking failed`);
       }
