@@ -164,12 +164,14 @@ export class PioDriver implements Driver {
   private handle: PioHandle | undefined;
   private stopped = false;
   private readonly buf: Buffer;
-  private readonly order: readonly [number, number, number];
+  /** The colour channel each file slot carries: the driver sends slots R, G, B as wire G, R, B. */
+  private readonly slots: readonly [number, number, number];
 
   constructor(private readonly opts: PioDriverOptions) {
     this.maxBrightness = opts.maxBrightness;
     this.buf = Buffer.alloc(opts.physical.length * PIO_BYTES_PER_LED);
-    this.order = WIRE_ORDER[opts.stripType] ?? WIRE_ORDER.ws2812!;
+    const [g, r, b] = WIRE_ORDER[opts.stripType] ?? WIRE_ORDER.ws2812!;
+    this.slots = [r, g, b];
   }
 
   get up(): boolean {
@@ -202,19 +204,17 @@ export class PioDriver implements Driver {
     this.opts.log.info({ leds: this.opts.physical.length, device }, `${label}: started (ws2812-pio)`);
   }
 
-  /** Fills the buffer in the driver's layout: 4 bytes per physical LED, W always 0. */
+  /** Fills the buffer in the driver's layout: 4 bytes per physical LED, W always 0 (never written). */
   private fill(leds: readonly Rgb[]): void {
     const { physical } = this.opts;
-    const [a, b, c] = this.order;
+    const [r, g, b] = this.slots;
     const n = Math.min(leds.length, physical.length);
     for (let i = 0; i < n; i++) {
       const led = leds[i]!;
       const at = physical[i]! * PIO_BYTES_PER_LED;
-      // The wire carries the slots as G, R, B: put each wire colour into its slot.
-      this.buf[at + 1] = clampByte(led[a]!);
-      this.buf[at] = clampByte(led[b]!);
-      this.buf[at + 2] = clampByte(led[c]!);
-      this.buf[at + 3] = 0;
+      this.buf[at] = clampByte(led[r]!);
+      this.buf[at + 1] = clampByte(led[g]!);
+      this.buf[at + 2] = clampByte(led[b]!);
     }
   }
 
