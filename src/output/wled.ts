@@ -4,6 +4,7 @@ import axios from 'axios';
 import { clampByte, type Rgb } from '../color.js';
 import type { Config, OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { Backoff } from './backoff.js';
 import type { Driver, DriverContext } from './driver.js';
 import { matrixOrder } from './ws281x.js';
 
@@ -171,7 +172,7 @@ export class WledDriver implements Driver {
   private deferred: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private probe: NodeJS.Timeout | undefined;
-  private backoff: number;
+  private readonly backoff: Backoff;
   private readonly label: string;
 
   constructor(
@@ -184,7 +185,7 @@ export class WledDriver implements Driver {
     this.frame = Buffer.alloc(this.physical.length * 3);
     this.gamma = config.gamma;
     this.timing = { ...DEFAULT_TIMING, minIntervalMs: 1000 / (ctx.fps ?? 30), ...timing };
-    this.backoff = this.timing.retryInitialMs;
+    this.backoff = new Backoff(this.timing.retryInitialMs, this.timing.retryMaxMs);
     this.label = `wled "${ctx.name}" (${config.host}:${config.port})`;
   }
 
@@ -237,8 +238,7 @@ export class WledDriver implements Driver {
       this.ctx.log.warn({ err: err.message }, `${this.label}: device unreachable; retrying`);
       this.ctx.onStatus?.(false, err);
     }
-    this.retry = setTimeout(() => void this.reconnect(), this.backoff);
-    this.backoff = Math.min(this.backoff * 2, this.timing.retryMaxMs);
+    this.retry = setTimeout(() => void this.reconnect(), this.backoff.take());
   }
 
   private async reconnect(): Promise<void> {
@@ -251,7 +251,7 @@ export class WledDriver implements Driver {
     // UDP has no answer: the device counts as back once a send drew no refusal for a while.
     this.probe = setTimeout(() => {
       if (this.socket !== socket || this.stopped) return;
-      this.backoff = this.timing.retryInitialMs;
+      this.backoff.reset();
       if (!this.isUp) {
         this.isUp = true;
         this.ctx.log.info(`${this.label}: device reachable again`);
