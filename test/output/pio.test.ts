@@ -66,7 +66,7 @@ describe('pio backend: exact device bytes', () => {
     const driver = track(await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, undefined, { io: dev.io() }));
     expect(driver).toBeInstanceOf(PioDriver);
     await driver.start();
-    // Pass-through: brightness byte 0 leaves podglow's bytes alone (ws2812_apply_gamma).
+    // Pass-through: brightness byte 0 leaves podglow's bytes alone (ws2812-pio-rp1.c ws2812_apply_gamma).
     expect(dev.brightness).toBe(0);
     const frame = distinctFrame(64);
     await driver.show(frame);
@@ -116,7 +116,7 @@ describe('pio backend: exact device bytes', () => {
     const driver = track(await createWs281xDriver(config, driverContext(config).ctx, undefined, { io: dev.io() }));
     await driver.start();
     await driver.show([[10, 20, 30]]);
-    // rgbw_u32 sends G, R, B: the G slot carries red, the R slot green.
+    // ws2812-pio-rp1.c rgbw_u32 sends G, R, B: the G slot carries red, the R slot green.
     expect([...dev.frames.at(-1)!]).toEqual([20, 10, 30, 0]);
   });
 
