@@ -60,6 +60,8 @@ describe('unicornhat pixel map', () => {
 describe('unicornhat driver', () => {
   it('initialises rpi-ws281x-native with 64 LEDs, DMA 10, GPIO 18, 800 kHz, ws2812 (GRB) and full library brightness', async () => {
     const { fake, driver } = await startedHat(0);
+    // 64 LEDs, GPIO 18, 800 kHz, DMA 10 and the 128/255 ceiling: the LED_* settings of Pimoroni's
+    // library/UnicornHat/unicornhat.py; brightness 255 = pass-through in rpi_ws281x ws2811.c.
     expect(fake.inits).toEqual([
       { count: 64, options: { dma: 10, freq: 800000, gpio: 18, invert: false, brightness: 255, stripType: 'ws2812' } },
     ]);
