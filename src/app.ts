@@ -139,24 +139,21 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([ctl.stop().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CRASH_HALT_MS)))]);
       clearTimeout(timer);
-      for (const o of [...started].reverse()) {
-        try {
-          await o.driver.stop(true);
-        } catch (e) {
-          log.error({ output: o.name, err: e }, 'blanking output failed');
-        }
-      }
+      await stopOutputs(started, log, true);
     },
   };
 }
 
-/** Stops outputs in reverse start order, each on its own: blank (unless onExit: keep), then release. */
-async function stopOutputs(started: readonly Started[], log: Logger): Promise<void> {
+/**
+ * Stops outputs in reverse start order, each on its own: blank (unless onExit: keep, or
+ * always after a crash: `crash`), then release.
+ */
+async function stopOutputs(started: readonly Started[], log: Logger, crash = false): Promise<void> {
   for (const o of [...started].reverse()) {
     try {
-      await o.driver.stop(o.onExit !== 'keep');
+      await o.driver.stop(crash || o.onExit !== 'keep');
     } catch (e) {
-      log.error({ output: o.name, err: e }, 'stopping output failed');
+      log.error({ output: o.name, err: e }, crash ? 'blanking output failed' : 'stopping output failed');
     }
   }
 }

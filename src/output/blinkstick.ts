@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import type { Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { Driver, DriverContext } from './driver.js';
+import { Backoff } from './backoff.js';
 import type { Geometry } from './geometry.js';
 import { defaultLoaders, type HidDevice, type HidDeviceInfo, type HidModule, type NativeLoaders } from './native.js';
 import {
@@ -114,7 +115,7 @@ export class BlinkStickDriver implements Driver {
   private started = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
-  private delay = RETRY_MIN_MS;
+  private readonly backoff = new Backoff(RETRY_MIN_MS, RETRY_MAX_MS);
   private readonly label: string;
   /** Key (upper-case serial) of the stick this output uses, kept across unplugs. */
   private bound: string | undefined;
@@ -377,8 +378,7 @@ export class BlinkStickDriver implements Driver {
 
   private schedule(): void {
     if (this.stopped || this.timer) return;
-    const delay = this.delay;
-    this.delay = Math.min(this.delay * 2, RETRY_MAX_MS);
+    const delay = this.backoff.take();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.serial(() => this.reconnect());
@@ -396,11 +396,11 @@ export class BlinkStickDriver implements Driver {
       await this.connect(info, true);
       if (this.stopped) return;
     } catch (err) {
-      this.ctx.log.debug({ err: messageOf(err), nextMs: this.delay }, `${this.label}: reopen failed`);
+      this.ctx.log.debug({ err: messageOf(err), nextMs: this.backoff.nextMs }, `${this.label}: reopen failed`);
       this.schedule();
       return;
     }
-    this.delay = RETRY_MIN_MS;
+    this.backoff.reset();
     this.isUp = true;
     this.ctx.log.info(`${this.label}: ${describe(this.stick!.info)} is back`);
     this.ctx.onStatus?.(true);

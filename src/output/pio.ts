@@ -2,6 +2,7 @@ import { constants, promises as fsp } from 'node:fs';
 import { clampByte, type Rgb } from '../color.js';
 import type { Logger } from '../log.js';
 import type { Driver } from './driver.js';
+import type { StripType } from './ws281x.js';
 
 // Facts from raspberrypi/linux drivers/misc/ws2812-pio-rp1.c (ws2812_pio_rp1_write,
 // ws2812_pio_rp1_deferred_work, ws2812_apply_gamma) and
@@ -89,7 +90,7 @@ export async function resolveBackend(
 }
 
 /** Colour order on the wire per strip type; the pio driver always sends its slots as G, R, B. */
-const WIRE_ORDER: Record<string, readonly [number, number, number]> = {
+const WIRE_ORDER: Record<StripType, readonly [number, number, number]> = {
   ws2812: [1, 0, 2],
   sk6812: [1, 0, 2],
   sk6812w: [1, 0, 2],
@@ -109,7 +110,7 @@ export interface PioDriverOptions {
   /** GPIO for the config.txt hint. */
   gpio: number;
   /** Strip type (the wire colour order); `sk6812w` also adds `rgbw` to the hint. */
-  stripType: string;
+  stripType: StripType;
   /** physical[i] = physical LED index of logical LED i; its length is the LED count. */
   physical: readonly number[];
   maxBrightness: number;
@@ -121,7 +122,7 @@ export interface PioDriverOptions {
 const devicesInUse = new Set<string>();
 
 /** The exact `dtoverlay=` line for /boot/firmware/config.txt that creates this output's device. */
-export function overlayLine(gpio: number, leds: number, stripType: string): string {
+export function overlayLine(gpio: number, leds: number, stripType: StripType): string {
   return `dtoverlay=ws2812-pio,gpio=${gpio},num_leds=${leds}${stripType === 'sk6812w' ? ',rgbw' : ''}`;
 }
 
@@ -164,12 +165,14 @@ export class PioDriver implements Driver {
   private handle: PioHandle | undefined;
   private stopped = false;
   private readonly buf: Buffer;
-  private readonly order: readonly [number, number, number];
+  /** The colour channel each file slot carries: the driver sends slots R, G, B as wire G, R, B. */
+  private readonly slots: readonly [number, number, number];
 
   constructor(private readonly opts: PioDriverOptions) {
     this.maxBrightness = opts.maxBrightness;
     this.buf = Buffer.alloc(opts.physical.length * PIO_BYTES_PER_LED);
-    this.order = WIRE_ORDER[opts.stripType] ?? WIRE_ORDER.ws2812!;
+    const [g, r, b] = WIRE_ORDER[opts.stripType];
+    this.slots = [r, g, b];
   }
 
   get up(): boolean {
@@ -202,19 +205,17 @@ export class PioDriver implements Driver {
     this.opts.log.info({ leds: this.opts.physical.length, device }, `${label}: started (ws2812-pio)`);
   }
 
-  /** Fills the buffer in the driver's layout: 4 bytes per physical LED, W always 0. */
+  /** Fills the buffer in the driver's layout: 4 bytes per physical LED, W always 0 (never written). */
   private fill(leds: readonly Rgb[]): void {
     const { physical } = this.opts;
-    const [a, b, c] = this.order;
+    const [r, g, b] = this.slots;
     const n = Math.min(leds.length, physical.length);
     for (let i = 0; i < n; i++) {
       const led = leds[i]!;
       const at = physical[i]! * PIO_BYTES_PER_LED;
-      // The wire carries the slots as G, R, B: put each wire colour into its slot.
-      this.buf[at + 1] = clampByte(led[a]!);
-      this.buf[at] = clampByte(led[b]!);
-      this.buf[at + 2] = clampByte(led[c]!);
-      this.buf[at + 3] = 0;
+      this.buf[at] = clampByte(led[r]!);
+      this.buf[at + 1] = clampByte(led[g]!);
+      this.buf[at + 2] = clampByte(led[b]!);
     }
   }
 

@@ -1,4 +1,4 @@
-import { parseHex, toHex, type Rgb } from '../color.js';
+import { OFF, parseHex, toHex, type Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { StatusView } from '../loop/status.js';
 import type { Driver, DriverContext, DriverFactory } from './driver.js';
@@ -39,7 +39,7 @@ export function ledRows(geometry: Geometry, leds: readonly Rgb[], opts: LedRowOp
       const end = Math.min(geometry.width, x0 + MAX_PER_LINE);
       for (let x = x0; x < end; x++) {
         const i = y * geometry.width + x;
-        const c = leds[i] ?? [0, 0, 0];
+        const c = leds[i] ?? OFF;
         const blink = opts.blink?.[i] === true;
         if (!opts.color) {
           cells.push(toHex(c) + (blink ? '*' : ' '));
@@ -233,7 +233,7 @@ export class TerminalDriver implements Driver {
       this.stopped = true;
       return;
     }
-    const dark = Array.from({ length: this.geometry.width * this.geometry.height }, () => [0, 0, 0] as const);
+    const dark: Rgb[] = new Array(this.geometry.width * this.geometry.height).fill(OFF);
     if (blank && this.isLog) this.log('off', dark);
     else if (blank) await this.show(dark);
     this.stopped = true;

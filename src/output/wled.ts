@@ -4,6 +4,7 @@ import axios from 'axios';
 import { clampByte, type Rgb } from '../color.js';
 import type { Config, OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { Backoff } from './backoff.js';
 import type { Driver, DriverContext } from './driver.js';
 import { matrixOrder } from './ws281x.js';
 
@@ -171,7 +172,7 @@ export class WledDriver implements Driver {
   private deferred: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private probe: NodeJS.Timeout | undefined;
-  private backoff: number;
+  private readonly backoff: Backoff;
   private readonly label: string;
 
   constructor(
@@ -180,11 +181,11 @@ export class WledDriver implements Driver {
     timing: Partial<WledTiming> = {},
   ) {
     const { width, height } = ctx.geometry;
-    this.physical = matrixOrder(width, height, config.serpentine && height > 1);
+    this.physical = matrixOrder(width, height, config.serpentine);
     this.frame = Buffer.alloc(this.physical.length * 3);
     this.gamma = config.gamma;
     this.timing = { ...DEFAULT_TIMING, minIntervalMs: 1000 / (ctx.fps ?? 30), ...timing };
-    this.backoff = this.timing.retryInitialMs;
+    this.backoff = new Backoff(this.timing.retryInitialMs, this.timing.retryMaxMs);
     this.label = `wled "${ctx.name}" (${config.host}:${config.port})`;
   }
 
@@ -237,8 +238,7 @@ export class WledDriver implements Driver {
       this.ctx.log.warn({ err: err.message }, `${this.label}: device unreachable; retrying`);
       this.ctx.onStatus?.(false, err);
     }
-    this.retry = setTimeout(() => void this.reconnect(), this.backoff);
-    this.backoff = Math.min(this.backoff * 2, this.timing.retryMaxMs);
+    this.retry = setTimeout(() => void this.reconnect(), this.backoff.take());
   }
 
   private async reconnect(): Promise<void> {
@@ -251,13 +251,18 @@ export class WledDriver implements Driver {
     // UDP has no answer: the device counts as back once a send drew no refusal for a while.
     this.probe = setTimeout(() => {
       if (this.socket !== socket || this.stopped) return;
-      this.backoff = this.timing.retryInitialMs;
+      this.backoff.reset();
       if (!this.isUp) {
         this.isUp = true;
         this.ctx.log.info(`${this.label}: device reachable again`);
         this.ctx.onStatus?.(true);
       }
     }, this.timing.probeMs);
+  }
+
+  /** Sends the current frame as DDP packets, one after another. */
+  private async sendFrame(socket: Socket): Promise<void> {
+    for (const p of ddpPackets(this.frame, () => this.nextSeq())) await sendOn(socket, p);
   }
 
   /** Sends the current frame now and re-arms the keepalive. */
@@ -268,9 +273,8 @@ export class WledDriver implements Driver {
     clearTimeout(this.deferred);
     this.deferred = undefined;
     this.lastSent = performance.now();
-    const packets = ddpPackets(this.frame, () => this.nextSeq());
     try {
-      for (const p of packets) await sendOn(socket, p);
+      await this.sendFrame(socket);
     } catch (e) {
       this.fail(socket, e as Error);
       return;
@@ -311,7 +315,7 @@ export class WledDriver implements Driver {
       // Black now; WLED's realtime timeout then returns it to its own preset.
       this.frame.fill(0);
       try {
-        for (const p of ddpPackets(this.frame, () => this.nextSeq())) await sendOn(socket, p);
+        await this.sendFrame(socket);
       } catch (err) {
         this.ctx.log.warn({ err }, `${this.label}: blanking failed`);
       }

@@ -10,6 +10,8 @@ const GREEN: Rgb = [0, 255, 0];
 const BLUE: Rgb = [0, 0, 255];
 const zeros = (n: number) => new Array<number>(n).fill(0);
 
+// USB releases (bcdDevice) and report layouts from arvydas/blinkstick-python
+// blinkstick/blinkstick.py (get_variant, set_mode report 4, set_led_data reports 6..9 in GRB).
 const NANO = 0x202;
 const FLEX = 0x203;
 const STRIP = 0x201;

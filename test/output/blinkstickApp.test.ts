@@ -82,7 +82,8 @@ describe('BlinkStick models without leds: (fake USB, real controller)', () => {
     vi.useRealTimers();
   });
 
-  // SPEC §7: serial BSnnnnnn-M.m, major 1 original, 2 Pro, 3 by USB release 0x200..0x203.
+  // SPEC §7: serial BSnnnnnn-M.m, major 1 original, 2 Pro, 3 by USB release 0x200..0x203
+  // (arvydas/blinkstick-python blinkstick/blinkstick.py get_variant).
   it.each([
     ['original', 'BS000001-1.0', 0x100, 1],
     ['Nano', 'BS000001-3.0', 0x202, 2],
@@ -101,7 +102,8 @@ describe('BlinkStick models without leds: (fake USB, real controller)', () => {
     await vi.advanceTimersByTimeAsync(2000);
     expect(app.controller.outputs()[0]!.width).toBe(count);
     const bytes = s.lastFrame!;
-    // Decoded from the SPEC §7 table: report 1 is [1, R, G, B], reports 6..9 are [id, channel, G, R, B, …].
+    // Decoded from the SPEC §7 table: report 1 is [1, R, G, B], reports 6..9 are [id, channel, G, R, B, …]
+    // (blinkstick/blinkstick.py set_color, set_led_data).
     const leds = bytes[0] === 1 ? [bytes.slice(1, 4)] : Array.from({ length: (bytes.length - 2) / 3 }, (_, i) => bytes.slice(2 + 3 * i, 5 + 3 * i));
     const lit = leds.filter((c) => c.some((v) => v > 0)).length;
     expect(lit).toBe(count);

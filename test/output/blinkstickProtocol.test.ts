@@ -11,6 +11,10 @@ import {
   parseSerial,
 } from '../../src/output/blinkstickProtocol.js';
 
+// Facts from arvydas/blinkstick-python blinkstick/blinkstick.py: get_variant (serial
+// BSnnnnnn-M.m, major 1 original, 2 Pro, 3 by the USB release 0x200..0x203), set_color
+// (report 1 [1, R, G, B], or report 5 [5, channel, index, R, G, B]), set_mode (report 4),
+// set_led_data (reports 6..9 sized for 8/16/32/64 LEDs, [id, channel, G, R, B, …]).
 const RED: Rgb = [255, 0, 0];
 const GREEN: Rgb = [0, 255, 0];
 const zeros = (n: number) => new Array<number>(n).fill(0);

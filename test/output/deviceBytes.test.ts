@@ -201,7 +201,7 @@ describe('blinkstick-classic on a Nano', () => {
     const hex = presetColors(PRESETS['blinkstick-classic']);
     const keys = ['running', 'pending', 'terminating', 'failed'] as const;
     const bytes = await bytesOf(dev, keys.map((k) => parseHex(hex[k])), 50 / 255);
-    // The original BlinkStick monitor: green 0,25,0; yellow 50,50,0; blue 0,0,50; red 50,0,0.
+    // The original BlinkStick monitor (SPEC §5 blinkstick-classic): green 0,25,0; yellow 50,50,0; blue 0,0,50; red 50,0,0.
     expect(bytes).toEqual([
       [0, 25, 0],
       [50, 50, 0],

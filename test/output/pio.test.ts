@@ -10,6 +10,8 @@ import { createUnicornPhatDriver } from '../../src/output/unicornphat.js';
 import { Ws281xCore, createWs281xDriver } from '../../src/output/ws281x.js';
 import { FakeWs281x } from '../fakes/fakeWs281x.js';
 import { FakeLedsDevice } from './pioDevice.js';
+// The HAT and pHAT tables of Pimoroni's unicornhat.py, copied by hand (shared with unicornhat.test.ts).
+import { PIMORONI_PHAT, specHatIndex as hatIndex } from '../helpers/pimoroniMaps.js';
 import { distinctFrame, driverContext, outputConfig } from './helpers.js';
 
 // Sources: raspberrypi/linux drivers/misc/ws2812-pio-rp1.c (file format R,G,B,W per LED,
@@ -17,34 +19,6 @@ import { distinctFrame, driverContext, outputConfig } from './helpers.js';
 // unchanged in ws2812_apply_gamma) and arch/arm/boot/dts/overlays/ws2812-pio-overlay.dts
 // (dev-name "leds%d", overrides gpio and num_leds, rgbw). Device-tree compatible strings:
 // raspberrypi/linux arch/arm64/boot/dts/broadcom/bcm2712-rpi-5-b.dts.
-
-// SPEC §7, copied by hand: the Unicorn HAT table HAT[x][y] and its rotations.
-const SPEC_HAT = [
-  [7, 6, 5, 4, 3, 2, 1, 0],
-  [8, 9, 10, 11, 12, 13, 14, 15],
-  [23, 22, 21, 20, 19, 18, 17, 16],
-  [24, 25, 26, 27, 28, 29, 30, 31],
-  [39, 38, 37, 36, 35, 34, 33, 32],
-  [40, 41, 42, 43, 44, 45, 46, 47],
-  [55, 54, 53, 52, 51, 50, 49, 48],
-  [56, 57, 58, 59, 60, 61, 62, 63],
-];
-function hatIndex(x: number, y: number, rotation: 0 | 90 | 180 | 270): number {
-  const fy = 7 - y;
-  const [rx, ry] = { 0: [x, fy], 90: [fy, 7 - x], 180: [7 - x, 7 - fy], 270: [7 - fy, x] }[rotation];
-  return SPEC_HAT[rx!]![ry!]!;
-}
-// Pimoroni unicorn-hat library/UnicornHat/unicornhat.py, table PHAT ([x][y] after y = 3 - y).
-const PIMORONI_PHAT = [
-  [24, 16, 8, 0],
-  [25, 17, 9, 1],
-  [26, 18, 10, 2],
-  [27, 19, 11, 3],
-  [28, 20, 12, 4],
-  [29, 21, 13, 5],
-  [30, 22, 14, 6],
-  [31, 23, 15, 7],
-];
 
 /** The device bytes for a frame: LED i's colour as R, G, B, 0 at 4 × physical(i). */
 function expectedBytes(frame: readonly Rgb[], physical: (i: number) => number, leds: number): Buffer {
@@ -92,7 +66,7 @@ describe('pio backend: exact device bytes', () => {
     const driver = track(await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, undefined, { io: dev.io() }));
     expect(driver).toBeInstanceOf(PioDriver);
     await driver.start();
-    // Pass-through: brightness byte 0 leaves podglow's bytes alone (ws2812_apply_gamma).
+    // Pass-through: brightness byte 0 leaves podglow's bytes alone (ws2812-pio-rp1.c ws2812_apply_gamma).
     expect(dev.brightness).toBe(0);
     const frame = distinctFrame(64);
     await driver.show(frame);
@@ -142,7 +116,7 @@ describe('pio backend: exact device bytes', () => {
     const driver = track(await createWs281xDriver(config, driverContext(config).ctx, undefined, { io: dev.io() }));
     await driver.start();
     await driver.show([[10, 20, 30]]);
-    // rgbw_u32 sends G, R, B: the G slot carries red, the R slot green.
+    // ws2812-pio-rp1.c rgbw_u32 sends G, R, B: the G slot carries red, the R slot green.
     expect([...dev.frames.at(-1)!]).toEqual([20, 10, 30, 0]);
   });
 

@@ -2,29 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { Rgb } from '../../src/color.js';
 import { HAT_MAP, createUnicornHatDriver, unicornHatIndex, unicornHatOrder, type HatRotation } from '../../src/output/unicornhat.js';
 import { FakeWs281x } from '../fakes/fakeWs281x.js';
+import { SPEC_HAT, specHatIndex as specIndex } from '../helpers/pimoroniMaps.js';
 import { distinctFrame, driverContext, outputConfig, word } from './helpers.js';
 
 // backend auto reads the device tree: these tests pin "not a Pi 5" (rpi-ws281x) whatever machine runs them.
 const NOT_A_PI5 = { compatiblePath: '/nonexistent/podglow-not-a-pi5/compatible' };
 
-// SPEC §7, copied by hand: HAT[x] for x = 0..7, indexed [x][y] after y = 7 - y.
-const SPEC_HAT = [
-  [7, 6, 5, 4, 3, 2, 1, 0],
-  [8, 9, 10, 11, 12, 13, 14, 15],
-  [23, 22, 21, 20, 19, 18, 17, 16],
-  [24, 25, 26, 27, 28, 29, 30, 31],
-  [39, 38, 37, 36, 35, 34, 33, 32],
-  [40, 41, 42, 43, 44, 45, 46, 47],
-  [55, 54, 53, 52, 51, 50, 49, 48],
-  [56, 57, 58, 59, 60, 61, 62, 63],
-];
-
-// SPEC §7 rotations, applied to (x, 7 - y) before the lookup.
-function specIndex(x: number, y: number, rotation: HatRotation): number {
-  const fy = 7 - y;
-  const [rx, ry] = { 0: [x, fy], 90: [fy, 7 - x], 180: [7 - x, 7 - fy], 270: [7 - fy, x] }[rotation];
-  return SPEC_HAT[rx!]![ry!]!;
-}
+// SPEC §7 / Pimoroni unicorn-hat library/UnicornHat/unicornhat.py: table HAT and its rotations,
+// copied by hand in test/helpers/pimoroniMaps.ts (shared with pio.test.ts).
 
 const ROTATIONS: HatRotation[] = [0, 90, 180, 270];
 
@@ -75,6 +60,8 @@ describe('unicornhat pixel map', () => {
 describe('unicornhat driver', () => {
   it('initialises rpi-ws281x-native with 64 LEDs, DMA 10, GPIO 18, 800 kHz, ws2812 (GRB) and full library brightness', async () => {
     const { fake, driver } = await startedHat(0);
+    // 64 LEDs, GPIO 18, 800 kHz, DMA 10 and the 128/255 ceiling: the LED_* settings of Pimoroni's
+    // library/UnicornHat/unicornhat.py; brightness 255 = pass-through in rpi_ws281x ws2811.c.
     expect(fake.inits).toEqual([
       { count: 64, options: { dma: 10, freq: 800000, gpio: 18, invert: false, brightness: 255, stripType: 'ws2812' } },
     ]);

@@ -8,6 +8,7 @@ const NOT_A_PI5 = { compatiblePath: '/nonexistent/podglow-not-a-pi5/compatible' 
 
 describe('unicornphat pixel map', () => {
   it('is Pimoroni\'s PHAT table', () => {
+    // Copied by hand from Pimoroni unicorn-hat library/UnicornHat/unicornhat.py, table PHAT ([x][y] after y = 3 - y).
     expect(PHAT_MAP).toEqual([
       [24, 16, 8, 0],
       [25, 17, 9, 1],
@@ -40,6 +41,7 @@ describe('unicornphat driver', () => {
     expect(ctx.geometry).toEqual({ width: 8, height: 4 });
     const driver = await createUnicornPhatDriver(config, ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
+    // The LED_* settings and 128/255 ceiling of Pimoroni's library/UnicornHat/unicornhat.py, 32 LEDs for the pHAT.
     expect(fake.inits).toEqual([
       { count: 32, options: { dma: 10, freq: 800000, gpio: 18, invert: false, brightness: 255, stripType: 'ws2812' } },
     ]);

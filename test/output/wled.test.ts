@@ -119,7 +119,7 @@ describe('wled output: DDP on the wire', () => {
     // Aircoookie/WLED wled00/wled.h: arlsDisableGammaCorrection defaults to true, and
     // wled00/udp.cpp setRealtimePixel applies gamma8 only when it is false.
     expect(config.gamma).toBe(true);
-    expect(config.port).toBe(4048); // ESPAsyncE131.h DDP_DEFAULT_PORT
+    expect(config.port).toBe(4048); // Aircoookie/WLED wled00/src/dependencies/e131/ESPAsyncE131.h DDP_DEFAULT_PORT
     const d = await createDriver(config, { name: 'w', geometry: outputGeometry(config), log: silentLogger });
     expect(d).toBeInstanceOf(WledDriver);
     expect(d.gamma).toBe(true);
@@ -134,6 +134,7 @@ describe('wled output: DDP on the wire', () => {
     await driver.show(frame);
     await r.until(() => r.packets.length >= 1);
     const p = r.packets[0]!;
+    // Header fields as 3waylabs.com/ddp defines them (decoded above); id 1 = default output device.
     expect(p).toMatchObject({ version: 1, push: true, id: 1, offset: 0 });
     expect(p.seq).toBeGreaterThan(0);
     expect((p.type >> 3) & 0x7).toBe(1); // RGB
@@ -149,6 +150,8 @@ describe('wled output: DDP on the wire', () => {
     const frame: Rgb[] = Array.from({ length: 1000 }, (_, i) => [i % 256, (i * 7) % 256, Math.floor(i / 256) * 50]);
     await driver.show(frame);
     await r.until(() => r.frames.length >= 1);
+    // 3waylabs.com/ddp: at most 1440 data bytes per packet, offsets in bytes, 4-bit sequence
+    // (1..15, 0 = unused); WLED wled00/e131.cpp handleDDPPacket shows the frame on push.
     const ps = r.packets.slice(0, 3);
     expect(ps.map((p) => [p.offset, p.data.length, p.push])).toEqual([
       [0, 1440, false],
@@ -190,7 +193,7 @@ describe('wled output: DDP on the wire', () => {
     expect(r.frames.at(-1)!.rgb[2]).toBe(19);
     const idle = times.filter((t) => t > idleFrom + 300);
     expect(idle.length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < idle.length; i++) expect(idle[i]! - idle[i - 1]!).toBeLessThanOrEqual(1000 + 250); // well inside WLED's 2.5 s
+    for (let i = 1; i < idle.length; i++) expect(idle[i]! - idle[i - 1]!).toBeLessThanOrEqual(1000 + 250); // well inside WLED's 2.5 s (realtimeTimeoutMs, Aircoookie/WLED wled00/wled.h)
     expect(Date.now() - times.at(-1)!).toBeLessThanOrEqual(1000 + 250);
   });
 

@@ -17,6 +17,7 @@ describe('matrixOrder', () => {
   });
 });
 
+// rpi-ws281x-native lib/ws281x-native.js (class Channel): array is a Uint32Array, one 0x(WW)RRGGBB word per LED.
 describe('rgbWord', () => {
   it('packs 0xRRGGBB and clamps and rounds stray values', () => {
     expect(rgbWord([0x12, 0x34, 0x56])).toBe(0x123456);
@@ -44,6 +45,8 @@ describe('ws281x driver', () => {
     const config = outputConfig({ type: 'ws281x', count: 5, gpio: 21, dma: 11, stripType: 'grb', maxBrightness: 0.3 });
     const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
+    // Strip type ids from rpi-ws281x-native lib/constants.js (stripTypeIds); brightness 255 passes
+    // bytes through: rpi_ws281x ws2811.c scales each channel by (brightness + 1) >> 8.
     expect(fake.inits).toEqual([
       { count: 5, options: { dma: 11, freq: 800000, gpio: 21, invert: false, brightness: 255, stripType: 'ws2811-grb' } },
     ]);
@@ -91,6 +94,7 @@ describe('ws281x driver', () => {
     await driver.show(distinctFrame(64));
     await driver.stop(true);
     await driver.stop(true);
+    // Never finalize() after a failed init: the C library (rpi_ws281x ws2811.c, ws2811_fini) segfaults on it.
     expect(fake.finalizeCalls).toBe(0);
     expect(fake.segfaulted).toBe(false);
     expect(fake.renders).toEqual([]);
@@ -111,6 +115,7 @@ describe('ws281x driver', () => {
   });
 
   it('allows only one ws281x-based output per process, and the slot frees on stop', async () => {
+    // rpi-ws281x-native lib/ws281x-native.js keeps its channels in one module-level array.
     const fake = new FakeWs281x();
     const hatConfig = outputConfig({ type: 'unicornhat' });
     const stripConfig = outputConfig({ type: 'ws281x', count: 4 });
