@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
-import { POD_STATES, DEFAULT_CRASH_REASONS, DEFAULT_FILL_ORDER } from '../states.js';
+import { POD_STATES, DEFAULT_CRASH_REASONS, DEFAULT_FILL_ORDER, isPodState } from '../states.js';
 import { DURATION_RE, parseDuration } from './duration.js';
 import { regexProblem } from './regex.js';
 
@@ -83,7 +83,7 @@ export const SUMMARY_ENTRY_RE = /^(?:alert:(?:critical|warning|info)|condition:[
 const summaryEntry = z
   .string({ error: () => 'must be a string' })
   .refine(
-    (s) => (POD_STATES as readonly string[]).includes(s) || SUMMARY_ENTRY_RE.test(s),
+    (s) => isPodState(s) || SUMMARY_ENTRY_RE.test(s),
     `must be a pod state (${POD_STATES.join(', ')}), alert:critical, alert:warning, alert:info, condition:<Name> or query:<name>`,
   );
 
