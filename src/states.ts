@@ -12,6 +12,11 @@ export const POD_STATES = [
 /** One display state of a pod. */
 export type PodState = (typeof POD_STATES)[number];
 
+/** True when `s` is one of the pod display states. */
+export function isPodState(s: string): s is PodState {
+  return (POD_STATES as readonly string[]).includes(s);
+}
+
 /** Most severe first: used where an alarm must win (overflow, one LED per node). */
 export const SEVERITY_ORDER: readonly PodState[] = [
   'failed',

@@ -3,7 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, isTimeZone, type Config } from './schema.js';
 import { DURATION_RE, formatDuration, parseDuration } from './duration.js';
-import { cronPeriodMs } from '../loop/cron.js';
+import { intervalMs } from '../loop/scheduler.js';
 
 /** Default config path, relative to the working directory. */
 export const DEFAULT_CONFIG_PATH = 'config/podglow.yaml';
@@ -130,7 +130,7 @@ function crossProblems(doc: Record<string, unknown>): string[] {
   if (typeof staleAfter !== 'string' || !DURATION_RE.test(staleAfter)) return [];
   let periodMs: number;
   try {
-    periodMs = DURATION_RE.test(interval) ? parseDuration(interval) : cronPeriodMs(interval);
+    periodMs = intervalMs(interval);
   } catch {
     return []; // a bad interval is reported on its own path
   }

@@ -312,10 +312,10 @@ class Re2Scanner {
         continue;
       }
       const loStart = j;
-      const [lo, afterLo] = this.classChar(j, start);
+      const [lo, afterLo] = this.classChar(j);
       j = afterLo;
       if (s[j] === '-' && s[j + 1] !== ']' && j + 1 < s.length) {
-        const [hi, afterHi] = this.classChar(j + 1, start);
+        const [hi, afterHi] = this.classChar(j + 1);
         if (hi < lo) throw new Re2Error(`invalid character class range: \`${s.slice(loStart, afterHi)}\``);
         j = afterHi;
       }
@@ -323,10 +323,9 @@ class Re2Scanner {
     return j + 1;
   }
 
-  /** One class member character at `at`: its code point and where it ends. */
-  private classChar(at: number, classStart: number): [number, number] {
+  /** One class member character at `at` (charClass checks it is inside the pattern): its code point and where it ends. */
+  private classChar(at: number): [number, number] {
     const s = this.src;
-    if (at >= s.length) throw new Re2Error(`missing closing ]: \`${s.slice(classStart)}\``);
     if (s[at] !== '\\') {
       const cp = s.codePointAt(at)!;
       return [cp, at + (cp > 0xffff ? 2 : 1)];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validate as validateCron } from 'node-cron';
-import { POD_STATES, DEFAULT_CRASH_REASONS, DEFAULT_FILL_ORDER } from '../states.js';
+import { POD_STATES, DEFAULT_CRASH_REASONS, DEFAULT_FILL_ORDER, isPodState } from '../states.js';
 import { DURATION_RE, parseDuration } from './duration.js';
 import { regexProblem } from './regex.js';
 
@@ -83,7 +83,7 @@ export const SUMMARY_ENTRY_RE = /^(?:alert:(?:critical|warning|info)|condition:[
 const summaryEntry = z
   .string({ error: () => 'must be a string' })
   .refine(
-    (s) => (POD_STATES as readonly string[]).includes(s) || SUMMARY_ENTRY_RE.test(s),
+    (s) => isPodState(s) || SUMMARY_ENTRY_RE.test(s),
     `must be a pod state (${POD_STATES.join(', ')}), alert:critical, alert:warning, alert:info, condition:<Name> or query:<name>`,
   );
 
@@ -314,7 +314,7 @@ const alertsSchema = z
     severities: z
       .object({ critical: labelValues.default(['critical']), warning: labelValues.default(['warning']), info: labelValues.default(['info']) })
       .strict()
-      .default({ critical: ['critical'], warning: ['warning'], info: ['info'] }),
+      .prefault({}),
     /** How an alert with no or another severity value counts; `ignore` drops it. */
     otherSeverity: z.enum(['critical', 'warning', 'info', 'ignore']).default('warning'),
     /** Labels naming the alert's node, tried in order; a `:port` suffix is removed; no known node = cluster-wide. */
@@ -428,16 +428,9 @@ export const configSchema = z
       .strict()
       .default({ order: [], include: [], exclude: [] }),
     palette: paletteSchema.default({ preset: 'default', colors: {} }),
-    alerts: alertsSchema.default({
-      enabled: true,
-      matchers: [],
-      exclude: ['Watchdog', 'InfoInhibitor'],
-      severityLabel: 'severity',
-      severities: { critical: ['critical'], warning: ['warning'], info: ['info'] },
-      otherSeverity: 'warning',
-      nodeLabels: ['node', 'instance'],
-    }),
-    conditions: conditionsSchema.default({ enabled: true, include: [] }),
+    // prefault: {} goes through the schema, so each default is written once, on its field.
+    alerts: alertsSchema.prefault({}),
+    conditions: conditionsSchema.prefault({}),
     queries: queriesSchema,
     effects: z
       .object({

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { OutputType } from '../config/schema.js';
 import type { Driver } from '../output/driver.js';
 import type { Geometry } from '../output/geometry.js';
-import { BLINK_HALF_PERIOD_MS, STALE_DIM, compose, fit, screenColor, walkerStepMs, type Composed, type EffectState } from './compose.js';
+import { BLINK_HALF_PERIOD_MS, STALE_DIM, compose, fit, screenColor, target, walkerStepMs, type Composed, type EffectState } from './compose.js';
 import { BrightnessSchedule, type ScheduleEntry } from './schedule.js';
 import type { OutputView } from './view.js';
 
@@ -201,10 +201,10 @@ export class OutputPipeline {
     // From what the LEDs show (the last render), so a fade never jumps.
     const from = this.shown.light;
     update();
-    this.fx.fade = null;
-    const to = compose(this.frame, this.fx, now).light;
+    // Only a frame fades; its still picture is the fade's end.
     const ms = this.opts.transitionMs;
-    this.fx.fade = ms > 0 && this.frame && !sameLeds(from, to) ? { from, start: now, end: now + ms } : null;
+    const to = ms > 0 && this.frame ? target(this.frame, this.fx).light : null;
+    this.fx.fade = to && !sameLeds(from, to) ? { from, start: now, end: now + ms } : null;
     this.render(now);
   }
 

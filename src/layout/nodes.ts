@@ -1,13 +1,20 @@
 import type { NodesLayoutConfig } from '../config/schema.js';
 import { blankFrame, wrapPage, type Frame } from '../frame.js';
 import type { Geometry } from '../output/geometry.js';
-import type { Snapshot } from '../snapshot.js';
+import type { NodeSnapshot, Snapshot } from '../snapshot.js';
 import { nodeColourKey } from './severity.js';
 import type { LayoutContext } from './types.js';
 
 /** Pages of a nodes layout: more nodes than LEDs are shown a page of LEDs at a time. */
 export function nodesPages(nodeCount: number, geometry: Geometry): number {
   return Math.max(1, Math.ceil(nodeCount / Math.max(1, geometry.width * geometry.height)));
+}
+
+/** The nodes page `page` (wrapped) shows, one per LED in order. */
+export function nodesOnPage(snapshot: Snapshot, geometry: Geometry, page: number): NodeSnapshot[] {
+  const count = geometry.width * geometry.height;
+  const p = wrapPage(page, nodesPages(snapshot.nodes.length, geometry));
+  return snapshot.nodes.slice(p * count, (p + 1) * count);
 }
 
 /**
@@ -17,12 +24,9 @@ export function nodesPages(nodeCount: number, geometry: Geometry): number {
  */
 export function renderNodes(layout: NodesLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
-  const pages = nodesPages(snapshot.nodes.length, geometry);
-  const frame = blankFrame(geometry, pages);
+  const frame = blankFrame(geometry, nodesPages(snapshot.nodes.length, geometry));
   const { leds, blink } = frame;
-  const count = leds.length;
-  const page = wrapPage(ctx.page, pages);
-  snapshot.nodes.slice(page * count, (page + 1) * count).forEach((node, i) => {
+  nodesOnPage(snapshot, geometry, ctx.page).forEach((node, i) => {
     const key = nodeColourKey(node, layout.states);
     if (key === undefined) return;
     leds[i] = palette.colors[key];

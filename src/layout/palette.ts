@@ -1,4 +1,4 @@
-import { clampByte, inverseGamma, parseHex, toHex, type Rgb } from '../color.js';
+import { inverseGamma, parseHex, toHex, type Rgb } from '../color.js';
 import { PALETTE_KEYS, type PaletteConfig, type PaletteKey } from '../config/schema.js';
 import type { ResolvedPalette } from './types.js';
 
@@ -124,8 +124,9 @@ export function presetColors(preset: PalettePreset): Record<PaletteKey, string> 
   if (full === undefined) return { ...preset.colors };
   const out = {} as Record<PaletteKey, string>;
   for (const key of Object.keys(preset.colors) as PaletteKey[]) {
-    const c = parseHex(preset.colors[key]);
-    out[key] = toHex(c.map((v) => clampByte(inverseGamma(v / full))) as unknown as Rgb);
+    const [r, g, b] = parseHex(preset.colors[key]);
+    // toHex rounds and clamps each channel.
+    out[key] = toHex([inverseGamma(r / full), inverseGamma(g / full), inverseGamma(b / full)]);
   }
   return out;
 }

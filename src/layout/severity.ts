@@ -1,7 +1,5 @@
 import type { NodeSnapshot } from '../snapshot.js';
-import { NODE_SEVERITY_ORDER, POD_STATES, type NodeSignal, type PodState } from '../states.js';
-
-const isPodState = (k: string): k is PodState => (POD_STATES as readonly string[]).includes(k);
+import { NODE_SEVERITY_ORDER, isPodState, type NodeSignal, type PodState } from '../states.js';
 
 /** Whether a non-pod entry of the severity order applies to this node. */
 export function signalApplies(node: NodeSnapshot, signal: NodeSignal): boolean {

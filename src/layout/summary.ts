@@ -2,7 +2,7 @@ import { OFF, parseHex, type Rgb } from '../color.js';
 import type { PaletteKey, SummaryLayoutConfig } from '../config/schema.js';
 import { blankFrame, type Frame } from '../frame.js';
 import { ALERT_SEVERITIES, type AlertCounts, type AlertSeverity, type Snapshot } from '../snapshot.js';
-import { POD_STATES, type PodState, type StateCounts } from '../states.js';
+import { POD_STATES, isPodState, type PodState, type StateCounts } from '../states.js';
 import type { LayoutContext, ResolvedPalette } from './types.js';
 
 /** Node name that makes a summary cover the whole cluster. */
@@ -55,7 +55,7 @@ export function summaryScope(snapshot: Snapshot, node: string | undefined): Summ
  */
 export function entryColour(entry: string, scope: SummaryScope, palette: ResolvedPalette): { color: Rgb; blink: boolean } | undefined {
   const key = (k: PaletteKey) => ({ color: palette.colors[k], blink: palette.blink.has(k) });
-  if ((POD_STATES as readonly string[]).includes(entry)) return scope.counts[entry as PodState] > 0 ? key(entry as PodState) : undefined;
+  if (isPodState(entry)) return scope.counts[entry] > 0 ? key(entry) : undefined;
   const colon = entry.indexOf(':');
   const kind = entry.slice(0, colon);
   const arg = entry.slice(colon + 1);

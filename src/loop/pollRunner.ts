@@ -48,16 +48,10 @@ export class PollRunner {
   private generation = 0;
   private current: Poll | null = null;
   private stopped = false;
-  private lastFinishedAt: number | null = null;
   private readonly now: () => number;
 
   constructor(private readonly opts: PollRunnerOptions) {
     this.now = opts.now ?? (() => performance.now());
-  }
-
-  /** Monotonic time when the last poll was decided, or null before the first. */
-  lastFinished(): number | null {
-    return this.lastFinishedAt;
   }
 
   /** Starts a poll unless one is running (then returns that one); resolves when it is decided. */
@@ -84,8 +78,7 @@ export class PollRunner {
       }
       clearTimeout(deadline);
       this.current = null;
-      this.lastFinishedAt = this.now();
-      if (!this.stopped) this.record(outcome, (this.lastFinishedAt - started) / 1000);
+      if (!this.stopped) this.record(outcome, (this.now() - started) / 1000);
       decide();
     };
     const deadline = setTimeout(() => {
@@ -93,20 +86,17 @@ export class PollRunner {
       abort.abort(e);
       settle({ error: e }, false);
     }, this.opts.deadlineMs);
-    let answered: Promise<unknown>;
+    const poll: Poll = { generation, abort, decided, decide, deadline, answered: Promise.resolve() };
+    this.current = poll;
     try {
-      answered = this.opts.source.poll(abort.signal).then(
+      poll.answered = this.opts.source.poll(abort.signal).then(
         (snapshot) => settle({ snapshot }, true),
         (e: unknown) => settle({ error: abort.signal.aborted && abort.signal.reason instanceof PollError ? abort.signal.reason : toPollError(e) }, true),
       );
     } catch (e) {
       // A source that throws instead of rejecting.
-      answered = Promise.resolve();
-      this.current = { generation, abort, decided, decide, deadline, answered };
       settle({ error: toPollError(e) }, true);
-      return decided;
     }
-    this.current = { generation, abort, decided, decide, deadline, answered };
     return decided;
   }
 

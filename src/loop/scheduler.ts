@@ -38,8 +38,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * A tick never starts while the previous one still runs.
  */
 export function schedulePolls(interval: string, tick: () => Promise<void>, log: Logger, opts: ScheduleOptions = {}): PollSchedule {
-  if (DURATION_RE.test(interval)) return monotonic(parseDuration(interval), tick, log, opts.now ?? (() => performance.now()), interval);
   const safeTick = (): Promise<void> => tick().catch((e: unknown) => log.error({ err: e }, 'poll tick failed'));
+  if (DURATION_RE.test(interval)) return monotonic(parseDuration(interval), safeTick, opts.now ?? (() => performance.now()), interval);
   void safeTick();
   const task: ScheduledTask = cronSchedule(interval, safeTick, {
     noOverlap: true,
@@ -54,7 +54,8 @@ export function schedulePolls(interval: string, tick: () => Promise<void>, log: 
   };
 }
 
-function monotonic(ms: number, tick: () => Promise<void>, log: Logger, now: () => number, interval: string): PollSchedule {
+/** `tick` never rejects (schedulePolls logs its errors). */
+function monotonic(ms: number, tick: () => Promise<void>, now: () => number, interval: string): PollSchedule {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const wait = (until: number, then: () => void): void => {
@@ -65,16 +66,14 @@ function monotonic(ms: number, tick: () => Promise<void>, log: Logger, now: () =
   };
   const run = (slot: number): void => {
     if (stopped) return;
-    tick()
-      .catch((e: unknown) => log.error({ err: e }, 'poll tick failed'))
-      .finally(() => {
-        if (stopped) return;
-        const t = now();
-        let next = slot + ms;
-        // Slots missed while the poll ran are skipped, not queued.
-        if (next < t) next += Math.ceil((t - next) / ms) * ms;
-        wait(next, () => run(next));
-      });
+    void tick().finally(() => {
+      if (stopped) return;
+      const t = now();
+      let next = slot + ms;
+      // Slots missed while the poll ran are skipped, not queued.
+      if (next < t) next += Math.ceil((t - next) / ms) * ms;
+      wait(next, () => run(next));
+    });
   };
   run(now());
   return {

@@ -6,8 +6,7 @@ import { PALETTE_KEYS, defaultLayout, outputName, type Config, type LayoutConfig
 import type { ResolvedPalette } from '../layout/types.js';
 import { resolvePalette } from '../layout/palette.js';
 import { matrixBands, type MatrixBand } from '../layout/matrix.js';
-import { nodesPages } from '../layout/nodes.js';
-import { wrapPage } from '../frame.js';
+import { nodesOnPage } from '../layout/nodes.js';
 
 /** One row of the preview page's legend: a state or marker and the colour it shows. */
 export interface LegendEntry {
@@ -163,9 +162,7 @@ export function outputLabels(view: OutputView, snapshot: Snapshot | null, ctx: P
   if (layout.type === 'matrix') {
     labels.bands = matrixBands(layout, snapshot, geometry, view.page);
   } else {
-    const count = geometry.width * geometry.height;
-    const page = wrapPage(view.page, nodesPages(snapshot.nodes.length, geometry));
-    labels.ledNodes = snapshot.nodes.slice(page * count, (page + 1) * count).map((n, index) => ({ node: n.name, index }));
+    labels.ledNodes = nodesOnPage(snapshot, geometry, view.page).map((n, index) => ({ node: n.name, index }));
   }
   return labels;
 }
