@@ -290,7 +290,6 @@ export function transportError(
     case 'ETIMEDOUT':
     case 'ECONNABORTED':
       return new PollError('timeout', `${where}: no answer within ${ctx.timeoutMs} ms`, { cause: e });
-    case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
     case 'ERR_BAD_RESPONSE':
       return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
   }
@@ -298,7 +297,6 @@ export function transportError(
     return new PollError('connection', `${where}: TLS: ${detail}`, { cause: e });
   }
   if (/socket hang up/i.test(detail)) return new PollError('connection', `${where}: connection reset`, { cause: e });
-  if (/maxContentLength/i.test(detail)) return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
   return new PollError('other', `${where}: ${detail}`, { cause: e });
 }
 
