@@ -97,8 +97,8 @@ export function parseNumberAnswer<R extends { status: number; body: string }>(
   return parseVector(res, what);
 }
 
-/** A number as Prometheus writes it ("NaN", "+Inf", "-Inf", or decimal). */
-function promNumber(text: string): number {
+/** A number as Prometheus writes it: "NaN", "+Inf", "-Inf" (Number() reads the first two only), or decimal. */
+export function promNumber(text: string): number {
   return text === '+Inf' || text === 'Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
 }
 
