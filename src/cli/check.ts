@@ -51,7 +51,8 @@ export function describeConfig(config: Config, file: string): string {
   if (config.source === 'prometheus') {
     lines.push('', 'Instant queries sent concurrently on every poll (POST /api/v1/query):');
     const rule = config.prometheus.recordingRule;
-    for (const [name, q] of Object.entries(buildQueries(config))) {
+    const queries = buildQueries(config);
+    for (const [name, q] of Object.entries(queries)) {
       if (q === undefined) continue;
       const note =
         name === 'pods' && rule
@@ -61,7 +62,7 @@ export function describeConfig(config: Config, file: string): string {
             : '';
       lines.push('', `# ${name}${note}`, q);
     }
-    const long = queryLengthWarnings(buildQueries(config));
+    const long = queryLengthWarnings(queries);
     if (long.length) lines.push('', ...long);
   }
   return lines.join('\n');

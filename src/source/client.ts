@@ -198,19 +198,20 @@ export class PrometheusClient {
           { cause: e },
         );
       }
-      if (caller?.aborted || !deadline.aborted) {
-        const z = e as { code?: string; message?: string };
-        if (!caller?.aborted && z.code?.startsWith('Z_')) {
-          // axios drops Content-Encoding from the headers it decodes; the raw ones keep it.
-          const raw = (res.request as { res?: http.IncomingMessage } | undefined)?.res?.rawHeaders ?? [];
-          const i = raw.findIndex((h, j) => j % 2 === 0 && h.toLowerCase() === 'content-encoding');
-          const encoding = i >= 0 ? raw[i + 1]!.toLowerCase() : 'compressed';
-          throw new PollError('invalid_response', `${this.endpoint}: ${opts.what}: cannot decode ${encoding} body: ${z.message}`, { cause: e });
-        }
-        throw failed(e);
+      const callerAborted = caller?.aborted ?? false;
+      if (!callerAborted && deadline.aborted) {
+        const read = (e as { read?: number }).read ?? 0;
+        throw new PollError('timeout', `${this.endpoint}: ${opts.what}: answer not complete within ${timeoutMs} ms (${formatBytes(read)} decoded so far)`, { cause: e });
       }
-      const read = (e as { read?: number }).read ?? 0;
-      throw new PollError('timeout', `${this.endpoint}: ${opts.what}: answer not complete within ${timeoutMs} ms (${formatBytes(read)} decoded so far)`, { cause: e });
+      const z = e as { code?: string; message?: string };
+      if (!callerAborted && z.code?.startsWith('Z_')) {
+        // axios drops Content-Encoding from the headers it decodes; the raw ones keep it.
+        const raw = (res.request as { res?: http.IncomingMessage } | undefined)?.res?.rawHeaders ?? [];
+        const i = raw.findIndex((h, j) => j % 2 === 0 && h.toLowerCase() === 'content-encoding');
+        const encoding = i >= 0 ? raw[i + 1]!.toLowerCase() : 'compressed';
+        throw new PollError('invalid_response', `${this.endpoint}: ${opts.what}: cannot decode ${encoding} body: ${z.message}`, { cause: e });
+      }
+      throw failed(e);
     });
     const wire = (res.request as CountedRequest | undefined)?.[WIRE_BYTES]?.bytes;
     return {
@@ -290,7 +291,6 @@ export function transportError(
     case 'ETIMEDOUT':
     case 'ECONNABORTED':
       return new PollError('timeout', `${where}: no answer within ${ctx.timeoutMs} ms`, { cause: e });
-    case 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED':
     case 'ERR_BAD_RESPONSE':
       return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
   }
@@ -298,7 +298,6 @@ export function transportError(
     return new PollError('connection', `${where}: TLS: ${detail}`, { cause: e });
   }
   if (/socket hang up/i.test(detail)) return new PollError('connection', `${where}: connection reset`, { cause: e });
-  if (/maxContentLength/i.test(detail)) return new PollError('invalid_response', `${where}: ${detail}`, { cause: e });
   return new PollError('other', `${where}: ${detail}`, { cause: e });
 }
 

@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.js';
-import { ALERT_SEVERITIES, emptyAlerts, sortNodeNames, type Snapshot, type Source } from '../snapshot.js';
+import { emptyAlerts, sortNodeNames, type Snapshot, type Source } from '../snapshot.js';
 import { emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
-import { queryResult } from './extras.js';
+import { alertSeverity, queryResult } from './extras.js';
 import { nameFilter } from './promql.js';
 
 /** Worker nodes of the simulated cluster, like the original Unicorn HAT monitor's Pi cluster. */
@@ -313,7 +313,7 @@ export class DemoSource implements Source {
     if (a.enabled) {
       for (const alert of this.cluster.alerts()) {
         if (a.exclude.includes(alert.alertname)) continue;
-        const sev = ALERT_SEVERITIES.find((s) => a.severities[s].includes(alert.severity)) ?? (a.otherSeverity === 'ignore' ? undefined : a.otherSeverity);
+        const sev = alertSeverity(a, alert.severity);
         if (!sev) continue;
         const node = snapshot.nodes.find((n) => n.name === alert.node);
         (node ? node.alerts : snapshot.alerts)[sev]++;

@@ -97,8 +97,8 @@ export function parseNumberAnswer<R extends { status: number; body: string }>(
   return parseVector(res, what);
 }
 
-/** A number as Prometheus writes it ("NaN", "+Inf", "-Inf", or decimal). */
-function promNumber(text: string): number {
+/** A number as Prometheus writes it: "NaN", "+Inf", "-Inf" (Number() reads the first two only), or decimal. */
+export function promNumber(text: string): number {
   return text === '+Inf' || text === 'Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
 }
 
@@ -151,6 +151,15 @@ export function queryResult(name: string, q: QueryConfig, samples: readonly Samp
   return color ? { value, color } : { value };
 }
 
+/**
+ * The severity podglow counts an alert under, from its severity label's value: the list of
+ * `alerts.severities` naming it (the schema lets a value appear in one only), else
+ * `alerts.otherSeverity`; undefined when that is `ignore`.
+ */
+export function alertSeverity(alerts: AlertsConfig, value: string): AlertSeverity | undefined {
+  return ALERT_SEVERITIES.find((s) => alerts.severities[s].includes(value)) ?? (alerts.otherSeverity === 'ignore' ? undefined : alerts.otherSeverity);
+}
+
 /** What applyExtras needs from the config. */
 export interface ExtrasOptions {
   alerts: AlertsConfig;
@@ -187,10 +196,8 @@ export function applyExtras(
   for (const [name, set] of conditions) byName.get(name)!.conditions = [...set].sort();
   const alerts = opts.extras?.alerts;
   if (alerts && answers.alerts) {
-    const severityOf = new Map<string, AlertSeverity>();
-    for (const sev of ALERT_SEVERITIES) for (const v of alerts.severities[sev]) severityOf.set(v, sev);
     for (const s of answers.alerts) {
-      const sev = severityOf.get(s.metric[alerts.severityLabel] ?? '') ?? (alerts.otherSeverity === 'ignore' ? undefined : alerts.otherSeverity);
+      const sev = alertSeverity(alerts, s.metric[alerts.severityLabel] ?? '');
       if (!sev) continue;
       const n = countOf(s, 'alerts query');
       let node;

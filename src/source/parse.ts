@@ -2,7 +2,7 @@
 import { emptyAlerts, sortNodeNames, type NodeSnapshot, type Snapshot } from '../snapshot.js';
 import { POD_STATES, emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
-import { applyExtras, type ExtrasOptions, type ExtraQueryName } from './extras.js';
+import { applyExtras, promNumber, type ExtrasOptions, type ExtraQueryName } from './extras.js';
 import { STATE_LABEL, type CoreQueryName } from './promql.js';
 
 /** One series of an instant-vector answer; `value` may be NaN or ±Inf as Prometheus sends them. */
@@ -95,10 +95,7 @@ export function parseVectorResponse(res: { status: number; contentType: string; 
     // Every sample of an instant vector carries the evaluation time; keep the latest anyway.
     if (evaluatedAt === null || v[0] * 1000 > evaluatedAt) evaluatedAt = v[0] * 1000;
     for (const k in r.metric) if (typeof r.metric[k] !== 'string') throw bad(`series ${i} label ${k} is not a string`);
-    // Prometheus encodes NaN and infinities as "NaN", "+Inf", "-Inf"; Number() reads the first two only.
-    const text = v[1];
-    const value = text === '+Inf' || text === 'Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text);
-    samples[i] = { metric: r.metric as Record<string, string>, value };
+    samples[i] = { metric: r.metric as Record<string, string>, value: promNumber(v[1]) };
   }
   return { samples, warnings, evaluatedAt };
 }

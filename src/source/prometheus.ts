@@ -60,6 +60,9 @@ export class PrometheusSource implements Source {
   private readonly client: PrometheusClient;
   private method: 'POST' | 'GET';
   private readonly keepNode: (name: string) => boolean;
+  /** The names of `queries`, in the order their answers are matched up. */
+  private readonly names: QueryName[];
+  private readonly maxResponseBytes: number;
   private lastWarnings = '';
 
   constructor(
@@ -70,6 +73,8 @@ export class PrometheusSource implements Source {
     this.client = new PrometheusClient(config.prometheus, opts.env);
     this.method = opts.method ?? 'POST';
     this.keepNode = nodeFilter(config);
+    this.names = Object.keys(this.queries) as QueryName[];
+    this.maxResponseBytes = config.prometheus.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /** Base URL (without credentials) for messages. */
@@ -95,9 +100,9 @@ export class PrometheusSource implements Source {
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     const caller = signal ? AbortSignal.any([signal, siblings.signal]) : siblings.signal;
     // One decoded-bytes budget for all the answers of this poll (they are read concurrently).
-    const budget = new ResponseBudget(this.config.prometheus.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    const budget = new ResponseBudget(this.maxResponseBytes);
     const started = performance.now();
-    const names = Object.keys(this.queries) as QueryName[];
+    const names = this.names;
     try {
       const results = await Promise.all(
         names.map((name) =>

@@ -100,12 +100,55 @@ export async function writePrometheusConfig(dir: string, setup: PrometheusSetup)
   return file;
 }
 
+/** Spawns `bin args` and waits until `readyUrl` answers 200; on failure kills it and throws with the end of its log. */
+export async function launchProcess(bin: string, args: string[], readyUrl: string): Promise<ChildProcess> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const deadline = Date.now() + 30_000;
+  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+    try {
+      if ((await fetch(readyUrl)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${bin} did not start (${readyUrl}): ${stderr.trim().split('\n').slice(-3).join('\n')}`);
+}
+
+/** Runs `start` on a free port, trying another when the port is taken before the server binds it (3 attempts). */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw lastError;
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
 /**
  * Starts `prometheus` with the config and data of `dir` on 127.0.0.1:`port` and waits until
  * it answers /-/ready; on failure kills it and throws with the end of its log.
  */
-export async function launchPrometheus(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
+export function launchPrometheus(dir: string, port: number): Promise<ChildProcess> {
+  return launchProcess(
     'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -114,27 +157,18 @@ export async function launchPrometheus(dir: string, port: number): Promise<Child
       '--storage.tsdb.retention.time=1h',
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    `http://127.0.0.1:${port}/-/ready`,
   );
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const deadline = Date.now() + 30_000;
-  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`prometheus did not start on 127.0.0.1:${port}: ${stderr.trim().split('\n').slice(-3).join('\n')}`);
 }
 
-/** Instant queries against the Prometheus at `url`. */
-export function queryClient(url: string): Pick<TestPrometheus, 'query' | 'queryRaw' | 'waitForValue'> {
+/**
+ * Instant queries against the Prometheus-compatible API at `url`; `beforeEachTry` runs before
+ * every attempt of waitForValue (VictoriaMetrics flushes there), its failure counting as a miss.
+ */
+export function queryClient(
+  url: string,
+  beforeEachTry?: () => Promise<void>,
+): Pick<TestPrometheus, 'query' | 'queryRaw' | 'waitForValue'> {
   const queryRaw = async (expr: string) => {
     const r = await fetch(`${url}/api/v1/query`, {
       method: 'POST',
@@ -153,6 +187,7 @@ export function queryClient(url: string): Pick<TestPrometheus, 'query' | 'queryR
     let last = 'no answer';
     while (Date.now() < deadline) {
       try {
+        await beforeEachTry?.();
         const r = await query(expr);
         last = r.length === 1 ? r[0]!.value[1] : `${r.length} series`;
         if (r.length === 1 && Number(r[0]!.value[1]) === expected) return;
@@ -165,6 +200,29 @@ export function queryClient(url: string): Pick<TestPrometheus, 'query' | 'queryR
     throw new Error(`timed out waiting for ${expr} == ${expected} (last: ${last})`);
   };
   return { query, queryRaw, waitForValue };
+}
+
+/**
+ * Polls `ruleGroups` until every group has an evaluation that started after `after` (ms since
+ * epoch); throws at once on a rule in error, and names `what` when `timeoutMs` passes first.
+ */
+export async function waitForRuleGroups(
+  ruleGroups: () => Promise<RuleGroupStatus[]>,
+  after: number,
+  timeoutMs: number,
+  what = 'a rule evaluation',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no rule groups';
+  while (Date.now() < deadline) {
+    const groups = await ruleGroups();
+    const bad = groups.flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`));
+    if (bad.length) throw new Error(`rule evaluation failed: ${bad.join('; ')}`);
+    if (groups.length && groups.every((g) => Date.parse(g.lastEvaluation) > after)) return;
+    last = groups.map((g) => `${g.name} at ${g.lastEvaluation}`).join(', ') || last;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what} after ${new Date(after).toISOString()} (last: ${last})`);
 }
 
 /**
@@ -186,24 +244,15 @@ export async function startPrometheus(opts: {
   await writePrometheusConfig(dir, { ...opts, ruleFiles });
   const totalTargets = opts.jobs.reduce((n, j) => n + j.targets.length, 0);
 
-  let child: ChildProcess | null = null;
-  let url = '';
-  let lastError: unknown;
-  // A port found free can be taken before Prometheus binds it: try another.
-  for (let attempt = 0; attempt < 3 && !child; attempt++) {
-    const port = await freePort();
-    try {
-      child = await launchPrometheus(dir, port);
-      url = `http://127.0.0.1:${port}`;
-    } catch (e) {
-      lastError = e;
-    }
-  }
-  if (!child) {
+  let launched: { proc: ChildProcess; url: string };
+  try {
+    // A port found free can be taken before Prometheus binds it: try another.
+    launched = await onFreePort(async (port) => ({ proc: await launchPrometheus(dir, port), url: `http://127.0.0.1:${port}` }));
+  } catch (e) {
     await rm(dir, { recursive: true, force: true });
-    throw lastError;
+    throw e;
   }
-  const proc = child;
+  const { proc, url } = launched;
   const { query, queryRaw, waitForValue } = queryClient(url);
   const ruleGroups = async () => {
     const r = await fetch(`${url}/api/v1/rules`);
@@ -217,30 +266,12 @@ export async function startPrometheus(opts: {
     queryRaw,
     waitForValue,
     ruleGroups,
-    async waitForRuleEvaluation(after, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last = 'no rule groups';
-      while (Date.now() < deadline) {
-        const groups = await ruleGroups();
-        const bad = groups.flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`));
-        if (bad.length) throw new Error(`rule evaluation failed: ${bad.join('; ')}`);
-        // lastEvaluation is when the group's evaluation started; it has finished once the API reports it.
-        if (groups.length && groups.every((g) => Date.parse(g.lastEvaluation) > after)) return;
-        last = groups.map((g) => `${g.name} at ${g.lastEvaluation}`).join(', ') || last;
-        await sleep(100);
-      }
-      throw new Error(`timed out waiting for a rule evaluation after ${new Date(after).toISOString()} (last: ${last})`);
-    },
+    // lastEvaluation is when the group's evaluation started; it has finished once the API reports it.
+    waitForRuleEvaluation: (after, timeoutMs = 20_000) => waitForRuleGroups(ruleGroups, after, timeoutMs),
     waitForGeneration: (generation, timeoutMs) =>
       waitForValue(`count(ksm_fixture_generation >= ${generation})`, totalTargets, timeoutMs),
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        await gone;
-        clearTimeout(timer);
-      }
+      await stopChild(proc);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,11 +1,21 @@
 // A real VictoriaMetrics (Debian `victoria-metrics`, single node) scraping the fixture, with
 // Debian's `vmalert` (same package) evaluating rule files against it and writing the results
 // back by remote write: the second backend the real-source tests run against.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, queryClient, startPrometheus, type RuleGroupStatus, type ScrapeJob, type TestPrometheus } from './prometheus.js';
+import {
+  launchProcess,
+  onFreePort,
+  queryClient,
+  startPrometheus,
+  stopChild,
+  waitForRuleGroups,
+  type RuleGroupStatus,
+  type ScrapeJob,
+  type TestPrometheus,
+} from './prometheus.js';
 
 /** The backends the real-source tests run against. */
 export const BACKENDS = ['prometheus', 'victoriametrics'] as const;
@@ -48,46 +58,12 @@ function requireBinary(name: string): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Spawns `bin args` and waits until `readyUrl` answers 200; kills it and throws with its log otherwise. */
-async function launch(bin: string, args: string[], readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const deadline = Date.now() + 30_000;
-  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
-    try {
-      if ((await fetch(readyUrl)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${bin} did not start (${readyUrl}): ${stderr.trim().split('\n').slice(-3).join('\n')}`);
-}
-
 /** Starts `bin` on a free port (retrying when the port is taken meanwhile); returns it and its base URL. */
-async function launchOnFreePort(bin: string, args: (port: number) => string[], readyPath: string): Promise<{ child: ChildProcess; url: string }> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+function launchOnFreePort(bin: string, args: (port: number) => string[], readyPath: string): Promise<{ child: ChildProcess; url: string }> {
+  return onFreePort(async (port) => {
     const url = `http://127.0.0.1:${port}`;
-    try {
-      return { child: await launch(bin, args(port), `${url}${readyPath}`), url };
-    } catch (e) {
-      lastError = e;
-    }
-  }
-  throw lastError;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await gone;
-  clearTimeout(timer);
+    return { child: await launchProcess(bin, args(port), `${url}${readyPath}`), url };
+  });
 }
 
 /**
@@ -157,7 +133,6 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
     // Debian's build prints an empty -version: ask the package manager.
     const version = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'victoria-metrics'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
     const totalTargets = setup.jobs.reduce((n, j) => n + j.targets.length, 0);
-    const { query, queryRaw } = queryClient(vm.url);
     // VictoriaMetrics buffers ingested rows and new series' index entries for seconds before a
     // search finds them (new series measured up to ~10 s on 1.79.5): /internal/force_flush makes
     // everything ingested so far searchable at once. Every wait flushes before it asks again.
@@ -165,23 +140,7 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
       const r = await fetch(`${vm.url}/internal/force_flush`);
       if (!r.ok) throw new Error(`VictoriaMetrics /internal/force_flush failed (${r.status})`);
     };
-    const waitForValue = async (expr: string, expected: number, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      let last = 'no answer';
-      while (Date.now() < deadline) {
-        try {
-          await flush();
-          const r = await query(expr);
-          last = r.length === 1 ? r[0]!.value[1] : `${r.length} series`;
-          if (r.length === 1 && Number(r[0]!.value[1]) === expected) return;
-        } catch (e) {
-          // Not up (yet or any more): keep waiting, and say why if it never comes.
-          last = (e as Error).message;
-        }
-        await sleep(150);
-      }
-      throw new Error(`timed out waiting for ${expr} == ${expected} (last: ${last})`);
-    };
+    const { query, queryRaw, waitForValue } = queryClient(vm.url, flush);
     const ruleGroups = async (): Promise<RuleGroupStatus[]> => {
       if (!alertUrl) return [];
       const r = await fetch(`${alertUrl}/api/v1/rules`);
@@ -199,22 +158,10 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
       waitForValue,
       ruleGroups,
       async waitForRuleEvaluation(after, timeoutMs = 20_000) {
-        const deadline = Date.now() + timeoutMs;
-        let last = 'no rule groups';
-        while (Date.now() < deadline) {
-          const groups = await ruleGroups();
-          const bad = groups.flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${r.name}: ${r.lastError}`));
-          if (bad.length) throw new Error(`rule evaluation failed: ${bad.join('; ')}`);
-          // Evaluated after `after`, plus the remote-write flush before VictoriaMetrics can answer with it.
-          if (groups.length && groups.every((g) => Date.parse(g.lastEvaluation) > after)) {
-            await sleep(600);
-            await flush();
-            return;
-          }
-          last = groups.map((g) => `${g.name} at ${g.lastEvaluation}`).join(', ') || last;
-          await sleep(100);
-        }
-        throw new Error(`timed out waiting for a vmalert evaluation after ${new Date(after).toISOString()} (last: ${last})`);
+        await waitForRuleGroups(ruleGroups, after, timeoutMs, 'a vmalert evaluation');
+        // Evaluated after `after`, plus the remote-write flush before VictoriaMetrics can answer with it.
+        await sleep(600);
+        await flush();
       },
       waitForGeneration: (generation, timeoutMs) => waitForValue(`count(ksm_fixture_generation >= ${generation})`, totalTargets, timeoutMs),
       stop,
