@@ -12,6 +12,11 @@ export interface Frame {
   blink: boolean[];
   /** How many pages of nodes this layout has (matrix paging); 1 when everything fits. */
   pages: number;
+  /**
+   * Per LED: true when it belongs to a stale cluster and dims (with `clusters:` only; SPEC §5).
+   * Absent when no LED is stale.
+   */
+  stale?: boolean[];
 }
 
 /** A frame of `geometry` with every LED off and none blinking; layouts start from it. */

@@ -1,4 +1,4 @@
-import type { StateCounts } from './states.js';
+import { POD_STATES, emptyCounts, type StateCounts } from './states.js';
 
 // Moved to their own modules; re-exported so existing imports keep working.
 export type { Source } from './source/source.js';
@@ -39,6 +39,24 @@ export interface QueryResult {
   error?: string;
 }
 
+/** One cluster's block of a Snapshot with `clusters:` (SPEC §3c): its own unit of truth. */
+export interface ClusterSnapshot {
+  /** The cluster label's value. */
+  name: string;
+  /** The name shown to people, from the config; absent when none is set. */
+  displayName?: string;
+  /** Nodes in display order. */
+  nodes: NodeSnapshot[];
+  /** Pods of this cluster not bound to any node. */
+  unscheduled: StateCounts;
+  /** Firing alerts of this cluster not attributable to one of its nodes, by severity. */
+  alerts: AlertCounts;
+  /** Seconds from this cluster's newest kube-state-metrics sample to the evaluation, on the server's clock; null with no data. */
+  dataAgeSeconds: number | null;
+  /** True when this cluster's data is older than staleAfter (or missing): its LEDs dim and are marked. */
+  stale: boolean;
+}
+
 /** What one poll knows about the cluster: the JSON contract of SPEC §4 and §4b. */
 export interface Snapshot {
   /** ISO 8601 time of the poll. */
@@ -51,4 +69,35 @@ export interface Snapshot {
   alerts: AlertCounts;
   /** The user's named queries, by name (`{}` when none are configured). */
   queries: Record<string, QueryResult>;
+  /**
+   * With `clusters:` only (SPEC §3c): one block per cluster in display order. `nodes` and
+   * `unscheduled` above then hold every cluster's nodes and pods together (for consumers that
+   * read one list; the JSON contract leaves them out, see snapshotJson), and `alerts` the
+   * firing alerts that carry no cluster label.
+   */
+  clusters?: ClusterSnapshot[];
+}
+
+/** The label a cluster shows under: its display name, else its label value. */
+export function clusterTitle(c: Pick<ClusterSnapshot, 'name' | 'displayName'>): string {
+  return c.displayName ?? c.name;
+}
+
+/**
+ * The Snapshot as JSON (SPEC §4, §3c): unchanged without clusters; with clusters
+ * `{time, clusters, alerts, queries}`, each node listed once, inside its cluster.
+ */
+export function snapshotJson(s: Snapshot): object {
+  if (!s.clusters) return s;
+  return { time: s.time, clusters: s.clusters, alerts: s.alerts, queries: s.queries };
+}
+
+/**
+ * A Snapshot with clusters whose flat `nodes` and `unscheduled` are rebuilt from its blocks
+ * (after a cluster block was added, replaced or marked).
+ */
+export function withClusters(s: Omit<Snapshot, 'nodes' | 'unscheduled' | 'clusters'>, clusters: ClusterSnapshot[]): Snapshot {
+  const unscheduled = emptyCounts();
+  for (const c of clusters) for (const k of POD_STATES) unscheduled[k] += c.unscheduled[k];
+  return { time: s.time, nodes: clusters.flatMap((c) => c.nodes), unscheduled, alerts: s.alerts, queries: s.queries, clusters };
 }

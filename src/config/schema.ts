@@ -107,6 +107,8 @@ const summaryLayout = z
     type: z.literal('summary'),
     /** Node to summarise; `*` for the whole cluster; default the NODE_NAME environment variable. */
     node: z.string().min(1).optional(),
+    /** With `clusters:`, the cluster (its label value) whose nodes `node` names; without it, the whole light. */
+    cluster: z.string().min(1).optional(),
     leds: z
       .array(summaryLed)
       .min(1)
@@ -114,8 +116,16 @@ const summaryLayout = z
   })
   .strict();
 
-const layoutSchema = z.discriminatedUnion('type', [matrixLayout, nodesLayout, summaryLayout], {
-  error: () => 'type must be one of matrix, nodes, summary',
+const clustersLayout = z
+  .object({
+    type: z.literal('clusters'),
+    /** States that count when choosing each cluster's colour (most severe over all its nodes wins). */
+    states: z.array(state).min(1).default(POD_STATES.filter((s) => s !== 'succeeded')),
+  })
+  .strict();
+
+const layoutSchema = z.discriminatedUnion('type', [matrixLayout, nodesLayout, summaryLayout, clustersLayout], {
+  error: () => 'type must be one of matrix, nodes, summary, clusters',
 });
 
 const scheduleEntry = z.object({ cron, brightness: fraction }).strict();
@@ -341,6 +351,33 @@ const conditionsSchema = z
   })
   .strict();
 
+/** One cluster of `clusters:`: its label value, or the value with a display name. */
+const clusterEntry = z.union(
+  [
+    z.string().min(1, 'must not be empty'),
+    z.object({ name: z.string().min(1, 'must not be empty'), displayName: z.string().min(1, 'must not be empty').optional() }).strict(),
+  ],
+  { error: () => 'must be a cluster label value, or {name, displayName}' },
+);
+
+/**
+ * Several clusters on one light (SPEC §3c): `auto` (every value of prometheus.clusterLabel on
+ * kube_node_info, natural order) or a list of label values in display order.
+ */
+const clustersSchema = z
+  .union([z.literal('auto'), z.array(clusterEntry).min(1, 'list at least one cluster')], {
+    error: () => 'must be auto or a list of cluster label values',
+  })
+  .transform((c) => (c === 'auto' ? ('auto' as const) : c.map((e) => (typeof e === 'string' ? { name: e } : e))))
+  .superRefine((c, ctx) => {
+    if (c === 'auto') return;
+    const seen = new Set<string>();
+    c.forEach((e, i) => {
+      if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate cluster "${e.name}"` });
+      seen.add(e.name);
+    });
+  });
+
 /** Most named queries a config may hold (SPEC §4b). */
 export const MAX_QUERIES = 16;
 
@@ -432,6 +469,7 @@ export const configSchema = z
     alerts: alertsSchema.prefault({}),
     conditions: conditionsSchema.prefault({}),
     queries: queriesSchema,
+    clusters: clustersSchema.optional(),
     effects: z
       .object({
         transitionMs: z.int().min(0).max(60_000).default(400),
@@ -483,6 +521,21 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.clusters && c.prometheus.cluster) {
+      ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'set clusters: or prometheus.cluster, not both (prometheus.cluster selects one cluster)' });
+    }
+    c.outputs.forEach((o, i) => {
+      if (o.layout?.type === 'clusters' && !c.clusters) {
+        ctx.addIssue({ code: 'custom', path: ['outputs', i, 'layout', 'type'], message: 'the clusters layout needs clusters: (a list, or auto)' });
+      }
+      const wanted = o.layout?.type === 'summary' ? o.layout.cluster : undefined;
+      if (wanted === undefined) return;
+      const path = ['outputs', i, 'layout', 'cluster'];
+      if (!c.clusters) ctx.addIssue({ code: 'custom', path, message: 'cluster: needs clusters: (a list, or auto)' });
+      else if (c.clusters !== 'auto' && !c.clusters.some((k) => k.name === wanted)) {
+        ctx.addIssue({ code: 'custom', path, message: `no cluster "${wanted}" under clusters: (${c.clusters.map((k) => k.name).join(', ')})` });
+      }
+    });
     // A summary LED naming a query the config does not define could never light.
     c.outputs.forEach((o, i) => {
       if (o.layout?.type !== 'summary') return;
@@ -509,6 +562,9 @@ export type LayoutConfig = z.output<typeof layoutSchema>;
 export type MatrixLayoutConfig = z.output<typeof matrixLayout>;
 export type NodesLayoutConfig = z.output<typeof nodesLayout>;
 export type SummaryLayoutConfig = z.output<typeof summaryLayout>;
+export type ClustersLayoutConfig = z.output<typeof clustersLayout>;
+/** The `clusters:` setting after normalisation: auto, or entries with a name and maybe a display name. */
+export type ClustersConfig = NonNullable<Config['clusters']>;
 export type PaletteConfig = z.output<typeof paletteSchema>;
 export type PrometheusConfig = Config['prometheus'];
 /** The `alerts:` settings after defaults. */

@@ -94,7 +94,9 @@ export function target(frame: Frame, fx: EffectState): { light: Rgb[]; blink: bo
   const n = fx.count;
   const blink = fit(frame.blink, n, false);
   const dim = fx.stale ? STALE_DIM : 1;
-  const light = fit(frame.leds, n, OFF).map((c) => deviceLight(c, fx, dim));
+  // A stale cluster's LEDs (Frame.stale) dim as the whole output does when it is stale.
+  const cluster = frame.stale;
+  const light = fit(frame.leds, n, OFF).map((c, i) => deviceLight(c, fx, cluster?.[i] ? STALE_DIM : dim));
   if (fx.stale && n > 0) {
     light[n - 1] = deviceLight(fx.statusColor, fx);
     blink[n - 1] = true;

@@ -2,8 +2,9 @@ import type { LayoutConfig } from '../config/schema.js';
 import type { Frame } from '../frame.js';
 import type { Geometry } from '../output/geometry.js';
 import type { Snapshot } from '../snapshot.js';
-import { matrixPlan, renderMatrix } from './matrix.js';
-import { nodesPages, renderNodes } from './nodes.js';
+import { clustersPages, renderClusters } from './clusters.js';
+import { matrixPages, renderMatrix } from './matrix.js';
+import { nodesPagesOf, renderNodes } from './nodes.js';
 import { renderSummary } from './summary.js';
 import type { LayoutContext } from './types.js';
 
@@ -22,6 +23,8 @@ export function renderLayout(layout: LayoutConfig, snapshot: Snapshot, ctx: Layo
       return renderNodes(layout, snapshot, ctx);
     case 'summary':
       return renderSummary(layout, snapshot, ctx);
+    case 'clusters':
+      return renderClusters(layout, snapshot, ctx);
   }
 }
 
@@ -29,11 +32,13 @@ export function renderLayout(layout: LayoutConfig, snapshot: Snapshot, ctx: Layo
 export function layoutPages(layout: LayoutConfig, snapshot: Snapshot, geometry: Geometry): number {
   switch (layout.type) {
     case 'matrix':
-      return matrixPlan(layout, snapshot.nodes.length, geometry).pages;
+      return matrixPages(layout, snapshot, geometry);
     case 'nodes':
-      return nodesPages(snapshot.nodes.length, geometry);
+      return nodesPagesOf(snapshot, geometry);
     case 'summary':
       return 1;
+    case 'clusters':
+      return clustersPages(snapshot, geometry);
   }
 }
 

@@ -5,6 +5,7 @@ import type { Geometry } from '../output/geometry.js';
 import type { NodeSnapshot, Snapshot } from '../snapshot.js';
 import { SEVERITY_ORDER, type PodState } from '../states.js';
 import { backgroundKey } from './severity.js';
+import { markStale, pageSlots, staleRegions } from './clusterPages.js';
 import type { LayoutContext } from './types.js';
 
 /** How a matrix splits its columns: band width, bands per page and page count. */
@@ -74,12 +75,13 @@ function background(node: NodeSnapshot, ctx: LayoutContext): { color: Rgb; blink
 export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
   const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
-  const frame = blankFrame(geometry, plan.pages);
+  const pages = pageSlots(snapshot, plan.bandsPerPage);
+  const frame = blankFrame(geometry, pages.length);
   const { leds, blink } = frame;
-  const page = wrapPage(ctx.page, plan.pages);
-  const nodes = snapshot.nodes.slice(page * plan.bandsPerPage, (page + 1) * plan.bandsPerPage);
-  nodes.forEach((node, band) => {
-    const seq = bandSequence(band * plan.columnsPerNode, plan.columnsPerNode, geometry, layout.origin);
+  const slots = pages[wrapPage(ctx.page, pages.length)]!;
+  const bandSeq = (band: number) => bandSequence(band * plan.columnsPerNode, plan.columnsPerNode, geometry, layout.origin);
+  slots.forEach(({ node }, band) => {
+    const seq = bandSeq(band);
     const { runs, overflow } = allocateBand(node.pods, layout.fillOrder, seq.length);
     let i = 0;
     for (const [state, n] of runs) {
@@ -95,21 +97,30 @@ export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx
     }
     if (overflow) leds[seq[seq.length - 1]!] = palette.colors.overflow;
   });
+  for (const region of staleRegions(slots, bandSeq)) markStale(frame, region, palette);
   return frame;
 }
 
-/** One node's band on a matrix page: its columns x .. x + width - 1. */
+/** Pages of a matrix for this snapshot: bands cluster by cluster with `clusters:` (see pageSlots). */
+export function matrixPages(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry): number {
+  return pageSlots(snapshot, matrixPlan(layout, snapshot.nodes.length, geometry).bandsPerPage).length;
+}
+
+/** One node's band on a matrix page: its columns x .. x + width - 1 (and its cluster with `clusters:`). */
 export interface MatrixBand {
   node: string;
   x: number;
   width: number;
+  cluster?: string;
 }
 
 /** Which node each band of page `page` shows (the same split as renderMatrix), for labels. */
 export function matrixBands(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry, page: number): MatrixBand[] {
   const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
-  const p = wrapPage(page, plan.pages);
-  return snapshot.nodes
-    .slice(p * plan.bandsPerPage, (p + 1) * plan.bandsPerPage)
-    .map((node, band) => ({ node: node.name, x: band * plan.columnsPerNode, width: plan.columnsPerNode }));
+  const pages = pageSlots(snapshot, plan.bandsPerPage);
+  return pages[wrapPage(page, pages.length)]!.map(({ node, cluster }, band) => {
+    const b: MatrixBand = { node: node.name, x: band * plan.columnsPerNode, width: plan.columnsPerNode };
+    if (cluster) b.cluster = cluster.name;
+    return b;
+  });
 }

@@ -1,7 +1,8 @@
 import { OFF, parseHex, type Rgb } from '../color.js';
 import type { PaletteKey, SummaryLayoutConfig } from '../config/schema.js';
 import { blankFrame, type Frame } from '../frame.js';
-import { ALERT_SEVERITIES, type AlertCounts, type AlertSeverity, type Snapshot } from '../snapshot.js';
+import { ALERT_SEVERITIES, type AlertCounts, type AlertSeverity, type ClusterSnapshot, type Snapshot } from '../snapshot.js';
+import { markStale } from './clusterPages.js';
 import { POD_STATES, isPodState, type PodState, type StateCounts } from '../states.js';
 import type { LayoutContext, ResolvedPalette } from './types.js';
 
@@ -36,6 +37,15 @@ export interface SummaryScope {
  * Undefined when the node is not in the snapshot.
  */
 export function summaryScope(snapshot: Snapshot, node: string | undefined): SummaryScope | undefined {
+  if (snapshot.clusters && node === WHOLE_CLUSTER) {
+    // The whole light: every cluster's nodes, unscheduled pods and cluster-wide alerts.
+    const scopes = snapshot.clusters.map((c) => summaryScope(clusterView(snapshot, c), WHOLE_CLUSTER)!);
+    const counts = { ...snapshot.unscheduled };
+    for (const n of snapshot.nodes) for (const s of POD_STATES) counts[s] += n.pods[s];
+    const alerts = { ...snapshot.alerts };
+    for (const sc of scopes) for (const sev of ALERT_SEVERITIES) alerts[sev] += sc.alerts[sev];
+    return { counts, alerts, conditions: new Set(scopes.flatMap((sc) => [...sc.conditions])), queries: snapshot.queries };
+  }
   const counts = summaryCounts(snapshot, node);
   if (!counts) return undefined;
   const nodes = node === WHOLE_CLUSTER ? snapshot.nodes : snapshot.nodes.filter((n) => n.name === node);
@@ -86,7 +96,12 @@ export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, c
   const frame = blankFrame(geometry);
   const { leds, blink } = frame;
   const count = leds.length;
-  const scope = summaryScope(snapshot, layout.node ?? ctx.nodeName);
+  const cluster = layout.cluster === undefined ? undefined : snapshot.clusters?.find((c) => c.name === layout.cluster);
+  // A named cluster that is not in the snapshot shows like a missing node (notReady).
+  const scope =
+    layout.cluster === undefined
+      ? summaryScope(snapshot, layout.node ?? ctx.nodeName)
+      : cluster && summaryScope(clusterView(snapshot, cluster), layout.node ?? ctx.nodeName);
   const entries = layout.leds.slice(0, count).map((led): { color: Rgb; blink: boolean } => {
     if (!scope) return { color: palette.colors.notReady, blink: false };
     let hit: { color: Rgb; blink: boolean } | undefined;
@@ -100,5 +115,13 @@ export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, c
     leds[i] = e.color;
     blink[i] = e.blink;
   }
+  // A summary of one stale cluster, or of the whole light while any cluster is stale, is marked.
+  const stale = cluster ? cluster.stale : layout.cluster === undefined && !!snapshot.clusters?.some((c) => c.stale);
+  if (stale) markStale(frame, leds.map((_, i) => i), palette);
   return frame;
+}
+
+/** One cluster's block as a single-cluster Snapshot (its nodes, unscheduled pods and alerts; the queries stay global). */
+export function clusterView(snapshot: Snapshot, cluster: ClusterSnapshot): Snapshot {
+  return { time: snapshot.time, nodes: cluster.nodes, unscheduled: cluster.unscheduled, alerts: cluster.alerts, queries: snapshot.queries };
 }
