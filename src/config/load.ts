@@ -113,6 +113,11 @@ export function parseConfig(raw: unknown, opts: { env?: Env; overrides?: ConfigO
   return r.data;
 }
 
+/** No good poll (or, with clusters:, no new data of a cluster) for this long means stale (ms): staleAfter, default 3 × interval. */
+export function staleAfterMs(config: Pick<Config, 'staleAfter' | 'interval' | 'timezone'>): number {
+  return config.staleAfter ?? 3 * intervalMs(config.interval, config.timezone);
+}
+
 /** The `timezone` default: TZ when it names an IANA zone, else the system's (undefined if even that is unknown). */
 export function defaultTimeZone(env: Env): string | undefined {
   const tz = env.TZ?.replace(/^:/, '');

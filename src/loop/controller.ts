@@ -1,6 +1,7 @@
 import type { Config, LayoutConfig, OutputConfig } from '../config/schema.js';
 import { defaultLayout } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
+import { staleAfterMs } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Driver } from '../output/driver.js';
@@ -73,7 +74,7 @@ export class Controller implements StatusView {
     this.log = opts.log;
     this.metrics = opts.metrics;
     const periodMs = intervalMs(config.interval, config.timezone);
-    this.staleAfterMs = config.staleAfter ?? 3 * periodMs;
+    this.staleAfterMs = staleAfterMs(config);
     this.deadlineMs = config.prometheus.timeout + DEADLINE_GRACE_MS;
     this.wedgedAfterMs = Math.max(3 * periodMs, this.staleAfterMs) + config.prometheus.timeout;
     this.outs = opts.outputs.map((o) => this.makeOutput(o));

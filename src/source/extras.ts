@@ -1,7 +1,7 @@
 import type { AlertsConfig, Config, QueryConfig } from '../config/schema.js';
 import { ALERT_SEVERITIES, type AlertSeverity, type QueryResult, type Snapshot } from '../snapshot.js';
 import { PollError } from './errors.js';
-import { baseMatchers, promString, regexLiteral, regexUnion } from './promql.js';
+import { baseMatchers, clusterGrouping, groupBy, promString, regexLiteral, regexUnion } from './promql.js';
 import type { QueryStats } from './prometheus.js';
 import type { Sample, VectorAnswer } from './parse.js';
 
@@ -36,7 +36,7 @@ export function isUserQuery(name: string): name is `${typeof USER_QUERY_PREFIX}$
 export function conditionsExpression(config: Config): string {
   const m = [...baseMatchers(config), 'condition!="Ready"', 'status="true"'];
   if (config.conditions.include.length) m.push(`condition=~${promString(regexUnion(config.conditions.include))}`);
-  return `max by (node, condition) (kube_node_status_condition{${m.join(', ')}} == 1)`;
+  return `max by (${groupBy(config, 'node, condition')}) (kube_node_status_condition{${m.join(', ')}} == 1)`;
 }
 
 /**
@@ -45,7 +45,7 @@ export function conditionsExpression(config: Config): string {
  * do not apply (ALERTS comes from Prometheus' rules, not from kube-state-metrics); use
  * `alerts.matchers` for a cluster label.
  */
-export function alertsExpression(alerts: AlertsConfig): string {
+export function alertsExpression(alerts: AlertsConfig, clusterLabel: string | null = null): string {
   const m = ['alertstate="firing"'];
   if (alerts.exclude.length) m.push(`alertname!~${promString(alerts.exclude.map(regexLiteral).join('|'))}`);
   m.push(...alerts.matchers);
@@ -55,6 +55,8 @@ export function alertsExpression(alerts: AlertsConfig): string {
     expr = `label_replace(${expr}, ${promString(nodeCandidateLabel(i))}, "$1", ${promString(label)}, ${promString(WITHOUT_PORT)})`;
   });
   const by = [alerts.severityLabel, ...alerts.nodeLabels.map((_, i) => nodeCandidateLabel(i))];
+  // With clusters: each alert counts in the cluster its label names (SPEC §3c).
+  if (clusterLabel && clusterLabel !== alerts.severityLabel) by.push(clusterLabel);
   return `count by (${by.join(', ')}) (\n  ${expr}\n)`;
 }
 
@@ -62,7 +64,7 @@ export function alertsExpression(alerts: AlertsConfig): string {
 export function buildExtraQueries(config: Config): Partial<Record<ExtraQueryName, string>> {
   const out: Partial<Record<ExtraQueryName, string>> = {};
   if (config.conditions.enabled) out.conditions = conditionsExpression(config);
-  if (config.alerts.enabled) out.alerts = alertsExpression(config.alerts);
+  if (config.alerts.enabled) out.alerts = alertsExpression(config.alerts, clusterGrouping(config));
   for (const [name, q] of Object.entries(config.queries)) out[`${USER_QUERY_PREFIX}${name}`] = q.expr;
   return out;
 }

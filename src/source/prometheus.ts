@@ -2,6 +2,8 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, Source } from '../snapshot.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, PrometheusClient, ResponseBudget, type RawResponse, type RequestSignals } from './client.js';
+import { staleAfterMs } from '../config/load.js';
+import { buildClusterSnapshot, carryOver } from './clusters.js';
 import { PollError } from './errors.js';
 import { isUserQuery, parseNumberAnswer, requestErrors, userQueryFailure } from './extras.js';
 import { buildSnapshot, oneLine, parseVectorResponse, type PollAnswers, type VectorAnswer } from './parse.js';
@@ -64,6 +66,10 @@ export class PrometheusSource implements Source {
   private readonly names: QueryName[];
   private readonly maxResponseBytes: number;
   private lastWarnings = '';
+  /** With clusters: the last snapshot, so a cluster that leaves the answers stays on the light (stale). */
+  private lastClusters: Snapshot | null = null;
+  private lastCarried = '';
+  private readonly staleAfterMs: number;
 
   constructor(
     private readonly config: Config,
@@ -75,6 +81,7 @@ export class PrometheusSource implements Source {
     this.keepNode = nodeFilter(config);
     this.names = Object.keys(this.queries) as QueryName[];
     this.maxResponseBytes = config.prometheus.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.staleAfterMs = staleAfterMs(config);
   }
 
   /** Base URL (without credentials) for messages. */
@@ -119,14 +126,20 @@ export class PrometheusSource implements Source {
       const requestMs = performance.now() - started;
       const t0 = performance.now();
       const answers = Object.fromEntries(names.map((n, i) => [n, results[i]!.answer.samples])) as PollAnswers;
-      const snapshot = buildSnapshot(answers, {
+      const built = {
         time: answersTime(results.map((r) => r.answer)),
         order: this.config.nodes.order,
         keepNode: this.keepNode,
         nodeSelector: this.queries.nodes,
         extras: this.config,
         queryErrors: requestErrors(names, results),
-      });
+      };
+      const clusters = this.config.clusters;
+      const snapshot = clusters
+        ? this.keepClusters(
+            buildClusterSnapshot(answers, { ...built, clusters, clusterLabel: this.config.prometheus.clusterLabel, staleAfterMs: this.staleAfterMs }),
+          )
+        : buildSnapshot(answers, built);
       const buildMs = performance.now() - t0;
       const queries = results.map((r) => r.stats);
       const stats: PollStats = {
@@ -191,6 +204,19 @@ export class PrometheusSource implements Source {
         parseMs,
       },
     };
+  }
+
+  /** Carries clusters that left the answers over as stale (carryOver), naming them in the log once each time the set changes. */
+  private keepClusters(snapshot: Snapshot): Snapshot {
+    const { snapshot: merged, carried } = carryOver(snapshot, this.lastClusters);
+    this.lastClusters = merged;
+    const key = carried.join('\n');
+    if (key !== this.lastCarried) {
+      if (carried.length) this.opts.log.warn({ clusters: carried }, `no data from cluster ${carried.join(', ')}: showing its last known state as stale`);
+      else if (this.lastCarried) this.opts.log.info({ clusters: this.lastCarried.split('\n') }, 'every cluster reports again');
+      this.lastCarried = key;
+    }
+    return merged;
   }
 
   private reportWarnings(warnings: string[]): void {

@@ -5,11 +5,14 @@ import { buildExtraQueries, type ExtraQueryName } from './extras.js';
 /** Names of the pod and node queries every poll sends. */
 export type CoreQueryName = 'nodes' | 'ready' | 'unschedulable' | 'pods';
 
+/** With `clusters:` only: the newest kube-state-metrics sample per cluster (SPEC §3c). */
+export type DataAgeQueryName = 'dataAge';
+
 /** Names of the instant queries one poll sends (all run concurrently): the core ones and the extras of SPEC §4b. */
-export type QueryName = CoreQueryName | ExtraQueryName;
+export type QueryName = CoreQueryName | ExtraQueryName | DataAgeQueryName;
 
 /** The PromQL of one poll, built once from the config; extras only where configured. */
-export type PollQueries = Record<CoreQueryName, string> & Partial<Record<ExtraQueryName, string>>;
+export type PollQueries = Record<CoreQueryName, string> & Partial<Record<ExtraQueryName | DataAgeQueryName, string>>;
 
 /** Label that carries the pod state in answers to the `pods` query. */
 export const STATE_LABEL = 'state';
@@ -23,8 +26,16 @@ const PHASE_OF: Partial<Record<PodState, string>> = {
   succeeded: 'Succeeded',
 };
 
-/** Labels that identify one pod across kube-state-metrics metrics. */
-const POD_KEY = 'namespace, pod, uid';
+/** The cluster label answers are grouped by with `clusters:` (SPEC §3c); null for one cluster. */
+export function clusterGrouping(config: Config): string | null {
+  return config.clusters ? config.prometheus.clusterLabel : null;
+}
+
+/** `by (…)` labels with the cluster label first when answers are grouped by cluster. */
+export function groupBy(config: Config, labels: string): string {
+  const c = clusterGrouping(config);
+  return c ? `${c}, ${labels}` : labels;
+}
 
 /** Quotes a string as a PromQL string literal. */
 export function promString(s: string): string {
@@ -46,6 +57,8 @@ export function baseMatchers(config: Config): string[] {
   const p = config.prometheus;
   const out = [...p.matchers];
   if (p.cluster) out.push(`${p.clusterLabel}=${promString(p.cluster)}`);
+  // A listed set of clusters: only theirs are read (auto reads every value, and an unlabelled series tells the label is missing).
+  if (Array.isArray(config.clusters)) out.push(`${p.clusterLabel}=~${promString(config.clusters.map((c) => regexLiteral(c.name)).join('|'))}`);
   return out;
 }
 
@@ -74,6 +87,8 @@ export function podsExpression(config: Config): string {
   // kube_pod_info does not list, so repeating it in every selector would only lengthen the
   // query (VictoriaMetrics refuses queries over 16 KiB by default).
   const podSel = [...base, ...namespaceMatchers(config)];
+  // With clusters, a pod is also told apart by its cluster (the same namespace/pod in two clusters).
+  const POD_KEY = groupBy(config, 'namespace, pod, uid');
 
   // One series per pod with its node (none for unscheduled pods), even when several
   // kube-state-metrics replicas or HA Prometheus pairs export the same pod.
@@ -103,7 +118,7 @@ export function podsExpression(config: Config): string {
   // chain in precedence order gives each pod its first matching state only.
   const podState = POD_STATES.map(perState).join(`\n    or on (${POD_KEY}) `);
   return (
-    `count by (node, ${STATE_LABEL}) (\n  (\n    ${podState}\n  )\n` +
+    `count by (${groupBy(config, `node, ${STATE_LABEL}`)}) (\n  (\n    ${podState}\n  )\n` +
     `  * on (${POD_KEY}) group_left (node)\n  ${podNode}\n)`
   );
 }
@@ -122,11 +137,12 @@ const MARKER_LABEL = 'podglow_marker';
  * (rule not loaded) the `absent` branch yields a series whose state label names the
  * problem, which the source rejects, so the LEDs show an error instead of empty nodes.
  */
-export function recordedPodsExpression(name: string): string {
+export function recordedPodsExpression(name: string, clusterLabel: string | null = null): string {
   const hint = `no series ${name}: load the recording rule printed by podglow check --rules`;
   // absent() on the marker alone: selecting every recorded series twice would double the read's cost.
   const marker = `${name}{${MARKER_LABEL}="present"}`;
-  return `max by (node, ${STATE_LABEL}) (${name})\n  or label_replace(absent(${marker}), ${promString(STATE_LABEL)}, ${promString(hint)}, "", "")`;
+  const by = clusterLabel ? `${clusterLabel}, node, ${STATE_LABEL}` : `node, ${STATE_LABEL}`;
+  return `max by (${by}) (${name})\n  or label_replace(absent(${marker}), ${promString(STATE_LABEL)}, ${promString(hint)}, "", "")`;
 }
 
 /**
@@ -138,14 +154,26 @@ export function recordedPodsExpression(name: string): string {
 export function buildQueries(config: Config): PollQueries {
   const base = baseMatchers(config);
   const rule = config.prometheus.recordingRule;
-  return {
-    nodes: `max by (node) (${selector('kube_node_info', base)})`,
-    ready: `max by (node, status) (${selector('kube_node_status_condition', [...base, 'condition="Ready"'])} == 1)`,
-    unschedulable: `max by (node) (${selector('kube_node_spec_unschedulable', base)} == 1)`,
-    pods: rule ? recordedPodsExpression(rule) : podsExpression(config),
+  const queries: PollQueries = {
+    nodes: `max by (${groupBy(config, 'node')}) (${selector('kube_node_info', base)})`,
+    ready: `max by (${groupBy(config, 'node, status')}) (${selector('kube_node_status_condition', [...base, 'condition="Ready"'])} == 1)`,
+    unschedulable: `max by (${groupBy(config, 'node')}) (${selector('kube_node_spec_unschedulable', base)} == 1)`,
+    pods: rule ? recordedPodsExpression(rule, clusterGrouping(config)) : podsExpression(config),
     // Conditions, alerts and the user's queries grow with nodes, not pods: always direct.
     ...buildExtraQueries(config),
   };
+  const cluster = clusterGrouping(config);
+  if (cluster) queries.dataAge = dataAgeExpression(selector('kube_node_info', base), cluster);
+  return queries;
+}
+
+/**
+ * The newest kube-state-metrics sample per cluster, as a Unix time on the server's clock
+ * (`timestamp()` of the newest kube_node_info sample): each cluster's data age is the
+ * evaluation time minus it, so a cluster whose samples stopped arriving ages alone (SPEC §3c).
+ */
+export function dataAgeExpression(nodeInfo: string, clusterLabel: string): string {
+  return `max by (${clusterLabel}) (timestamp(${nodeInfo}))`;
 }
 
 /** One rule of a Prometheus rule file. */
