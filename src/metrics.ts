@@ -33,20 +33,33 @@ export class Metrics {
   readonly pollErrors = new Counter({ name: 'podglow_poll_errors_total', help: 'Failed polls by reason.', labelNames: ['reason'], registers: [this.registry] });
   readonly lastSuccess = new Gauge({ name: 'podglow_last_successful_poll_timestamp_seconds', help: 'Unix time of the last successful poll; 0 before the first.', registers: [this.registry] });
   readonly stale = new Gauge({ name: 'podglow_data_stale', help: '1 while the displayed data is stale or not yet loaded, else 0.', registers: [this.registry] });
-  readonly pods = new Gauge({ name: 'podglow_pods', help: 'Pods displayed per node and state (node="" for unscheduled pods).', labelNames: ['node', 'state'], registers: [this.registry] });
+  readonly pods = new Gauge({ name: 'podglow_pods', help: 'Pods displayed per node and state (node="" for unscheduled pods).', labelNames: ['node', 'state', 'cluster'], registers: [this.registry] });
   readonly alerts = new Gauge({
     name: 'podglow_alerts',
     help: 'Firing alerts displayed, by severity and node (node="" for cluster-wide alerts).',
-    labelNames: ['severity', 'node'],
+    labelNames: ['severity', 'node', 'cluster'],
     registers: [this.registry],
   });
   readonly nodeConditions = new Gauge({
     name: 'podglow_node_conditions',
     help: 'True node conditions other than Ready that are displayed (1 per node and condition).',
-    labelNames: ['node', 'condition'],
+    labelNames: ['node', 'condition', 'cluster'],
     registers: [this.registry],
   });
-  readonly nodes = new Gauge({ name: 'podglow_nodes', help: 'Nodes in the last good snapshot.', registers: [this.registry] });
+  readonly nodes = new Gauge({ name: 'podglow_nodes', help: 'Nodes in the last good snapshot.', labelNames: ['cluster'], registers: [this.registry] });
+  // The cluster label appears only with clusters: (SPEC §8); one-cluster configs export exactly what they did.
+  readonly dataAge = new Gauge({
+    name: 'podglow_data_age_seconds',
+    help: "Seconds from the newest kube-state-metrics sample to the poll's evaluation, on the server's clock.",
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
+  readonly clusterStale = new Gauge({
+    name: 'podglow_cluster_stale',
+    help: '1 while a cluster (clusters:) shows stale data: no new samples for staleAfter, or none at all; else 0.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
   readonly frames = new Counter({ name: 'podglow_frames_total', help: 'Frames written to each output.', labelNames: ['output'], registers: [this.registry] });
   readonly outputErrors = new Counter({ name: 'podglow_output_errors_total', help: 'Failed writes or device errors per output.', labelNames: ['output'], registers: [this.registry] });
   readonly outputUp = new Gauge({ name: 'podglow_output_up', help: '1 while the output device is usable, else 0.', labelNames: ['output'], registers: [this.registry] });
@@ -76,6 +89,7 @@ export class Metrics {
 
   /** Replaces the podglow_pods series with what a good snapshot shows. */
   recordSnapshot(s: Snapshot): void {
+    if (s.clusters) return this.recordClusters(s);
     this.pods.reset();
     for (const n of s.nodes) for (const st of POD_STATES) this.pods.set({ node: n.name, state: st }, n.pods[st]);
     for (const st of POD_STATES) this.pods.set({ node: '', state: st }, s.unscheduled[st]);
@@ -87,5 +101,24 @@ export class Metrics {
       for (const n of s.nodes) this.alerts.set({ severity: sev, node: n.name }, n.alerts[sev]);
     }
     for (const n of s.nodes) for (const c of n.conditions) this.nodeConditions.set({ node: n.name, condition: c }, 1);
+  }
+
+  /** recordSnapshot with clusters: every series carries its cluster; alerts without a cluster label have cluster="". */
+  private recordClusters(s: Snapshot): void {
+    for (const g of [this.pods, this.alerts, this.nodeConditions, this.nodes, this.dataAge, this.clusterStale]) g.reset();
+    for (const sev of ALERT_SEVERITIES) this.alerts.set({ severity: sev, node: '', cluster: '' }, s.alerts[sev]);
+    for (const c of s.clusters ?? []) {
+      const cluster = c.name;
+      for (const n of c.nodes) {
+        for (const st of POD_STATES) this.pods.set({ node: n.name, state: st, cluster }, n.pods[st]);
+        for (const sev of ALERT_SEVERITIES) this.alerts.set({ severity: sev, node: n.name, cluster }, n.alerts[sev]);
+        for (const cond of n.conditions) this.nodeConditions.set({ node: n.name, condition: cond, cluster }, 1);
+      }
+      for (const st of POD_STATES) this.pods.set({ node: '', state: st, cluster }, c.unscheduled[st]);
+      for (const sev of ALERT_SEVERITIES) this.alerts.set({ severity: sev, node: '', cluster }, c.alerts[sev]);
+      this.nodes.set({ cluster }, c.nodes.length);
+      if (c.dataAgeSeconds !== null) this.dataAge.set({ cluster }, c.dataAgeSeconds);
+      this.clusterStale.set({ cluster }, c.stale ? 1 : 0);
+    }
   }
 }

@@ -83,11 +83,17 @@ export function clusterTitle(c: Pick<ClusterSnapshot, 'name' | 'displayName'>): 
   return c.displayName ?? c.name;
 }
 
-/**
- * The Snapshot as JSON (SPEC §4, §3c): unchanged without clusters; with clusters
- * `{time, clusters, alerts, queries}`, each node listed once, inside its cluster.
- */
-export function snapshotJson(s: Snapshot): object {
+/** The JSON contract of a Snapshot with `clusters:` (SPEC §3c): each node listed once, inside its cluster. */
+export interface ClustersSnapshotJson {
+  time: string;
+  clusters: ClusterSnapshot[];
+  /** Firing alerts that carry no cluster label. */
+  alerts: AlertCounts;
+  queries: Record<string, QueryResult>;
+}
+
+/** The Snapshot as its JSON contract (SPEC §4, §3c): itself without clusters; with clusters `{time, clusters, alerts, queries}`. */
+export function snapshotContract(s: Snapshot): Snapshot | ClustersSnapshotJson {
   if (!s.clusters) return s;
   return { time: s.time, clusters: s.clusters, alerts: s.alerts, queries: s.queries };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALERT_SEVERITIES, emptyAlerts, type AlertCounts, type AlertSeverity, type Snapshot } from './snapshot.js';
+import { ALERT_SEVERITIES, emptyAlerts, withClusters, type AlertCounts, type AlertSeverity, type Snapshot } from './snapshot.js';
 import { POD_STATES, type PodState, type StateCounts } from './states.js';
 
 /** Zod error option: "missing" for an absent key, else `msg`. */
@@ -31,12 +31,9 @@ const querySchema = z
   )
   .strict();
 
-/** The snapshot JSON (SPEC §4, §4b), as `podglow snapshot --json` prints it; the §4b fields may be absent (older files). */
-export const snapshotSchema = z
-  .object(
-    {
-      time: z.iso.datetime({ offset: true, ...expect('must be an ISO 8601 time such as 2026-11-21T12:00:00.000Z') }),
-      nodes: z.array(
+const time = z.iso.datetime({ offset: true, ...expect('must be an ISO 8601 time such as 2026-11-21T12:00:00.000Z') });
+const nodeList = z
+  .array(
         z.object(
           {
             name: z.string(expect('must be a string')).min(1, 'must not be empty'),
@@ -52,17 +49,52 @@ export const snapshotSchema = z
           expect('must be an object'),
         ),
         expect('must be a list of nodes'),
+  )
+  .superRefine((nodes, ctx) => {
+    const seen = new Set<string>();
+    nodes.forEach((n, i) => {
+      if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate node "${n.name}"` });
+      seen.add(n.name);
+    });
+  });
+const queries = z.record(z.string(), querySchema, expect('must be an object of named query results')).default({});
+
+/** The snapshot JSON (SPEC §4, §4b), as `podglow snapshot --json` prints it; the §4b fields may be absent (older files). */
+export const snapshotSchema = z
+  .object({ time, nodes: nodeList, unscheduled: countsSchema, alerts: alertsSchema, queries }, expect('must be an object')) satisfies z.ZodType<Snapshot, unknown>;
+
+/** The snapshot JSON with `clusters:` (SPEC §3c): one block per cluster; read into a Snapshot with its flat node list rebuilt. */
+export const clustersSnapshotSchema = z
+  .object(
+    {
+      time,
+      clusters: z.array(
+        z
+          .object(
+            {
+              name: z.string(expect('must be a string')).min(1, 'must not be empty'),
+              displayName: z.string(expect('must be a string')).min(1, 'must not be empty').optional(),
+              dataAgeSeconds: z.number(expect('must be a number of seconds or null')).min(0, 'must not be negative').nullable(),
+              stale: z.boolean(expect('must be true or false')),
+              nodes: nodeList,
+              unscheduled: countsSchema,
+              alerts: alertsSchema,
+            },
+            expect('must be an object'),
+          )
+          .strict(),
+        expect('must be a list of clusters'),
       ),
-      unscheduled: countsSchema,
       alerts: alertsSchema,
-      queries: z.record(z.string(), querySchema, expect('must be an object of named query results')).default({}),
+      queries,
     },
     expect('must be an object'),
   )
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
-    s.nodes.forEach((n, i) => {
-      if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node "${n.name}"` });
-      seen.add(n.name);
+    s.clusters.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster "${c.name}"` });
+      seen.add(c.name);
     });
-  }) satisfies z.ZodType<Snapshot, unknown>;
+  })
+  .transform((s) => withClusters(s, s.clusters.map((c) => (c.displayName === undefined ? (({ displayName: _d, ...rest }) => rest)(c) : c))));

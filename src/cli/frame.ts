@@ -9,7 +9,7 @@ import { outputGeometry } from '../output/geometry.js';
 import { ledRows } from '../output/terminal.js';
 import { resolveWledSizes } from '../output/wled.js';
 import type { Snapshot } from '../snapshot.js';
-import { snapshotSchema } from '../snapshotSchema.js';
+import { clustersSnapshotSchema, snapshotSchema } from '../snapshotSchema.js';
 import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
 
 const HELP = [
@@ -35,7 +35,8 @@ const OPTIONS = {
 
 /** Validates a snapshot document (SPEC §4); throws a UsageError listing every problem with its path. */
 export function parseSnapshot(doc: unknown, source: string): Snapshot {
-  const r = snapshotSchema.safeParse(doc);
+  const withClusters = typeof doc === 'object' && doc !== null && 'clusters' in doc;
+  const r = (withClusters ? clustersSnapshotSchema : snapshotSchema).safeParse(doc);
   if (!r.success) {
     const problems = formatIssues(r.error.issues).map((p) => `  - ${p}`);
     throw new UsageError(`${source} is not a valid snapshot (the JSON of \`podglow snapshot --json\`):\n${problems.join('\n')}`);

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/load.js';
 import { createLogger } from '../log.js';
-import type { AlertCounts, Snapshot } from '../snapshot.js';
+import type { AlertCounts, ClusterSnapshot, NodeSnapshot, Snapshot } from '../snapshot.js';
 import { PollError } from '../source/errors.js';
 import { POD_STATES, type StateCounts } from '../states.js';
 import { COMMON_HELP, EXIT_CONFIG, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } from './common.js';
@@ -24,8 +24,30 @@ function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
-/** A readable table of a snapshot: one row per node in display order, then unscheduled pods and a total. */
+/**
+ * A readable table of a snapshot: one row per node in display order, then unscheduled pods and
+ * a total; with clusters, one such table per cluster under a heading with its data age.
+ */
 export function formatTable(s: Snapshot): string {
+  if (s.clusters) return formatClusters(s, s.clusters);
+  return formatNodes(s);
+}
+
+function formatClusters(s: Snapshot, clusters: ClusterSnapshot[]): string {
+  const parts = clusters.map((c) => {
+    const title = c.displayName ? `${printable(c.displayName)} (${printable(c.name)})` : printable(c.name);
+    const age = c.dataAgeSeconds === null ? 'no data' : `data ${c.dataAgeSeconds}s old`;
+    const body = c.nodes.length ? formatNodes({ ...s, nodes: c.nodes, unscheduled: c.unscheduled, alerts: c.alerts, queries: {} }) : '(no nodes)';
+    return [`== cluster ${title}: ${age}${c.stale ? ', STALE' : ''}`, body].join('\n');
+  });
+  const queries = Object.entries(s.queries).map(([name, q]) =>
+    q.error !== undefined ? `ERROR: ${printable(q.error)}` : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
+  );
+  const { critical, warning, info } = s.alerts;
+  return [parts.join('\n\n'), '', `alerts without a cluster label: ${critical} critical, ${warning} warning, ${info} info`, ...queries].join('\n');
+}
+
+function formatNodes(s: Snapshot): string {
   const head = ['NODE', 'READY', 'CORDONED', ...POD_STATES.map((st) => st.toUpperCase()), 'TOTAL', 'ALERTS C/W/I', 'CONDITIONS'];
   const alerts = (a: AlertCounts) => `${a.critical}/${a.warning}/${a.info}`;
   const total = (c: Record<string, number>) => POD_STATES.reduce((n, st) => n + c[st]!, 0);
@@ -67,17 +89,32 @@ const JSON_STATE_ORDER = ['running', 'pending', 'terminating', 'crashing', 'fail
 /** The snapshot as SPEC §4 JSON, keys in the order of its example. */
 export function snapshotJson(s: Snapshot): string {
   const counts = (c: StateCounts) => Object.fromEntries(JSON_STATE_ORDER.map((st) => [st, c[st]]));
+  const nodes = (list: NodeSnapshot[]) =>
+    list.map((n) => ({
+      name: n.name,
+      ready: n.ready,
+      unschedulable: n.unschedulable,
+      pods: counts(n.pods),
+      conditions: n.conditions,
+      alerts: n.alerts,
+    }));
+  if (s.clusters) {
+    // SPEC §3c: one block per cluster, each node listed once (README "Several clusters").
+    const clusters = s.clusters.map((c) => ({
+      name: c.name,
+      ...(c.displayName !== undefined ? { displayName: c.displayName } : {}),
+      dataAgeSeconds: c.dataAgeSeconds,
+      stale: c.stale,
+      nodes: nodes(c.nodes),
+      unscheduled: counts(c.unscheduled),
+      alerts: c.alerts,
+    }));
+    return JSON.stringify({ time: s.time, clusters, alerts: s.alerts, queries: s.queries }, null, 2);
+  }
   return JSON.stringify(
     {
       time: s.time,
-      nodes: s.nodes.map((n) => ({
-        name: n.name,
-        ready: n.ready,
-        unschedulable: n.unschedulable,
-        pods: counts(n.pods),
-        conditions: n.conditions,
-        alerts: n.alerts,
-      })),
+      nodes: nodes(s.nodes),
       unscheduled: counts(s.unscheduled),
       alerts: s.alerts,
       queries: s.queries,

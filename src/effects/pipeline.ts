@@ -160,7 +160,7 @@ export class OutputPipeline {
   view(): OutputView {
     const { width, height } = this.opts.geometry;
     const gamma = this.fx.gamma;
-    return {
+    const view: OutputView = {
       name: this.name,
       type: this.opts.type,
       width,
@@ -173,6 +173,8 @@ export class OutputPipeline {
       page: this.page,
       pages: this.frame?.pages ?? 1,
     };
+    if (this.frame?.stale) view.staleLeds = fit(this.frame.stale, this.n, false);
+    return view;
   }
 
   /** Stops every timer and the schedule and waits for the write in flight; nothing is written afterwards. */

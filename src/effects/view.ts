@@ -15,6 +15,8 @@ export interface OutputView {
   leds: string[];
   /** Per LED: true when it blinks. */
   blink: boolean[];
+  /** With `clusters:`: per LED, true when it belongs to a stale cluster and dims (absent when none does). */
+  staleLeds?: boolean[];
   brightness: number;
   up: boolean;
   /** Current page / page count of a paged matrix. */

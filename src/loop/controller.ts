@@ -157,8 +157,20 @@ export class Controller implements StatusView {
     const recovered = this.display.good();
     if (first) this.log.info({ nodes: s.nodes.length }, 'first successful poll');
     else if (recovered) this.log.info({ nodes: s.nodes.length }, 'poll recovered');
+    this.reportClusters(s);
     this.current = s;
     for (const o of this.outs) this.render(o, false);
+  }
+
+  /** With clusters: logs each cluster turning stale or live again (by name), once per change. */
+  private reportClusters(s: Snapshot): void {
+    const before = new Map((this.current?.clusters ?? []).map((c) => [c.name, c.stale]));
+    for (const c of s.clusters ?? []) {
+      const was = before.get(c.name);
+      const age = c.dataAgeSeconds === null ? 'no data' : `newest data ${formatDuration(c.dataAgeSeconds * 1000)} old`;
+      if (c.stale && was !== true) this.log.warn({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is stale (${age})`);
+      else if (!c.stale && was === true) this.log.info({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is live again`);
+    }
   }
 
   /** Lays out the current snapshot on one output; each output fails on its own. */
@@ -243,7 +255,14 @@ export class Controller implements StatusView {
   }
 
   readiness(): Readiness {
-    return this.display.readiness();
+    const r = this.display.readiness();
+    if (!r.ready) return r;
+    // With clusters: a stale cluster (gone from the answers, or no new samples) is named.
+    const stale = (this.current?.clusters ?? []).filter((c) => c.stale);
+    if (!stale.length) return r;
+    const why = (c: { name: string; dataAgeSeconds: number | null }) =>
+      c.dataAgeSeconds === null ? `${c.name} (no data)` : `${c.name} (newest data ${formatDuration(c.dataAgeSeconds * 1000)} old)`;
+    return { ready: false, reason: `stale cluster${stale.length > 1 ? 's' : ''}: ${stale.map(why).join(', ')}` };
   }
 
   health(): Health {

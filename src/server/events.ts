@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { OutputView, StatusView } from '../loop/status.js';
 import type { Logger } from '../log.js';
+import { snapshotContract } from '../snapshot.js';
 import { previewFrame, snapshotKey, stateBody, statusBody, statusKey, type PreviewContext } from './state.js';
 
 /** Settings of the server-sent events hub. */
@@ -142,7 +143,7 @@ export class EventHub {
     const content = snapshotKey(snapshot);
     if (content === this.lastSnapshot) return;
     this.lastSnapshot = content;
-    this.broadcast(event('snapshot', { snapshot }));
+    this.broadcast(event('snapshot', { snapshot: snapshot && snapshotContract(snapshot) }));
   }
 
   private checkFrame(output: OutputView, snapshot: ReturnType<StatusView['snapshot']>): void {

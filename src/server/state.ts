@@ -1,4 +1,4 @@
-import type { Snapshot } from '../snapshot.js';
+import { clusterTitle, snapshotContract, type ClustersSnapshotJson, type Snapshot } from '../snapshot.js';
 import type { OutputView, StatusView } from '../loop/status.js';
 import { VERSION } from '../version.js';
 import { toHex } from '../color.js';
@@ -6,7 +6,8 @@ import { PALETTE_KEYS, defaultLayout, outputName, type Config, type LayoutConfig
 import type { ResolvedPalette } from '../layout/types.js';
 import { resolvePalette } from '../layout/palette.js';
 import { matrixBands, type MatrixBand } from '../layout/matrix.js';
-import { nodesOnPage } from '../layout/nodes.js';
+import { nodeSlotsOnPage } from '../layout/nodes.js';
+import { clustersOnPage } from '../layout/clusters.js';
 
 /** One row of the preview page's legend: a state or marker and the colour it shows. */
 export interface LegendEntry {
@@ -50,8 +51,8 @@ export interface OutputLabels {
   layout: LayoutConfig['type'] | null;
   /** matrix: the node of each band on the current page. */
   bands: MatrixBand[];
-  /** nodes: the node each LED shows on the current page. */
-  ledNodes: { node: string; index: number }[];
+  /** nodes: the node each LED shows on the current page (and its cluster with clusters:); clusters: each LED's cluster title. */
+  ledNodes: { node: string; index: number; cluster?: string }[];
   /** summary: the node it summarises, `*` for the whole cluster, null when none. */
   subject: string | null;
 }
@@ -89,7 +90,8 @@ export interface StatusBody {
 
 /** The body of `GET /api/state` and of the SSE `state` event a client gets first. */
 export interface StateBody extends StatusBody {
-  snapshot: Snapshot | null;
+  /** The Snapshot's JSON contract (with clusters: one block per cluster, see snapshotContract). */
+  snapshot: Snapshot | ClustersSnapshotJson | null;
   outputs: OutputState[];
   /** Legend of the global palette (each output carries its own). */
   legend: LegendEntry[];
@@ -117,7 +119,7 @@ export function stateBody(view: StatusView, ctx: PreviewContext): StateBody {
   const snapshot = view.snapshot();
   return {
     ...statusBody(view),
-    snapshot,
+    snapshot: snapshot && snapshotContract(snapshot),
     outputs: view.outputs().map((o) => ({ ...o, ...outputLabels(o, snapshot, ctx), legend: ctx.outputs.get(o.name)?.legend ?? ctx.legend })),
     legend: ctx.legend,
   };
@@ -161,8 +163,10 @@ export function outputLabels(view: OutputView, snapshot: Snapshot | null, ctx: P
   const geometry = { width: view.width, height: view.height };
   if (layout.type === 'matrix') {
     labels.bands = matrixBands(layout, snapshot, geometry, view.page);
+  } else if (layout.type === 'clusters') {
+    labels.ledNodes = clustersOnPage(snapshot, geometry, view.page).map((c, index) => ({ node: clusterTitle(c), index, cluster: c.name }));
   } else {
-    labels.ledNodes = nodesOnPage(snapshot, geometry, view.page).map((n, index) => ({ node: n.name, index }));
+    labels.ledNodes = nodeSlotsOnPage(snapshot, geometry, view.page).map(({ node, cluster }, index) => (cluster ? { node: node.name, index, cluster: cluster.name } : { node: node.name, index }));
   }
   return labels;
 }
