@@ -81,14 +81,15 @@ function selector(metric: string, matchers: readonly string[]): string {
  * state by SPEC §2 precedence, computed in PromQL from the raw kube-state-metrics series.
  * Its cost grows with pods; `buildRecordingRules` moves it off the poll path.
  */
-export function podsExpression(config: Config): string {
+export function podsExpression(config: Config, clusterLabel: string | null = clusterGrouping(config)): string {
+  const by = (labels: string) => (clusterLabel ? `${clusterLabel}, ${labels}` : labels);
   const base = baseMatchers(config);
   // The namespace filter goes on the join alone: the inner join below drops every pod that
   // kube_pod_info does not list, so repeating it in every selector would only lengthen the
   // query (VictoriaMetrics refuses queries over 16 KiB by default).
   const podSel = [...base, ...namespaceMatchers(config)];
   // With clusters, a pod is also told apart by its cluster (the same namespace/pod in two clusters).
-  const POD_KEY = groupBy(config, 'namespace, pod, uid');
+  const POD_KEY = by('namespace, pod, uid');
 
   // One series per pod with its node (none for unscheduled pods), even when several
   // kube-state-metrics replicas or HA Prometheus pairs export the same pod.
@@ -118,7 +119,7 @@ export function podsExpression(config: Config): string {
   // chain in precedence order gives each pod its first matching state only.
   const podState = POD_STATES.map(perState).join(`\n    or on (${POD_KEY}) `);
   return (
-    `count by (${groupBy(config, `node, ${STATE_LABEL}`)}) (\n  (\n    ${podState}\n  )\n` +
+    `count by (${by(`node, ${STATE_LABEL}`)}) (\n  (\n    ${podState}\n  )\n` +
     `  * on (${POD_KEY}) group_left (node)\n  ${podNode}\n)`
   );
 }
@@ -202,6 +203,7 @@ export function buildRecordingRules(config: Config): RuleFile {
       {
         name: 'podglow',
         rules: [
+          // With clusters: the rule keeps the cluster label (SPEC §3c), as the direct expression does.
           { record: name, expr: podsExpression(config) },
           // Labels that no real count has: max by (node, state) folds it into unscheduled/running (+0).
           { record: name, expr: 'vector(0)', labels: { [STATE_LABEL]: 'running', [MARKER_LABEL]: 'present' } },

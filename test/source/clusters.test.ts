@@ -218,3 +218,27 @@ describe('carryOver', () => {
     ]);
   });
 });
+
+describe('the recording rule with clusters:', () => {
+  it('keeps the cluster label, and the recorded read groups by it (promtool accepts both)', async () => {
+    const { buildRecordingRules, buildQueries } = await import('../../src/source/promql.js');
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const config = parseConfig({ outputs: [{ type: 'terminal' }], prometheus: { url: 'http://p', recordingRule: 'podglow:pods:count' }, clusters: 'auto' }, { env: {} });
+    const rules = buildRecordingRules(config);
+    expect(rules.groups[0]!.rules[0]!.expr).toMatch(/^count by \(cluster, node, state\)/);
+    const read = buildQueries(config).pods;
+    expect(read).toMatch(/^max by \(cluster, node, state\) \(podglow:pods:count\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'podglow-rules-'));
+    try {
+      const file = join(dir, 'rules.yml');
+      writeFileSync(file, JSON.stringify({ groups: [...rules.groups, { name: 'read', rules: [{ record: 'podglow:read', expr: read }] }] }));
+      const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS: 3 rules found');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
