@@ -2,6 +2,7 @@ import { COMMON_HELP, EXIT_FAILURE, UsageError, configFromFlags, parseCommand } 
 import { parseConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { terminalNote } from '../output/terminal.js';
+import { demoClusterNames } from '../source/demo.js';
 import { runUntilSignal } from './run.js';
 
 const HELP = [
@@ -17,6 +18,7 @@ const HELP = [
   '      --address ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)',
   '      --wled HOST[:PORT]   also drive this WLED device over DDP (port 4048 by default)',
   '      --wled-size WxH|N    its size (default: read from http://HOST/json/info)',
+  '      --clusters N         simulate N clusters (2..8) on one light; the last goes stale for a while and comes back',
   ...COMMON_HELP.filter((l) => !l.includes('--prometheus-url')).map((l) =>
     l.includes('--config') ? '  -c, --config FILE        use this config\'s outputs and settings, with the demo source' : l,
   ),
@@ -38,6 +40,17 @@ export function demoConfig(server: { address: string; port: number }): ConfigInp
     server: { enabled: true, address: server.address, port: server.port },
     // Log lines would tear the in-place terminal drawing: only problems are logged.
     log: { level: 'warn', format: 'auto' },
+  };
+}
+
+/**
+ * `--clusters N`: N simulated clusters (demoClusterNames) on the same outputs, plus a
+ * BlinkStick-Strip-sized web output with one LED per cluster (the `clusters` layout).
+ */
+export function demoClustersConfig(n: number, raw: ConfigInput): Pick<ConfigInput, 'clusters' | 'outputs'> {
+  return {
+    clusters: demoClusterNames(n),
+    outputs: [...(raw.outputs ?? []), { name: 'clusters', type: 'web', width: 8, height: 1, brightness: 1, layout: { type: 'clusters' } }],
   };
 }
 
@@ -63,7 +76,7 @@ export function demoWledOutput(target: string, size?: string): NonNullable<Confi
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     argv,
-    { port: { type: 'string', short: 'p' }, address: { type: 'string' }, wled: { type: 'string' }, 'wled-size': { type: 'string' } },
+    { port: { type: 'string', short: 'p' }, address: { type: 'string' }, wled: { type: 'string' }, 'wled-size': { type: 'string' }, clusters: { type: 'string' } },
     HELP,
   );
   if (!parsed) return 0;
@@ -80,15 +93,23 @@ export async function main(argv: string[]): Promise<number> {
   if (wledSize !== undefined && typeof values.wled !== 'string') throw new UsageError('--wled-size goes with --wled HOST');
   const wled = typeof values.wled === 'string' ? demoWledOutput(values.wled, wledSize) : undefined;
 
+  let clusters: number | undefined;
+  if (typeof values.clusters === 'string') {
+    clusters = Number(values.clusters);
+    if (!/^\d+$/.test(values.clusters) || clusters < 2 || clusters > 8) throw new UsageError(`--clusters must be a number 2..8, got "${values.clusters}"`);
+  }
+
   let config: Config;
   if (typeof values.config === 'string') {
     if (wled) throw new UsageError('--wled adds to the built-in demo outputs; with --config, add a wled output to that file');
+    if (clusters !== undefined) throw new UsageError('--clusters goes with the built-in demo config; with --config, set clusters: in that file');
     config = configFromFlags(values, { source: 'demo' });
     if (port !== undefined) config.server.port = port;
     if (address) config.server.address = address;
   } else {
     const raw = demoConfig({ address: address ?? '127.0.0.1', port: DEMO_PORT });
     if (wled) raw.outputs = [...(raw.outputs ?? []), wled];
+    if (clusters !== undefined) Object.assign(raw, demoClustersConfig(clusters, raw));
     config = parseConfig(raw, { source: 'built-in demo config', overrides: port === undefined ? {} : { port } });
   }
   config.server.enabled = true;

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { emptyAlerts, sortNodeNames, type Snapshot, type Source } from '../snapshot.js';
+import { staleAfterMs } from '../config/load.js';
+import { emptyAlerts, sortNodeNames, withClusters, type ClusterSnapshot, type Snapshot, type Source } from '../snapshot.js';
 import { emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
 import { alertSeverity, queryResult } from './extras.js';
@@ -256,9 +257,26 @@ export interface DemoSourceOptions {
   tickMs?: number;
 }
 
+/** Names the demo gives its clusters with `clusters: auto` or `podglow demo --clusters N`. */
+export const DEMO_CLUSTER_NAMES = ['home', 'cloud', 'lab', 'staging', 'edge', 'office', 'garage', 'attic'] as const;
+
+/** The names of `n` demo clusters (cluster-9 … beyond the named ones). */
+export function demoClusterNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => DEMO_CLUSTER_NAMES[i] ?? `cluster-${i + 1}`);
+}
+
+/**
+ * Part of each cycle during which the last of several demo clusters sends no new samples (its
+ * Prometheus "died"): its data ages, it goes stale on its own LEDs, then comes back.
+ */
+export const DEMO_OUTAGE = { from: 30, to: 75 } as const;
+
 /** The demo source: polls read the simulated cluster, advanced to the current time. */
 export class DemoSource implements Source {
   readonly cluster: DemoCluster;
+  /** With `clusters:`: one simulated cluster per name (the first is `cluster`). */
+  private readonly clusters: { name: string; displayName?: string; sim: DemoCluster; last?: { block: ClusterSnapshot; tick: number } }[] = [];
+  private readonly staleAfterMs: number;
   private readonly now: () => number;
   private readonly tickMs: number;
   private readonly start: number;
@@ -280,6 +298,9 @@ export class DemoSource implements Source {
     this.includeNode = nameFilter(config.nodes.include, config.nodes.exclude);
     this.order = config.nodes.order;
     this.includeCondition = nameFilter(config.conditions.include, []);
+    const list = config.clusters === 'auto' ? demoClusterNames(3).map((name) => ({ name })) : (config.clusters ?? []);
+    list.forEach((c, i) => this.clusters.push({ ...c, sim: i === 0 ? this.cluster : new DemoCluster((opts.seed ?? 1) + 7 * i) }));
+    this.staleAfterMs = staleAfterMs(config);
   }
 
   async poll(signal?: AbortSignal): Promise<Snapshot> {
@@ -287,31 +308,60 @@ export class DemoSource implements Source {
     const now = this.now();
     const elapsed = Math.floor((now - this.start) / this.tickMs);
     if (elapsed - this.skipped - this.cluster.tick > MAX_CATCH_UP) this.skipped = elapsed - this.cluster.tick - MAX_CATCH_UP;
-    while (this.cluster.tick < elapsed - this.skipped) this.cluster.step();
-    const { nodes, unscheduled } = this.cluster.counts(this.includeNamespace);
+    const target = elapsed - this.skipped;
+    for (const c of this.clusters.slice(1)) while (c.sim.tick < target) c.sim.step();
+    while (this.cluster.tick < target) this.cluster.step();
+    if (this.clusters.length) return this.pollClusters(now);
+    return this.addAlertsAndQueries(this.snapshotOf(this.cluster, now), this.cluster);
+  }
+
+  /** One simulated cluster's snapshot now. */
+  private snapshotOf(sim: DemoCluster, now: number): Snapshot {
+    const { nodes, unscheduled } = sim.counts(this.includeNamespace);
     const names = sortNodeNames([...nodes.keys()].filter(this.includeNode), this.order);
-    const snapshot: Snapshot = {
+    return {
       time: new Date(now).toISOString(),
       nodes: names.map((name) => ({
         name,
-        ready: this.cluster.ready(name),
-        unschedulable: this.cluster.unschedulable(name),
+        ready: sim.ready(name),
+        unschedulable: sim.unschedulable(name),
         pods: nodes.get(name)!,
-        conditions: this.config.conditions.enabled ? this.cluster.conditions(name).filter(this.includeCondition) : [],
+        conditions: this.config.conditions.enabled ? sim.conditions(name).filter(this.includeCondition) : [],
         alerts: emptyAlerts(),
       })),
       unscheduled,
       alerts: emptyAlerts(),
       queries: {},
     };
-    return this.addAlertsAndQueries(snapshot);
+  }
+
+  /**
+   * With `clusters:`: one block per simulated cluster. The last of two or more sends nothing
+   * new during DEMO_OUTAGE of each cycle: its last block ages until it is stale, then it recovers.
+   */
+  private pollClusters(now: number): Snapshot {
+    const blocks = this.clusters.map((c, i): ClusterSnapshot => {
+      const phase = c.sim.phase;
+      const down = i > 0 && i === this.clusters.length - 1 && phase >= DEMO_OUTAGE.from && phase < DEMO_OUTAGE.to;
+      if (!down || !c.last) {
+        const one = this.addAlertsAndQueries(this.snapshotOf(c.sim, now), c.sim);
+        const block: ClusterSnapshot = { name: c.name, nodes: one.nodes, unscheduled: one.unscheduled, alerts: one.alerts, dataAgeSeconds: 0, stale: false };
+        if (c.displayName !== undefined) block.displayName = c.displayName;
+        c.last = { block, tick: c.sim.tick };
+        return block;
+      }
+      const age = Math.round(((c.sim.tick - c.last.tick) * this.tickMs) / 1000);
+      return { ...c.last.block, dataAgeSeconds: age, stale: age * 1000 > this.staleAfterMs };
+    });
+    const queries = this.addAlertsAndQueries(this.snapshotOf(this.cluster, now), null).queries;
+    return withClusters({ time: new Date(now).toISOString(), alerts: emptyAlerts(), queries }, blocks);
   }
 
   /** Counts the simulated alerts as the real source would (exclusions, severities, node or cluster-wide) and answers every named query. */
-  private addAlertsAndQueries(snapshot: Snapshot): Snapshot {
+  private addAlertsAndQueries(snapshot: Snapshot, sim: DemoCluster | null): Snapshot {
     const a = this.config.alerts;
-    if (a.enabled) {
-      for (const alert of this.cluster.alerts()) {
+    if (a.enabled && sim) {
+      for (const alert of sim.alerts()) {
         if (a.exclude.includes(alert.alertname)) continue;
         const sev = alertSeverity(a, alert.severity);
         if (!sev) continue;
