@@ -1,6 +1,7 @@
 import { OFF, parseHex, toHex, type Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { StatusView } from '../loop/status.js';
+import { clusterTitle, type Snapshot } from '../snapshot.js';
 import type { Driver, DriverContext, DriverFactory } from './driver.js';
 import type { Geometry } from './geometry.js';
 
@@ -59,6 +60,20 @@ export function ledRows(geometry: Geometry, leds: readonly Rgb[], opts: LedRowOp
 /** Renders one output as lines of ANSI truecolour LED glyphs (a title line, then the rows). */
 export function renderTerminalFrame(name: string, geometry: Geometry, leds: readonly Rgb[]): string[] {
   return [`\x1b[1m${name}\x1b[0m`, ...ledRows(geometry, leds, { color: true }).map((r) => ' ' + r)];
+}
+
+/**
+ * With clusters: which cluster is which, in display order, and which are stale with their
+ * data age (`clusters: home live · cloud STALE (data 45s old)`); null without clusters.
+ */
+export function clusterLine(snapshot: Snapshot | null): string | null {
+  if (!snapshot?.clusters) return null;
+  const parts = snapshot.clusters.map((c) => {
+    const name = clusterTitle(c).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+    if (!c.stale) return `${name} live`;
+    return `${name} STALE (${c.dataAgeSeconds === null ? 'no data' : `data ${c.dataAgeSeconds}s old`})`;
+  });
+  return `clusters: ${parts.join(' · ')}`;
 }
 
 /** What the display is doing, as the log line of the terminal output names it. */
@@ -183,6 +198,8 @@ export class TerminalDriver implements Driver {
   private lastKey = '';
   private readonly color: boolean;
   private readonly now: () => Date;
+  /** The controller, for the cluster names (with clusters:). */
+  private status: StatusView | null = null;
 
   constructor(
     private readonly name: string,
@@ -209,6 +226,7 @@ export class TerminalDriver implements Driver {
 
   /** Off a TTY, logs the controller's base frames and display state instead of every shown picture. */
   follow(status: StatusView): void {
+    this.status = status;
     if (!this.isLog || this.unfollow) return;
     this.unfollow = status.onFrame((view) => {
       if (view.name !== this.name || this.stopped) return;
@@ -223,7 +241,9 @@ export class TerminalDriver implements Driver {
       if (!this.unfollow) this.log('live', leds);
       return;
     }
-    screenFor(this.stream).draw(this.block, renderTerminalFrame(this.name, this.geometry, leds));
+    const clusters = clusterLine(this.status?.snapshot() ?? null);
+    const lines = renderTerminalFrame(this.name, this.geometry, leds);
+    screenFor(this.stream).draw(this.block, clusters ? [...lines, ` ${clusters}`] : lines);
   }
 
   async stop(blank: boolean): Promise<void> {
@@ -243,11 +263,12 @@ export class TerminalDriver implements Driver {
 
   /** Writes one log line when the picture or the state differs from the last one written. */
   private log(state: DisplayState, leds: readonly Rgb[], blink?: readonly boolean[], page = 0, pages = 1): void {
-    const key = [state, page, pages, leds.map(toHex).join(), blink?.map(Number).join('') ?? ''].join('/');
+    const clusters = clusterLine(this.status?.snapshot() ?? null);
+    const key = [state, page, pages, leds.map(toHex).join(), blink?.map(Number).join('') ?? '', clusters ?? ''].join('/');
     if (key === this.lastKey) return;
     this.lastKey = key;
     const line = formatLogLine({ time: this.now(), name: this.name, state, geometry: this.geometry, leds, blink, page, pages, color: this.color });
-    screenFor(this.stream).append(line);
+    screenFor(this.stream).append(clusters ? line.replace(/\n$/, ` [${clusters}]\n`) : line);
   }
 }
 
