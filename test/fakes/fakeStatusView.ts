@@ -69,7 +69,7 @@ export class FakeStatusView implements StatusView {
   }
 
   /** A new base frame from the layout (and, settled, the same displayed colours); tells the listeners. */
-  frame(name: string, base: string[], blink?: boolean[], extra: Partial<Pick<OutputView, 'page' | 'pages' | 'up' | 'brightness'>> = {}): void {
+  frame(name: string, base: string[], blink?: boolean[], extra: Partial<Pick<OutputView, 'page' | 'pages' | 'up' | 'brightness' | 'staleLeds'>> = {}): void {
     const i = this.views.findIndex((o) => o.name === name);
     if (i < 0) throw new Error(`no output ${name}`);
     const v = { ...this.views[i]!, ...extra, base: [...base], leds: [...base], blink: blink ?? base.map(() => false) };

@@ -157,8 +157,8 @@ function paintLed(led, hex, blink, index, width, node) {
 function renderLabels(entry, o) {
   for (const l of entry.labels) l.remove();
   entry.labels = [];
-  const add = (text, col, span, row, vertical) => {
-    const l = el('div', 'band-label' + (vertical ? ' vertical' : ''), text);
+  const add = (text, col, span, row, vertical, extra) => {
+    const l = el('div', 'band-label' + (vertical ? ' vertical' : '') + (extra ? ' ' + extra : ''), text);
     l.title = text;
     l.style.gridColumn = `${col + 1} / span ${span}`;
     l.style.gridRow = String(row);
@@ -167,6 +167,24 @@ function renderLabels(entry, o) {
   };
   for (const b of o.bands || []) add(b.node, b.x, b.width, o.height + 1, b.width === 1);
   for (const n of o.ledNodes || []) add(n.node, n.index % o.width, 1, 2 * Math.floor(n.index / o.width) + 2, o.height === 1);
+  // With clusters: one more row naming the cluster under its run of bands (or of LEDs on a strip).
+  const runs = [];
+  const cells = (o.bands || []).map((b) => ({ cluster: b.cluster, x: b.x, width: b.width }));
+  if (o.height === 1 && o.layout === 'nodes') for (const n of o.ledNodes || []) cells.push({ cluster: n.cluster, x: n.index, width: 1 });
+  for (const c of cells) {
+    if (!c.cluster) continue;
+    const last = runs[runs.length - 1];
+    if (last && last.cluster === c.cluster && last.x + last.width === c.x) last.width += c.width;
+    else runs.push({ ...c });
+  }
+  const row = o.layout === 'nodes' ? 3 : o.height + 2;
+  for (const r of runs) add(clusterTitle(r.cluster), r.x, r.width, row, false, 'cluster-label');
+}
+
+/** A cluster's name as people see it: its display name from the snapshot, else its label value. */
+function clusterTitle(name) {
+  const c = ((page.snapshot && page.snapshot.clusters) || []).find((x) => x.name === name);
+  return c && c.displayName ? c.displayName : name;
 }
 
 function nodeOfLed(o, i) {
@@ -192,6 +210,9 @@ function paintOutput(entry) {
     } else if (state === 'stale') {
       hex = i === n - 1 ? status : dim(hex, STALE_DIM);
       blink = blink || i === n - 1;
+    } else if (o.staleLeds && o.staleLeds[i]) {
+      // A stale cluster's own LEDs dim (its status mark is already in the base frame).
+      hex = dim(hex, STALE_DIM);
     }
     paintLed(entry.leds[i], hex, blink, i, o.width, nodeOfLed(o, i));
   }
@@ -333,7 +354,50 @@ function renderNodes(snapshot) {
     $('snapshot-time').textContent = '';
     return;
   }
-  for (const n of snapshot.nodes) {
+  renderClusterBanners(snapshot);
+  if (Array.isArray(snapshot.clusters)) {
+    // One table section per cluster under a heading row with its name, data age and staleness.
+    for (const c of snapshot.clusters) {
+      const head = el('tr', 'cluster-head' + (c.stale ? ' stale' : ''));
+      head.dataset.cluster = c.name;
+      const th = el('th', '', c.displayName ? `${c.displayName} (${c.name})` : c.name);
+      th.colSpan = STATES.length + 4;
+      th.scope = 'rowgroup';
+      const age = c.dataAgeSeconds === null || c.dataAgeSeconds === undefined ? 'no data' : `data ${c.dataAgeSeconds}s old`;
+      th.append(el('span', 'flag' + (c.stale ? ' flag-stale' : ''), c.stale ? `stale · ${age}` : age));
+      const alerts = alertText(c.alerts);
+      if (alerts) th.append(el('span', 'flag flag-warning', 'cluster-wide: ' + alerts));
+      head.append(th);
+      body.append(head);
+      appendNodeRows(body, c.nodes || [], c.unscheduled);
+    }
+    const count = snapshot.clusters.reduce((k, c) => k + (c.nodes || []).length, 0);
+    $('snapshot-time').textContent = `${snapshot.clusters.length} clusters, ${count} node${count === 1 ? '' : 's'}`;
+    return;
+  }
+  appendNodeRows(body, snapshot.nodes, snapshot.unscheduled);
+  $('snapshot-time').textContent = `${snapshot.nodes.length} node${snapshot.nodes.length === 1 ? '' : 's'}`;
+}
+
+/** With clusters: one banner per stale cluster, naming it and the age of its newest data. */
+function renderClusterBanners(snapshot) {
+  const wrap = $('cluster-banners');
+  if (!wrap) return;
+  wrap.replaceChildren();
+  for (const c of (snapshot && snapshot.clusters) || []) {
+    if (!c.stale) continue;
+    const b = el('div', 'banner');
+    b.setAttribute('role', 'alert');
+    b.dataset.cluster = c.name;
+    const age = c.dataAgeSeconds === null || c.dataAgeSeconds === undefined ? 'no data from it' : `its newest data was ${c.dataAgeSeconds}s old at the last poll`;
+    b.append(el('strong', '', `Cluster ${c.displayName || c.name}: stale data.`), document.createTextNode(` ${age}; its LEDs are dimmed and marked.`));
+    wrap.append(b);
+  }
+}
+
+/** Rows of a node table: one per node, then the unscheduled pods when there are any. */
+function appendNodeRows(body, nodes, un) {
+  for (const n of nodes) {
     const tr = el('tr');
     tr.dataset.node = n.name;
     const name = el('td', 'node-name');
@@ -359,7 +423,6 @@ function renderNodes(snapshot) {
     tr.append(conds, alerts);
     body.append(tr);
   }
-  const un = snapshot.unscheduled;
   if (un && STATES.some((s) => un[s] > 0)) {
     const tr = el('tr', 'unscheduled');
     tr.append(el('td', '', '(unscheduled)'));
@@ -367,7 +430,6 @@ function renderNodes(snapshot) {
     tr.append(el('td'), el('td'));
     body.append(tr);
   }
-  $('snapshot-time').textContent = `${snapshot.nodes.length} node${snapshot.nodes.length === 1 ? '' : 's'}`;
 }
 
 function renderClusterAlerts(snapshot) {
