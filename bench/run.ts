@@ -19,6 +19,8 @@ import { buildRecordingRules } from '../src/source/promql.js';
 import { startExtrasExposition } from './extrasExposition.js';
 import { benchConfig, type PollWorkerResult } from './pollWorker.js';
 import { measureStartup, startupMarkdown } from './startup.js';
+import { clustersMarkdown, measureClusters } from './clusters.js';
+import type { ClustersWorkerResult } from './clustersWorker.js';
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -282,8 +284,18 @@ async function main(): Promise<void> {
       phases: { type: 'string', default: 'all' },
       // Default: bench/results.md for a full run; a run of some sizes only prints unless --out is given.
       out: { type: 'string' },
+      // clusters: only the several-clusters section (bench/clusters.ts).
+      only: { type: 'string' },
     },
   });
+  const clustersWorker = (args: string[]) => worker<ClustersWorkerResult>('clustersWorker.js', args);
+  if (values.only !== undefined) {
+    if (values.only !== 'clusters') throw new Error(`--only: clusters, got ${values.only}`);
+    const md = clustersMarkdown(await measureClusters(clustersWorker, log)).join('\n') + '\n';
+    if (values.out) writeFileSync(values.out, md);
+    process.stdout.write(md);
+    return;
+  }
   const DEFAULT_SIZES = '10,100,1000,5000';
   const sizesArg = values.nodes ?? values.sizes ?? DEFAULT_SIZES;
   const sizes = sizesArg.split(',').map(Number);
@@ -306,6 +318,7 @@ async function main(): Promise<void> {
 
   const results: SizeResult[] = [];
   for (const n of sizes) results.push(await measureSize(n, { with60: n <= 1000, podList: n <= jqMax, allPhases }));
+  const clusters = await measureClusters(clustersWorker, log);
 
   // Past jq-max the PodList is not built (150,000 pods ≈ 1 GB of JSON, over V8's string limit):
   // bytes and jq CPU grow linearly with pods, so scale the largest measured size.
@@ -365,6 +378,7 @@ async function main(): Promise<void> {
     );
   }
   lines.push('');
+  lines.push(...clustersMarkdown(clusters));
   lines.push('## Doubling the pods per node (same nodes, every pod twice: 60 per node)', '');
   lines.push('| nodes | pods at 30 → 60 per node | bytes per poll (JSON) at 30 → 60 | change | series |');
   lines.push('|---:|---:|---:|---:|---:|');

@@ -10,6 +10,7 @@ import { toHex } from '../../src/color.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderLayout, resolvePalette } from '../../src/layout/index.js';
 import { silentLogger } from '../../src/log.js';
+import { outputGeometry } from '../../src/output/geometry.js';
 import { Metrics } from '../../src/metrics.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { previewContext } from '../../src/server/state.js';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   view.good(SNAPSHOT, new Date());
   const palette = resolvePalette(CONFIG.palette);
   for (const o of CONFIG.outputs) {
-    const f = renderLayout(o.layout!, SNAPSHOT, { geometry: { width: o.width!, height: o.height! }, palette, page: 0 });
+    const f = renderLayout(o.layout!, SNAPSHOT, { geometry: outputGeometry(o), palette, page: 0 });
     view.frame(o.name!, f.leds.map(toHex), f.blink, f.stale ? { staleLeds: f.stale } : {});
   }
   userDataDir = mkdtempSync(join(tmpdir(), 'podglow-chromium-'));
