@@ -34,14 +34,17 @@ describe('code blocks in the README and docs/', () => {
     expect(blocks.filter((b) => /^yml\b/.test(b.info)).map(where)).toEqual([]);
   });
 
-  it.each(blocks.filter((b) => b.info === 'yaml').map((b) => [where(b), b] as const))('%s: a podglow config the loader accepts', (_, b) => {
-    try {
-      loadExample(b);
-    } catch (e) {
-      if (e instanceof ConfigError) expect.fail(e.message);
-      throw e;
-    }
-  });
+  it.each(blocks.filter((b) => b.info === 'yaml').map((b) => [where(b), b] as const))(
+    '%s: a podglow config the loader accepts',
+    (_, b) => {
+      try {
+        loadExample(b);
+      } catch (e) {
+        if (e instanceof ConfigError) expect.fail(e.message);
+        throw e;
+      }
+    },
+  );
 
   it.each(blocks.filter((b) => /^yaml\s+\S/.test(b.info)).map((b) => [where(b), b] as const))('%s: parses as YAML', (_, b) => {
     const docs = parseAllDocuments(b.text);

@@ -14,7 +14,8 @@ function problem(page: string, target: string): string | undefined {
   if (file.startsWith('..')) return `${target}: leaves the repository`;
   if (!existsSync(join(ROOT, file))) return `${target}: no such file ${file}`;
   if (anchor === undefined) return undefined;
-  if (!file.endsWith('.md') || statSync(join(ROOT, file)).isDirectory()) return `${target}: an anchor into a file that is not a Markdown page`;
+  if (!file.endsWith('.md') || statSync(join(ROOT, file)).isDirectory())
+    return `${target}: an anchor into a file that is not a Markdown page`;
   if (!headingAnchors(readPage(file)).has(anchor)) return `${target}: ${file} has no heading #${anchor}`;
   return undefined;
 }
@@ -37,8 +38,15 @@ describe('links in the README and docs/', () => {
   });
 
   it('slugs headings as GitHub does (github-slugger): code, punctuation and repeats', () => {
-    const md = '# `summary` (BlinkStick)\n## Beyond pods: node conditions, firing alerts\n## Start-up and memory\n## Metrics\n## Metrics\n```sh\n# not a heading\n```\n';
-    expect([...headingAnchors(md)]).toEqual(['summary-blinkstick', 'beyond-pods-node-conditions-firing-alerts', 'start-up-and-memory', 'metrics', 'metrics-1']);
+    const md =
+      '# `summary` (BlinkStick)\n## Beyond pods: node conditions, firing alerts\n## Start-up and memory\n## Metrics\n## Metrics\n```sh\n# not a heading\n```\n';
+    expect([...headingAnchors(md)]).toEqual([
+      'summary-blinkstick',
+      'beyond-pods-node-conditions-firing-alerts',
+      'start-up-and-memory',
+      'metrics',
+      'metrics-1',
+    ]);
   });
 
   it('catches a broken path and a broken anchor', () => {

@@ -67,7 +67,10 @@ export function headingAnchors(md: string): Set<string> {
       .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1') // links and images: their text
       .replace(/<[^>]+>/g, '') // inline HTML tags
       .replace(/[`*]/g, ''); // code spans and emphasis: their content (`_` is kept, as github-slugger keeps it)
-    let slug = text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '').replace(/ /g, '-');
+    let slug = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(slug);
     seen.set(slug, (n ?? 0) + 1);
     if (n !== undefined) slug = `${slug}-${n}`;

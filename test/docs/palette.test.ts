@@ -14,7 +14,10 @@ function table(): Map<string, string[]> {
   const section = md.slice(md.indexOf('## Palettes'));
   const rows = new Map<string, string[]>();
   for (const l of section.split('\n')) {
-    const cells = l.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.length !== 4 || cells[0] === 'key' || /^-+$/.test(cells[0]!)) continue;
     rows.set(cells[0]!.split(' ')[0]!, cells.slice(1));
   }

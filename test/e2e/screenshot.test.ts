@@ -46,7 +46,16 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
 }, 60_000);
@@ -81,7 +90,10 @@ describe('the README screenshot of the preview page', () => {
       mkdirSync('docs/images', { recursive: true });
       copyFileSync(FRESH, COMMITTED);
     }
-    expect(existsSync(COMMITTED), `${COMMITTED} is missing: PODGLOW_UPDATE_SCREENSHOT=1 npx vitest run test/e2e/screenshot.test.ts`).toBe(true);
+    expect(
+      existsSync(COMMITTED),
+      `${COMMITTED} is missing: PODGLOW_UPDATE_SCREENSHOT=1 npx vitest run test/e2e/screenshot.test.ts`,
+    ).toBe(true);
     expect(pngSize(readFileSync(COMMITTED))).toEqual(fresh);
   }, 30_000);
 });
