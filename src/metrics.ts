@@ -50,6 +50,17 @@ export class Metrics {
   readonly frames = new Counter({ name: 'podglow_frames_total', help: 'Frames written to each output.', labelNames: ['output'], registers: [this.registry] });
   readonly outputErrors = new Counter({ name: 'podglow_output_errors_total', help: 'Failed writes or device errors per output.', labelNames: ['output'], registers: [this.registry] });
   readonly outputUp = new Gauge({ name: 'podglow_output_up', help: '1 while the output device is usable, else 0.', labelNames: ['output'], registers: [this.registry] });
+  /** Where podglow_data_age_seconds reads the current age (ms) from; null before it is known. */
+  private dataAgeOf: () => number | null = () => null;
+  readonly dataAge: Gauge = new Gauge({
+    name: 'podglow_data_age_seconds',
+    help: 'Age of the data shown: query evaluation time minus the newest kube-state-metrics sample, on the server clock, plus the time since (NaN until known).',
+    registers: [this.registry],
+    collect: () => {
+      const ms = this.dataAgeOf();
+      this.dataAge.set(ms === null ? NaN : ms / 1000);
+    },
+  });
   readonly brightness = new Gauge({ name: 'podglow_brightness', help: 'Current brightness of each output (0..1, after caps and schedules).', labelNames: ['output'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -64,6 +75,11 @@ export class Metrics {
       // Gauges named *_total fail `promtool check metrics`; the per-type gauges beside them carry the same numbers.
       for (const name of LINT_FAILING_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     }
+  }
+
+  /** Sets where podglow_data_age_seconds reads the age of the data (ms, null while unknown) at each scrape. */
+  watchDataAge(ageMs: () => number | null): void {
+    this.dataAgeOf = ageMs;
   }
 
   /** Makes the per-output series exist from start-up. */

@@ -11,6 +11,9 @@ export type QueryName = CoreQueryName | ExtraQueryName;
 /** The PromQL of one poll, built once from the config; extras only where configured. */
 export type PollQueries = Record<CoreQueryName, string> & Partial<Record<ExtraQueryName, string>>;
 
+/** The label that names a lane (src/source/freshness.ts): the scrape job. */
+export const LANE_LABEL = 'job';
+
 /** Label that carries the pod state in answers to the `pods` query. */
 export const STATE_LABEL = 'state';
 
@@ -29,6 +32,16 @@ const POD_KEY = 'namespace, pod, uid';
 /** Quotes a string as a PromQL string literal. */
 export function promString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/**
+ * The newest sample time of each series of `sel` (Unix seconds). `timestamp()` of a selector
+ * is the raw sample's time on Prometheus; VictoriaMetrics also answers it for a series that
+ * has just vanished (its last sample in the lookback window), so `and` the selector itself
+ * keeps only the series that are still there, as the bare selector does on both.
+ */
+export function sampleTimes(sel: string): string {
+  return `timestamp(${sel}) and ${sel}`;
 }
 
 /** One RE2 alternation that matches any of the (fully anchored) regexes. */
@@ -59,7 +72,7 @@ export function namespaceMatchers(config: Config): string[] {
 }
 
 /** A selector `metric{a="b",...}`; bare `metric` when there are no matchers. */
-function selector(metric: string, matchers: readonly string[]): string {
+export function selector(metric: string, matchers: readonly string[]): string {
   return matchers.length ? `${metric}{${matchers.join(', ')}}` : metric;
 }
 
@@ -131,15 +144,17 @@ export function recordedPodsExpression(name: string): string {
 
 /**
  * Builds the instant queries of one poll. Each answer is aggregated to O(nodes × states)
- * series: nodes, their Ready condition, cordoned nodes, and pod counts per (node, state),
+ * series: nodes (with their newest sample's time, per lane with `byLane`), their Ready condition, cordoned nodes, and pod counts per (node, state),
  * the latter read from the recording rule when `prometheus.recordingRule` is set; then the
  * extras of src/source/extras.ts (node conditions, alerts, named queries) where configured.
  */
-export function buildQueries(config: Config): PollQueries {
+export function buildQueries(config: Config, opts: { byLane?: boolean } = {}): PollQueries {
   const base = baseMatchers(config);
   const rule = config.prometheus.recordingRule;
   return {
-    nodes: `max by (node) (${selector('kube_node_info', base)})`,
+    // Each node's newest sample time (its presence is what lists the node): the data's age,
+    // per lane when podglow chooses one (src/source/freshness.ts).
+    nodes: `max by (node${opts.byLane ? `, ${LANE_LABEL}` : ''}) (${sampleTimes(selector('kube_node_info', base))})`,
     ready: `max by (node, status) (${selector('kube_node_status_condition', [...base, 'condition="Ready"'])} == 1)`,
     unschedulable: `max by (node) (${selector('kube_node_spec_unschedulable', base)} == 1)`,
     pods: rule ? recordedPodsExpression(rule) : podsExpression(config),
