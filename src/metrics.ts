@@ -48,12 +48,6 @@ export class Metrics {
   });
   readonly nodes = new Gauge({ name: 'podglow_nodes', help: 'Nodes in the last good snapshot.', labelNames: ['cluster'], registers: [this.registry] });
   // The cluster label appears only with clusters: (SPEC §8); one-cluster configs export exactly what they did.
-  readonly dataAge = new Gauge({
-    name: 'podglow_data_age_seconds',
-    help: "Seconds from the newest kube-state-metrics sample to the poll's evaluation, on the server's clock.",
-    labelNames: ['cluster'],
-    registers: [this.registry],
-  });
   readonly clusterStale = new Gauge({
     name: 'podglow_cluster_stale',
     help: '1 while a cluster (clusters:) shows stale data: no new samples for staleAfter, or none at all; else 0.',
@@ -63,6 +57,25 @@ export class Metrics {
   readonly frames = new Counter({ name: 'podglow_frames_total', help: 'Frames written to each output.', labelNames: ['output'], registers: [this.registry] });
   readonly outputErrors = new Counter({ name: 'podglow_output_errors_total', help: 'Failed writes or device errors per output.', labelNames: ['output'], registers: [this.registry] });
   readonly outputUp = new Gauge({ name: 'podglow_output_up', help: '1 while the output device is usable, else 0.', labelNames: ['output'], registers: [this.registry] });
+  /** Where podglow_data_age_seconds reads the current age (ms) from; null before it is known. */
+  private dataAgeOf: () => number | null = () => null;
+  /** With clusters: each cluster's data age (s) at the last good poll, and when that was (monotonic ms). */
+  private clusterAges: { ages: Map<string, number | null>; at: number } | null = null;
+  readonly dataAge: Gauge = new Gauge({
+    name: 'podglow_data_age_seconds',
+    help: 'Age of the data shown: query evaluation time minus the newest kube-state-metrics sample, on the server clock, plus the time since (NaN until known); per cluster with clusters:.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+    collect: () => {
+      if (this.clusterAges) {
+        const since = (performance.now() - this.clusterAges.at) / 1000;
+        for (const [cluster, age] of this.clusterAges.ages) this.dataAge.set({ cluster }, age === null ? NaN : age + since);
+        return;
+      }
+      const ms = this.dataAgeOf();
+      this.dataAge.set(ms === null ? NaN : ms / 1000);
+    },
+  });
   readonly brightness = new Gauge({ name: 'podglow_brightness', help: 'Current brightness of each output (0..1, after caps and schedules).', labelNames: ['output'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -77,6 +90,11 @@ export class Metrics {
       // Gauges named *_total fail `promtool check metrics`; the per-type gauges beside them carry the same numbers.
       for (const name of LINT_FAILING_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     }
+  }
+
+  /** Sets where podglow_data_age_seconds reads the age of the data (ms, null while unknown) at each scrape. */
+  watchDataAge(ageMs: () => number | null): void {
+    this.dataAgeOf = ageMs;
   }
 
   /** Makes the per-output series exist from start-up. */
@@ -106,6 +124,7 @@ export class Metrics {
   /** recordSnapshot with clusters: every series carries its cluster; alerts without a cluster label have cluster="". */
   private recordClusters(s: Snapshot): void {
     for (const g of [this.pods, this.alerts, this.nodeConditions, this.nodes, this.dataAge, this.clusterStale]) g.reset();
+    this.clusterAges = { ages: new Map((s.clusters ?? []).map((c) => [c.name, c.dataAgeSeconds])), at: performance.now() };
     for (const sev of ALERT_SEVERITIES) this.alerts.set({ severity: sev, node: '', cluster: '' }, s.alerts[sev]);
     for (const c of s.clusters ?? []) {
       const cluster = c.name;
@@ -117,7 +136,6 @@ export class Metrics {
       for (const st of POD_STATES) this.pods.set({ node: '', state: st, cluster }, c.unscheduled[st]);
       for (const sev of ALERT_SEVERITIES) this.alerts.set({ severity: sev, node: '', cluster }, c.alerts[sev]);
       this.nodes.set({ cluster }, c.nodes.length);
-      if (c.dataAgeSeconds !== null) this.dataAge.set({ cluster }, c.dataAgeSeconds);
       this.clusterStale.set({ cluster }, c.stale ? 1 : 0);
     }
   }

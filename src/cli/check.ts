@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
-import { outputName, type Config, type QueryConfig } from '../config/schema.js';
+import { AUTO_INTERVAL, outputName, type Config, type QueryConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { redactUrl } from '../source/redact.js';
 import { USER_QUERY_PREFIX, isUserQuery } from '../source/extras.js';
 import { buildQueries, buildRecordingRules } from '../source/promql.js';
+import { freshnessQuery, lanesInUse } from '../source/freshness.js';
 import { COMMON_HELP, EXIT_CONFIG, UsageError, configFromFlags, parseCommand } from './common.js';
 
 const HELP = [
@@ -42,16 +43,25 @@ export function describeConfig(config: Config, file: string): string {
     lines.push('source: demo (built-in simulated cluster; no queries are sent)');
   } else {
     const p = config.prometheus;
-    lines.push(`source: prometheus at ${redactUrl(p.url!)} (poll ${config.interval}, timeout ${formatDuration(p.timeout)})`);
+    const poll =
+      config.interval === AUTO_INTERVAL
+        ? `poll when new data lands, every ${formatDuration(config.follow.minInterval)} to ${formatDuration(config.follow.maxInterval)}`
+        : `poll ${config.interval}`;
+    lines.push(`source: prometheus at ${redactUrl(p.url!)} (${poll}, timeout ${formatDuration(p.timeout)})`);
+    const lanes = lanesInUse(config);
+    if (lanes.length) lines.push(`lanes: reads the first of job ${lanes.map((l) => `"${l}"`).join(', ')} that has data (else every job)`);
     const auth = p.bearerTokenFile ? 'bearer token from file' : p.basicAuth ? `basic auth as ${p.basicAuth.username}` : 'none';
     const tls = p.tls.insecureSkipVerify ? 'verification OFF (insecureSkipVerify)' : p.tls.caFile ? 'verified with caFile' : 'verified with system CAs';
     lines.push(`auth: ${auth}; headers: ${Object.keys(p.headers).join(', ') || 'none'}; TLS: ${tls}`);
   }
   lines.push(`outputs: ${outputs.join(', ')}`);
   if (config.source === 'prometheus') {
+    if (config.interval === AUTO_INTERVAL) lines.push('', 'Probe sent between polls to learn when new data lands (POST /api/v1/query):', freshnessQuery(config));
     lines.push('', 'Instant queries sent concurrently on every poll (POST /api/v1/query):');
     const rule = config.prometheus.recordingRule;
-    const queries = buildQueries(config);
+    const lanes = lanesInUse(config);
+    if (lanes.length) lines.push(`(with a lane chosen, every kube-state-metrics selector also gets job="<lane>")`);
+    const queries = buildQueries(config, { byLane: lanes.length > 0 });
     for (const [name, q] of Object.entries(queries)) {
       if (q === undefined) continue;
       const note =

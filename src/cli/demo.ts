@@ -47,9 +47,11 @@ export function demoConfig(server: { address: string; port: number }): ConfigInp
  * `--clusters N`: N simulated clusters (demoClusterNames) on the same outputs, plus a
  * BlinkStick-Strip-sized web output with one LED per cluster (the `clusters` layout).
  */
-export function demoClustersConfig(n: number, raw: ConfigInput): Pick<ConfigInput, 'clusters' | 'outputs'> {
+export function demoClustersConfig(n: number, raw: ConfigInput): Pick<ConfigInput, 'clusters' | 'outputs' | 'staleAfter'> {
   return {
     clusters: demoClusterNames(n),
+    // Short, so the simulated outage shows within seconds (the default floor is 90 s of data age).
+    staleAfter: '6s',
     outputs: [...(raw.outputs ?? []), { name: 'clusters', type: 'web', width: 8, height: 1, brightness: 1, layout: { type: 'clusters' } }],
   };
 }

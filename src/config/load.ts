@@ -113,9 +113,23 @@ export function parseConfig(raw: unknown, opts: { env?: Env; overrides?: ConfigO
   return r.data;
 }
 
-/** No good poll (or, with clusters:, no new data of a cluster) for this long means stale (ms): staleAfter, default 3 × interval. */
+/** No good poll for this long means stale (ms): staleAfter, default 3 × interval. */
 export function staleAfterMs(config: Pick<Config, 'staleAfter' | 'interval' | 'timezone'>): number {
   return config.staleAfter ?? 3 * intervalMs(config.interval, config.timezone);
+}
+
+/**
+ * The least default limit on the data's age (SPEC §3b): three scrapes of kube-prometheus'
+ * 30 s, so a fixed 10 s interval reading a 30 s scrape does not flap stale between scrapes.
+ */
+export const MIN_DEFAULT_DATA_STALE_MS = 90_000;
+
+/**
+ * Data older than this (server clock) is stale even when polls succeed, for the whole light
+ * and, with clusters:, for each cluster (ms): staleAfter, by default at least MIN_DEFAULT_DATA_STALE_MS.
+ */
+export function dataStaleAfterMs(config: Pick<Config, 'staleAfter' | 'interval' | 'timezone'>, pollStaleAfterMs = staleAfterMs(config)): number {
+  return config.staleAfter ?? Math.max(pollStaleAfterMs, MIN_DEFAULT_DATA_STALE_MS);
 }
 
 /** The `timezone` default: TZ when it names an IANA zone, else the system's (undefined if even that is unknown). */

@@ -255,6 +255,12 @@ const httpUrl = z
     }
   }, 'must be an http(s) URL');
 
+/** The fast lane podglow ships (deploy/) and the job kube-state-metrics usually has, in that order. */
+export const DEFAULT_LANES = ['kube-state-metrics-fast', 'kube-state-metrics'] as const;
+
+/** `interval: auto`: poll when new data has landed (SPEC §3b), between `follow.minInterval` and `follow.maxInterval`. */
+export const AUTO_INTERVAL = 'auto';
+
 const prometheusSchema = z
   .object({
     /** Base URL, with any path prefix (`https://mimir.example/prometheus`). */
@@ -290,6 +296,11 @@ const prometheusSchema = z
     /** Value of the cluster label to select (added as a matcher on `clusterLabel`). */
     cluster: z.string().min(1).optional(),
     clusterLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name').default('cluster'),
+    /**
+     * Scrape jobs of kube-state-metrics, fastest first: podglow reads the first that has data,
+     * one only (SPEC §3b). Not used when `matchers` names a job or with `recordingRule`.
+     */
+    lanes: z.array(z.string().min(1, 'must not be empty')).default([...DEFAULT_LANES]),
     /**
      * Name of a recording rule that precomputes the pod counts per node and state (for
      * clusters with 100k+ pods); see `podglow check --rules`.
@@ -431,13 +442,23 @@ export const configSchema = z
       tls: { insecureSkipVerify: false },
       matchers: [],
       clusterLabel: 'cluster',
+      lanes: [...DEFAULT_LANES],
     }),
-    /** Poll interval (`10s`) or a cron expression (`*\/15 * * * * *`). */
+    /** `auto` (poll when new data lands, SPEC §3b), a fixed interval (`10s`) or a cron expression (`*\/15 * * * * *`). */
     interval: z
       .string()
-      .refine((s) => DURATION_RE.test(s) || validateCron(s), 'must be a duration such as 10s or a cron expression')
+      .refine((s) => s === AUTO_INTERVAL || DURATION_RE.test(s) || validateCron(s), 'must be a duration such as 10s or a cron expression, or auto')
       .refine((s) => !DURATION_RE.test(s) || parseDuration(s) >= MIN_INTERVAL_MS, 'must be at least 1s')
-      .default('10s'),
+      .default(AUTO_INTERVAL),
+    /** Bounds of `interval: auto`: full polls no closer than minInterval, and at least every maxInterval. */
+    follow: z
+      .object({
+        minInterval: duration.refine((ms) => ms >= MIN_INTERVAL_MS, 'must be at least 1s').default(1000),
+        maxInterval: duration.default(60_000),
+      })
+      .strict()
+      .refine((f) => f.maxInterval > f.minInterval, { path: ['maxInterval'], message: 'must be longer than minInterval' })
+      .default({ minInterval: 1000, maxInterval: 60_000 }),
     /**
      * IANA time zone of cron expressions (interval and brightness schedules); default the
      * TZ environment variable, else the system's.

@@ -1,7 +1,7 @@
 import type { Config, LayoutConfig, OutputConfig } from '../config/schema.js';
 import { defaultLayout } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
-import { staleAfterMs } from '../config/load.js';
+import { MIN_DEFAULT_DATA_STALE_MS, dataStaleAfterMs } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Driver } from '../output/driver.js';
@@ -9,10 +9,13 @@ import { outputGeometry, type Geometry } from '../output/geometry.js';
 import type { Snapshot, Source } from '../snapshot.js';
 import { OutputPipeline } from '../effects/pipeline.js';
 import { layoutPageSeconds, layoutPages, renderLayout, resolvePalette, type ResolvedPalette } from '../layout/index.js';
-import { schedulePolls, intervalMs, type PollSchedule } from './scheduler.js';
+import { AUTO_INTERVAL } from '../config/schema.js';
+import type { DataTime } from '../source/source.js';
+import { AUTO_FALLBACK_INTERVAL, schedulePolls, intervalMs, type PollSchedule } from './scheduler.js';
 import { PollRunner } from './pollRunner.js';
+import { followData } from './follow.js';
 import { DisplayHealth } from './displayHealth.js';
-import type { Health, OutputView, Readiness, StatusView } from './status.js';
+import type { DataAge, Health, OutputView, Readiness, StatusView } from './status.js';
 
 /** One started output handed to the controller. */
 export interface ControllerOutput {
@@ -46,6 +49,9 @@ interface OutputState {
 /** Extra time past prometheus.timeout before the loop abandons a poll, so the source's own timeout (with its clearer message) comes first. */
 export const DEADLINE_GRACE_MS = 1000;
 
+// Defined beside staleAfter's other defaults (src/config/load.ts); re-exported for the loop's users.
+export { MIN_DEFAULT_DATA_STALE_MS };
+
 /**
  * The poll loop (SPEC §1), wiring three parts to the outputs: the scheduler (when to poll),
  * the poll runner (deadline, generations, poll metrics) and display health (stale and
@@ -59,6 +65,10 @@ export class Controller implements StatusView {
   readonly deadlineMs: number;
   /** /healthz fails when no poll has finished for this long: max(3 × interval, staleAfter) + timeout (ms). */
   readonly wedgedAfterMs: number;
+  /** Data older than this (server clock) is stale even when polls succeed: staleAfter, by default at least MIN_DEFAULT_DATA_STALE_MS. */
+  readonly dataStaleAfterMs: number;
+  /** The interval the scheduler runs: the config's, or for `auto` with a source that cannot probe, AUTO_FALLBACK_INTERVAL. */
+  readonly interval: string;
   private readonly outs: OutputState[];
   private readonly log: Logger;
   private readonly metrics: Metrics;
@@ -66,6 +76,8 @@ export class Controller implements StatusView {
   private readonly display: DisplayHealth;
   private schedule: PollSchedule | null = null;
   private current: Snapshot | null = null;
+  /** Where the data of the last good poll stood, when the source said. */
+  private data: DataTime | null = null;
   private stopping: Promise<void> | null = null;
   private readonly listeners = new Set<(o: OutputView) => void>();
 
@@ -73,14 +85,17 @@ export class Controller implements StatusView {
     const { config } = opts;
     this.log = opts.log;
     this.metrics = opts.metrics;
-    const periodMs = intervalMs(config.interval, config.timezone);
-    this.staleAfterMs = staleAfterMs(config);
+    this.interval = config.interval === AUTO_INTERVAL && !opts.source.probe ? AUTO_FALLBACK_INTERVAL : config.interval;
+    const periodMs = intervalMs(this.interval, config.timezone);
+    this.staleAfterMs = config.staleAfter ?? 3 * periodMs;
+    this.dataStaleAfterMs = dataStaleAfterMs(config, this.staleAfterMs);
     this.deadlineMs = config.prometheus.timeout + DEADLINE_GRACE_MS;
     this.wedgedAfterMs = Math.max(3 * periodMs, this.staleAfterMs) + config.prometheus.timeout;
     this.outs = opts.outputs.map((o) => this.makeOutput(o));
     this.display = new DisplayHealth({
       staleAfterMs: this.staleAfterMs,
       wedgedAfterMs: this.wedgedAfterMs,
+      dataStaleAfterMs: this.dataStaleAfterMs,
       metrics: this.metrics,
       log: this.log,
       onStale: () => {
@@ -92,8 +107,9 @@ export class Controller implements StatusView {
       deadlineMs: this.deadlineMs,
       metrics: this.metrics,
       log: this.log,
-      onOutcome: (r) => (r.snapshot ? this.succeeded(r.snapshot) : this.display.failed(r.error)),
+      onOutcome: (r) => (r.snapshot ? this.succeeded(r.snapshot, r.data) : this.display.failed(r.error)),
     });
+    this.metrics.watchDataAge(() => this.display.dataAge());
   }
 
   private makeOutput(o: ControllerOutput): OutputState {
@@ -131,8 +147,19 @@ export class Controller implements StatusView {
   start(): void {
     if (this.schedule || this.stopping) return;
     for (const o of this.outs) this.guard(o, () => o.pipeline.start());
-    const { interval, timezone } = this.opts.config;
-    this.schedule = schedulePolls(interval, () => this.pollNow(), this.log, { timezone });
+    const { timezone, follow } = this.opts.config;
+    const probe = this.opts.source.probe?.bind(this.opts.source);
+    this.schedule =
+      this.interval === AUTO_INTERVAL && probe
+        ? followData({
+            probe,
+            poll: () => this.pollNow(),
+            onProbe: () => this.display.checkData(),
+            minIntervalMs: follow.minInterval,
+            maxIntervalMs: follow.maxInterval,
+            log: this.log,
+          })
+        : schedulePolls(this.interval, () => this.pollNow(), this.log, { timezone });
     this.log.info(
       { outputs: this.outs.map((o) => o.name), staleAfter: formatDuration(this.staleAfterMs), deadline: formatDuration(this.deadlineMs), timezone },
       `polling ${this.schedule.description}`,
@@ -150,16 +177,19 @@ export class Controller implements StatusView {
     return this.runner.discarded;
   }
 
-  private succeeded(s: Snapshot): void {
+  private succeeded(s: Snapshot, data?: DataTime): void {
     if (this.stopping) return;
     this.metrics.recordSnapshot(s);
     const first = this.current === null;
-    const recovered = this.display.good();
+    if (data?.newestSample != null) this.data = data;
+    const recovered = this.display.good(data?.newestSample != null ? data.evaluatedAt - data.newestSample : null);
+    if (data?.newestSample == null) this.data = null;
     if (first) this.log.info({ nodes: s.nodes.length }, 'first successful poll');
     else if (recovered) this.log.info({ nodes: s.nodes.length }, 'poll recovered');
     this.reportClusters(s);
     this.current = s;
-    for (const o of this.outs) this.render(o, false);
+    // Stale already when the data itself is too old (SPEC §3b), however good the poll.
+    for (const o of this.outs) this.render(o, this.display.stale());
   }
 
   /** With clusters: logs each cluster turning stale or live again (by name), once per change. */
@@ -252,6 +282,12 @@ export class Controller implements StatusView {
 
   stale(): boolean {
     return this.display.stale();
+  }
+
+  dataAge(): DataAge | null {
+    const ageMs = this.display.dataAge();
+    if (ageMs === null || this.data?.newestSample == null) return null;
+    return { ageMs, sampleTime: this.data.newestSample, lane: this.data.lane, landsEveryMs: this.schedule?.landsEveryMs?.() ?? null };
   }
 
   readiness(): Readiness {

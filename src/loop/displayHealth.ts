@@ -10,6 +10,8 @@ export interface DisplayHealthOptions {
   staleAfterMs: number;
   /** No poll decided for this long means polling has wedged (ms; SPEC §6). */
   wedgedAfterMs: number;
+  /** Data older than this is stale even when polls succeed (ms; SPEC §3b); default staleAfterMs. */
+  dataStaleAfterMs?: number;
   metrics: Metrics;
   log: Logger;
   /** Called once each time the display turns stale. */
@@ -30,6 +32,10 @@ export class DisplayHealth {
   private lastFinishedAt: number | null = null;
   private lastErr: PollError | null = null;
   private isStale = false;
+  /** Why the display went stale: no good poll, or old data in good ones. */
+  private staleWhy: 'polls' | 'data' = 'polls';
+  /** The data's age (server clock) at the last good poll that knew it, and when that was (monotonic). */
+  private dataAgeAt: { ageMs: number; at: number } | null = null;
   private staleTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly now: () => number;
@@ -40,17 +46,43 @@ export class DisplayHealth {
     this.startedAt = this.now();
   }
 
-  /** A good poll: live again, stale timer re-armed. Returns whether this is a recovery (stale or failing before). */
-  good(): boolean {
-    const recovered = this.isStale || this.lastErr !== null;
-    this.lastGoodAt = this.lastFinishedAt = this.now();
+  /**
+   * A good poll: live again and the stale timer re-armed, unless its data (`dataAgeMs` old on
+   * the server's clock; null when the source does not know) is older than dataStaleAfterMs.
+   * Returns whether this is a recovery (stale or failing before, live now).
+   */
+  good(dataAgeMs: number | null = null): boolean {
+    const before = this.isStale || this.lastErr !== null;
+    const t = this.now();
+    this.lastGoodAt = this.lastFinishedAt = t;
     this.lastGoodWall = new Date();
     this.lastErr = null;
     this.isStale = false;
+    this.dataAgeAt = dataAgeMs === null ? null : { ageMs: Math.max(0, dataAgeMs), at: t };
     this.opts.metrics.stale.set(0);
     clearTimeout(this.staleTimer);
-    this.staleTimer = setTimeout(() => this.markStale(), this.opts.staleAfterMs);
-    return recovered;
+    this.staleTimer = setTimeout(() => this.markStale('polls'), this.opts.staleAfterMs);
+    this.checkData();
+    return before && !this.isStale;
+  }
+
+  /**
+   * Stale when the data shown has grown older than dataStaleAfterMs (SPEC §3b): checked at
+   * every good poll and, when following the data, at every probe, so a backend that keeps
+   * answering with old samples goes stale while its polls succeed.
+   */
+  checkData(): void {
+    const age = this.dataAge();
+    if (age !== null && age > this.dataStaleAfterMs && !this.isStale && this.lastGoodAt !== null) this.markStale('data');
+  }
+
+  private get dataStaleAfterMs(): number {
+    return this.opts.dataStaleAfterMs ?? this.opts.staleAfterMs;
+  }
+
+  /** How old the data shown is now (ms): its age at the last good poll plus the monotonic time since; null when unknown. */
+  dataAge(): number | null {
+    return this.dataAgeAt ? this.dataAgeAt.ageMs + (this.now() - this.dataAgeAt.at) : null;
   }
 
   /** A failed poll; "no kube-state-metrics data" makes the display stale at once. */
@@ -61,17 +93,19 @@ export class DisplayHealth {
     if (repeated) this.opts.log.debug({ reason: e.reason }, `poll failed: ${e.message}`);
     else this.opts.log.warn({ reason: e.reason }, `poll failed: ${e.message}`);
     // An empty answer is not an empty cluster: showing it as fresh would lie.
-    if (e.reason === 'no_ksm_data') this.markStale();
+    if (e.reason === 'no_ksm_data') this.markStale('polls');
   }
 
-  private markStale(): void {
+  private markStale(why: 'polls' | 'data'): void {
     clearTimeout(this.staleTimer);
     this.staleTimer = undefined;
     if (this.stopped) return;
     this.opts.metrics.stale.set(1);
     if (this.isStale || this.lastGoodAt === null) return;
     this.isStale = true;
-    this.opts.log.warn({ lastGoodPoll: this.lastGoodWall?.toISOString(), lastError: this.lastErr?.message }, 'display is stale');
+    this.staleWhy = why;
+    const dataAge = why === 'data' ? age(this.dataAge() ?? 0) : undefined;
+    this.opts.log.warn({ lastGoodPoll: this.lastGoodWall?.toISOString(), lastError: this.lastErr?.message, dataAge }, 'display is stale');
     this.opts.onStale();
   }
 
@@ -92,6 +126,9 @@ export class DisplayHealth {
   readiness(): Readiness {
     const err = this.lastErr ? ` (last error: ${this.lastErr.message})` : '';
     if (this.lastGoodAt === null) return { ready: false, reason: `waiting for the first successful poll${err}` };
+    if (this.isStale && this.staleWhy === 'data') {
+      return { ready: false, reason: `stale: the newest kube-state-metrics data is ${age(this.dataAge() ?? 0)} old (limit ${formatDuration(this.dataStaleAfterMs)})${err}` };
+    }
     if (this.isStale) return { ready: false, reason: `stale: no good poll for ${age(this.now() - this.lastGoodAt)}${err}` };
     return { ready: true };
   }

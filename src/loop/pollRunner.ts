@@ -2,10 +2,11 @@ import { formatDuration } from '../config/duration.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Snapshot, Source } from '../snapshot.js';
+import type { DataTime, Reading } from '../source/source.js';
 import { PollError, toPollError } from '../source/errors.js';
 
-/** What one poll ended with: a snapshot or the reason it failed. */
-export type PollOutcome = { snapshot: Snapshot; error?: undefined } | { snapshot?: undefined; error: PollError };
+/** What one poll ended with: a snapshot (with the age of its data where the source knows it) or the reason it failed. */
+export type PollOutcome = { snapshot: Snapshot; data?: DataTime; error?: undefined } | { snapshot?: undefined; data?: undefined; error: PollError };
 
 /** What the runner needs. */
 export interface PollRunnerOptions {
@@ -89,8 +90,10 @@ export class PollRunner {
     const poll: Poll = { generation, abort, decided, decide, deadline, answered: Promise.resolve() };
     this.current = poll;
     try {
-      poll.answered = this.opts.source.poll(abort.signal).then(
-        (snapshot) => settle({ snapshot }, true),
+      const source = this.opts.source;
+      const reading: Promise<Reading> = source.read ? source.read(abort.signal) : source.poll(abort.signal).then((snapshot) => ({ snapshot }));
+      poll.answered = reading.then(
+        (r) => settle(r.data ? { snapshot: r.snapshot, data: r.data } : { snapshot: r.snapshot }, true),
         (e: unknown) => settle({ error: abort.signal.aborted && abort.signal.reason instanceof PollError ? abort.signal.reason : toPollError(e) }, true),
       );
     } catch (e) {

@@ -1,5 +1,6 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { DURATION_RE, parseDuration } from '../config/duration.js';
+import { AUTO_INTERVAL } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { cronLogger, cronPeriodMs } from './cron.js';
 
@@ -9,6 +10,8 @@ export interface PollSchedule {
   readonly periodMs: number;
   /** How the schedule runs, for the start-up log line. */
   readonly description: string;
+  /** How often new data lands, as observed (ms; schedules that follow the data), or null. */
+  landsEveryMs?(): number | null;
   stop(): void;
 }
 
@@ -20,8 +23,18 @@ export interface ScheduleOptions {
   now?: () => number;
 }
 
-/** Milliseconds between polls for an `interval` setting: a duration, or a cron expression's period. */
+/**
+ * The period `interval: auto` stands for in the defaults derived from the interval (staleAfter,
+ * the wedge limit): the slowest scrape it is made to follow, kube-prometheus' 30 s.
+ */
+export const AUTO_PERIOD_MS = 30_000;
+
+/** What `interval: auto` means for a source that cannot tell when data lands (the demo): today's fixed grid. */
+export const AUTO_FALLBACK_INTERVAL = '10s';
+
+/** Milliseconds between polls for an `interval` setting: a duration, a cron expression's period, or AUTO_PERIOD_MS for `auto`. */
 export function intervalMs(interval: string, timezone?: string): number {
+  if (interval === AUTO_INTERVAL) return AUTO_PERIOD_MS;
   return DURATION_RE.test(interval) ? parseDuration(interval) : cronPeriodMs(interval, timezone);
 }
 

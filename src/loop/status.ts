@@ -19,6 +19,18 @@ export interface Health {
   reason?: string;
 }
 
+/** How old the data shown is (SPEC §3b), for `/api/state`, the preview header and the terminal line. */
+export interface DataAge {
+  /** Age now (ms): the server's evaluation time minus the newest kube-state-metrics sample, plus the time since that poll. */
+  ageMs: number;
+  /** The newest sample's time (epoch ms, on the server's clock). */
+  sampleTime: number;
+  /** The lane (scrape job) read, or null for every job. */
+  lane: string | null;
+  /** How often new data lands, as podglow observed it (ms), or null when not known. */
+  landsEveryMs: number | null;
+}
+
 /**
  * The controller as the HTTP server sees it: read-only state plus a frame event.
  * Implemented by the poll loop (src/loop/controller.ts).
@@ -34,6 +46,8 @@ export interface StatusView {
   /** Liveness for `/healthz`; absent means always alive. */
   health?(): Health;
   stale(): boolean;
+  /** The data's age, when the source knows it (absent or null otherwise). */
+  dataAge?(): DataAge | null;
   outputs(): OutputView[];
   /** Subscribes to displayed-frame changes; returns the unsubscribe function. */
   onFrame(listener: (output: OutputView) => void): () => void;

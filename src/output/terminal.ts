@@ -91,13 +91,16 @@ export interface LogLine {
   page?: number;
   pages?: number;
   color: boolean;
+  /** How old the data shown is (ms, SPEC §3b), when known. */
+  dataAgeMs?: number | null;
 }
 
-/** Formats one log line: time, output, display state, page, then every row of LEDs separated by `|`. */
+/** Formats one log line: time, output, display state, the data's age, page, then every row of LEDs separated by `|`. */
 export function formatLogLine(l: LogLine): string {
   const paging = (l.pages ?? 1) > 1 ? ` page ${(l.page ?? 0) + 1}/${l.pages}` : '';
+  const age = typeof l.dataAgeMs === 'number' && l.state !== 'waiting' ? ` (cluster as of ${Math.round(l.dataAgeMs / 1000)}s ago)` : '';
   const rows = l.state === 'waiting' ? ['waiting for the first successful poll'] : ledRows(l.geometry, l.leds, { color: l.color, blink: l.blink });
-  return `${l.time.toISOString()} ${l.name} ${l.state}${paging}: ${rows.join(' | ')}\n`;
+  return `${l.time.toISOString()} ${l.name} ${l.state}${age}${paging}: ${rows.join(' | ')}\n`;
 }
 
 /**
@@ -231,7 +234,7 @@ export class TerminalDriver implements Driver {
     this.unfollow = status.onFrame((view) => {
       if (view.name !== this.name || this.stopped) return;
       const state: DisplayState = status.snapshot() === null ? 'waiting' : status.stale() ? 'stale' : 'live';
-      this.log(state, view.base.map(parseHex), view.blink, view.page, view.pages);
+      this.log(state, view.base.map(parseHex), view.blink, view.page, view.pages, status.dataAge?.()?.ageMs);
     });
   }
 
@@ -262,12 +265,16 @@ export class TerminalDriver implements Driver {
   }
 
   /** Writes one log line when the picture or the state differs from the last one written. */
-  private log(state: DisplayState, leds: readonly Rgb[], blink?: readonly boolean[], page = 0, pages = 1): void {
-    const clusters = clusterLine(this.status?.snapshot() ?? null);
-    const key = [state, page, pages, leds.map(toHex).join(), blink?.map(Number).join('') ?? '', clusters ?? ''].join('/');
+  private log(state: DisplayState, leds: readonly Rgb[], blink?: readonly boolean[], page = 0, pages = 1, dataAgeMs?: number | null): void {
+    // The data's age is not in the key: a line per changed picture, not per tick of its age
+    // (nor of a cluster's: only which clusters are stale counts).
+    const snapshot = this.status?.snapshot() ?? null;
+    const stale = snapshot?.clusters?.map((c) => `${c.name}:${c.stale ? 1 : 0}`).join(',') ?? '';
+    const key = [state, page, pages, leds.map(toHex).join(), blink?.map(Number).join('') ?? '', stale].join('/');
     if (key === this.lastKey) return;
     this.lastKey = key;
-    const line = formatLogLine({ time: this.now(), name: this.name, state, geometry: this.geometry, leds, blink, page, pages, color: this.color });
+    const line = formatLogLine({ time: this.now(), name: this.name, state, geometry: this.geometry, leds, blink, page, pages, color: this.color, dataAgeMs });
+    const clusters = clusterLine(snapshot);
     screenFor(this.stream).append(clusters ? line.replace(/\n$/, ` [${clusters}]\n`) : line);
   }
 }

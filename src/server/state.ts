@@ -86,6 +86,17 @@ export interface StatusBody {
    */
   lastGoodPollAgeMs: number | null;
   lastError: string | null;
+  /**
+   * How old the data shown is as of `now` (ms): the server's evaluation time minus the newest
+   * kube-state-metrics sample (SPEC §3b), ticking on in the page; null when not known.
+   */
+  dataAgeMs: number | null;
+  /** The newest kube-state-metrics sample's time (epoch ms, Prometheus' clock), or null. */
+  dataTime: number | null;
+  /** How often new data lands as podglow observed it (ms), or null. */
+  dataEveryMs: number | null;
+  /** The scrape job read (SPEC §3b lanes), or null for every job. */
+  lane: string | null;
 }
 
 /** The body of `GET /api/state` and of the SSE `state` event a client gets first. */
@@ -111,7 +122,13 @@ export function statusBody(view: StatusView, now: number = Date.now()): StatusBo
     now,
     lastGoodPollAgeMs: last ? Math.max(0, now - last.getTime()) : null,
     lastError: view.lastError(),
+    ...dataFields(view),
   };
+}
+
+function dataFields(view: StatusView): Pick<StatusBody, 'dataAgeMs' | 'dataTime' | 'dataEveryMs' | 'lane'> {
+  const d = view.dataAge?.() ?? null;
+  return { dataAgeMs: d ? Math.round(d.ageMs) : null, dataTime: d?.sampleTime ?? null, dataEveryMs: d?.landsEveryMs ?? null, lane: d?.lane ?? null };
 }
 
 /** Reads everything the page shows from the controller in one go. */
@@ -133,12 +150,14 @@ export function previewFrame(view: OutputView, snapshot: Snapshot | null, ctx: P
 
 /**
  * A key that changes exactly when the page's status must change: readiness, staleness, the
- * last good poll, the last error and whether there is data. Not the readiness reason: its
- * "no good poll for 35s" ticks every second, and the page computes that age itself.
+ * last good poll, the last error, whether there is data, and the newest sample's time (new
+ * data landed: the page's "cluster as of" restarts). Not the readiness reason nor the ages:
+ * "no good poll for 35s" ticks every second, and the page computes ages itself.
  */
 export function statusKey(view: StatusView): string {
   const r = view.readiness();
-  return JSON.stringify([r.ready, view.stale(), view.lastGoodPoll()?.getTime() ?? null, view.lastError(), view.snapshot() === null]);
+  const d = view.dataAge?.() ?? null;
+  return JSON.stringify([r.ready, view.stale(), view.lastGoodPoll()?.getTime() ?? null, view.lastError(), view.snapshot() === null, d?.sampleTime ?? null, d?.landsEveryMs ?? null, d?.lane ?? null]);
 }
 
 /** What the snapshot shows, without its evaluation time (a poll with the same answer changes nothing). */

@@ -25,19 +25,20 @@ export interface ClusterSnapshotOptions {
 function answersOf(answers: PollAnswers, label: string, name: string): PollAnswers {
   const out: Record<string, Sample[]> = {};
   for (const [k, samples] of Object.entries(answers)) {
-    if (k === 'dataAge' || k.startsWith('query:')) continue;
+    if (k.startsWith('query:')) continue;
     out[k] = (samples as Sample[]).filter((s) => (s.metric[label] ?? '') === name);
   }
   return out as PollAnswers;
 }
 
-/** Seconds from each cluster's newest sample (the dataAge answer, Unix seconds) to `time`, by cluster. */
+/** Seconds from each cluster's newest sample to `time`, by cluster: the `nodes` answer's values are each node's newest sample time (Unix seconds). */
 export function dataAges(samples: readonly Sample[] | undefined, label: string, time: Date): Map<string, number> {
   const out = new Map<string, number>();
   for (const s of samples ?? []) {
     const name = s.metric[label];
     if (name === undefined || !Number.isFinite(s.value)) continue;
-    out.set(name, Math.max(0, Math.round(time.getTime() / 1000 - s.value)));
+    const age = Math.max(0, Math.round(time.getTime() / 1000 - s.value));
+    out.set(name, Math.min(out.get(name) ?? age, age));
   }
   return out;
 }
@@ -73,7 +74,7 @@ export function buildClusterSnapshot(answers: PollAnswers, opts: ClusterSnapshot
   if (wanted.length === 0) {
     throw new PollError('no_ksm_data', `clusters: auto: no kube_node_info series carries the label "${label}" (set prometheus.clusterLabel to the label your clusters carry)`);
   }
-  const ages = dataAges(answers.dataAge, label, opts.time);
+  const ages = dataAges(answers.nodes, label, opts.time);
   const alertsOnly: ExtrasOptions | undefined = opts.extras && { alerts: opts.extras.alerts, queries: {} };
   const blocks = wanted.map(({ name, displayName }): ClusterSnapshot => {
     if (!seen.has(name)) return emptyCluster(name, displayName);

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { staleAfterMs } from '../config/load.js';
+import { dataStaleAfterMs } from '../config/load.js';
 import { emptyAlerts, sortNodeNames, withClusters, type ClusterSnapshot, type Snapshot, type Source } from '../snapshot.js';
 import { emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
@@ -300,7 +300,7 @@ export class DemoSource implements Source {
     this.includeCondition = nameFilter(config.conditions.include, []);
     const list = config.clusters === 'auto' ? demoClusterNames(3).map((name) => ({ name })) : (config.clusters ?? []);
     list.forEach((c, i) => this.clusters.push({ ...c, sim: i === 0 ? this.cluster : new DemoCluster((opts.seed ?? 1) + 7 * i) }));
-    this.staleAfterMs = staleAfterMs(config);
+    this.staleAfterMs = dataStaleAfterMs(config);
   }
 
   async poll(signal?: AbortSignal): Promise<Snapshot> {

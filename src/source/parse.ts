@@ -3,7 +3,7 @@ import { emptyAlerts, sortNodeNames, type NodeSnapshot, type Snapshot } from '..
 import { POD_STATES, emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
 import { applyExtras, promNumber, type ExtrasOptions, type ExtraQueryName } from './extras.js';
-import { STATE_LABEL, type CoreQueryName, type DataAgeQueryName } from './promql.js';
+import { STATE_LABEL, type CoreQueryName } from './promql.js';
 
 /** One series of an instant-vector answer; `value` may be NaN or ±Inf as Prometheus sends them. */
 export interface Sample {
@@ -24,7 +24,7 @@ export interface VectorAnswer {
 }
 
 /** The answers of one poll: the four core ones, and the extras that were sent. */
-export type PollAnswers = Record<CoreQueryName, Sample[]> & Partial<Record<ExtraQueryName | DataAgeQueryName, Sample[]>>;
+export type PollAnswers = Record<CoreQueryName, Sample[]> & Partial<Record<ExtraQueryName, Sample[]>>;
 
 const MAX_MESSAGE = 200;
 

@@ -2,12 +2,14 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Snapshot, Source } from '../snapshot.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, PrometheusClient, ResponseBudget, type RawResponse, type RequestSignals } from './client.js';
-import { staleAfterMs } from '../config/load.js';
+import { dataStaleAfterMs } from '../config/load.js';
 import { buildClusterSnapshot, carryOver } from './clusters.js';
 import { PollError } from './errors.js';
 import { isUserQuery, parseNumberAnswer, requestErrors, userQueryFailure } from './extras.js';
 import { buildSnapshot, oneLine, parseVectorResponse, type PollAnswers, type VectorAnswer } from './parse.js';
 import { buildQueries, nodeFilter, type PollQueries, type QueryName } from './promql.js';
+import { chooseLane, dataTime, freshnessQuery, lanesInUse, parseFreshness, pinLane, type Freshness } from './freshness.js';
+import type { DataTime, Reading } from './source.js';
 
 /** What one query cost: for benchmarks and debugging. */
 export interface QueryStats {
@@ -35,9 +37,11 @@ export interface PollStats {
   queries: QueryStats[];
 }
 
-/** A poll's snapshot with its cost and the backend's warnings. */
+/** A poll's snapshot with the age of its data, its cost and the backend's warnings. */
 export interface PollResult {
   snapshot: Snapshot;
+  /** Where the data read stands on the server's clock (SPEC §3b). */
+  data: DataTime;
   stats: PollStats;
   warnings: string[];
 }
@@ -55,33 +59,64 @@ export interface PrometheusSourceOptions {
 
 /** The real source: a few concurrent instant queries to a Prometheus-compatible API (SPEC §3). */
 export class PrometheusSource implements Source {
-  /** The PromQL sent on every poll. */
+  /** The PromQL sent on every poll when no lane is pinned (`podglow check` prints it). */
   readonly queries: PollQueries;
+  /** The freshness query (src/source/freshness.ts), sent alone as the probe. */
+  readonly freshness: string;
   /** Stats of the last successful poll. */
   lastStats: PollStats | null = null;
   private readonly client: PrometheusClient;
   private method: 'POST' | 'GET';
   private readonly keepNode: (name: string) => boolean;
-  /** The names of `queries`, in the order their answers are matched up. */
-  private readonly names: QueryName[];
   private readonly maxResponseBytes: number;
   private lastWarnings = '';
   /** With clusters: the last snapshot, so a cluster that leaves the answers stays on the light (stale). */
   private lastClusters: Snapshot | null = null;
   private lastCarried = '';
   private readonly staleAfterMs: number;
+  /** The lanes to choose between, fastest first (empty: the config pins its own job). */
+  private readonly lanes: string[];
+  /** The lane the next poll reads; undefined until a freshness answer has chosen one. */
+  private lane: string | null | undefined;
+  /** The queries of each lane read so far, built once. */
+  private readonly laneQueries = new Map<string, PollQueries>();
 
   constructor(
     private readonly config: Config,
     private readonly opts: PrometheusSourceOptions,
   ) {
-    this.queries = buildQueries(config);
+    this.queries = buildQueries(config, { byLane: lanesInUse(config).length > 0 });
     this.client = new PrometheusClient(config.prometheus, opts.env);
     this.method = opts.method ?? 'POST';
     this.keepNode = nodeFilter(config);
-    this.names = Object.keys(this.queries) as QueryName[];
     this.maxResponseBytes = config.prometheus.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.staleAfterMs = staleAfterMs(config);
+    this.staleAfterMs = dataStaleAfterMs(config);
+    this.freshness = freshnessQuery(config);
+    this.lanes = lanesInUse(config);
+    this.lane = this.lanes.length ? undefined : null;
+  }
+
+  /** The lane (job) the next poll reads: null for every job, undefined before the first answer. */
+  get currentLane(): string | null | undefined {
+    return this.lane;
+  }
+
+  /** The queries of one poll of `lane`. */
+  private queriesFor(lane: string | null): PollQueries {
+    if (lane === null) return this.queries;
+    let q = this.laneQueries.get(lane);
+    if (!q) this.laneQueries.set(lane, (q = buildQueries(pinLane(this.config, lane), { byLane: true })));
+    return q;
+  }
+
+  /** Keeps the lane a freshness answer chooses, logging a change. */
+  private follow(f: Freshness): string | null {
+    const lane = chooseLane(f, this.lanes);
+    if (this.lanes.length && lane !== this.lane) {
+      this.opts.log.info({ lane: lane ?? '(every job)', before: this.lane ?? null }, 'reading kube-state-metrics from a new lane');
+    }
+    if (this.lanes.length) this.lane = lane;
+    return lane;
   }
 
   /** Base URL (without credentials) for messages. */
@@ -94,8 +129,82 @@ export class PrometheusSource implements Source {
     return (await this.pollWithStats(signal)).snapshot;
   }
 
-  /** One poll with its cost (bytes, times) and warnings. */
-  async pollWithStats(signal?: AbortSignal): Promise<PollResult> {
+  /** One poll with where its data stands (SPEC §3b). */
+  async read(signal?: AbortSignal): Promise<Reading> {
+    const { snapshot, data } = await this.pollWithStats(signal);
+    return { snapshot, data };
+  }
+
+  /** The freshness query alone: where the newest data is, and the lane to read next (SPEC §3b). */
+  async probe(signal?: AbortSignal): Promise<DataTime> {
+    const { results } = await this.send({ nodes: this.freshness }, signal);
+    const f = parseFreshness(results[0]!.answer.samples, results[0]!.answer.evaluatedAt);
+    return dataTime(f, this.follow(f), Date.now());
+  }
+
+  /**
+   * One poll with its cost (bytes, times) and warnings. The `nodes` answer carries each
+   * node's newest sample time per lane: it gives the data's age, and when an unpinned poll
+   * finds several lanes, or the pinned lane has gone, the poll is sent once more, pinned to
+   * the lane chosen, so no snapshot ever merges two lanes.
+   */
+  async pollWithStats(signal?: AbortSignal, retried = false): Promise<PollResult> {
+    const lane = this.lane ?? null;
+    const queries = this.queriesFor(lane);
+    const { names, results, requestMs } = await this.send(queries, signal);
+    const t0 = performance.now();
+    const nodes = results[names.indexOf('nodes')]!.answer;
+    const f = parseFreshness(nodes.samples, nodes.evaluatedAt);
+    const next = this.follow(f);
+    const again = !retried && next !== lane && (lane !== null || f.ksm.size > 1);
+    if (again && f.ksm.size > 0) return this.pollWithStats(signal, true);
+    const answers = Object.fromEntries(names.map((n, i) => [n, results[i]!.answer.samples])) as PollAnswers;
+    let snapshot: Snapshot;
+    try {
+      const built = {
+        time: answersTime(results.map((r) => r.answer)),
+        order: this.config.nodes.order,
+        keepNode: this.keepNode,
+        nodeSelector: queries.nodes,
+        extras: this.config,
+        queryErrors: requestErrors(names, results),
+      };
+      const clusters = this.config.clusters;
+      // With clusters: one block per cluster, its data age from its nodes' newest samples (SPEC §3c).
+      snapshot = clusters
+        ? this.keepClusters(
+            buildClusterSnapshot(answers, { ...built, clusters, clusterLabel: this.config.prometheus.clusterLabel, staleAfterMs: this.staleAfterMs }),
+          )
+        : buildSnapshot(answers, built);
+    } catch (e) {
+      // The lane read has just gone (its job stopped): read the one the answer chose instead.
+      if (again && e instanceof PollError && e.reason === 'no_ksm_data') return this.pollWithStats(signal, true);
+      throw e;
+    }
+    const buildMs = performance.now() - t0;
+    const stats: PollStats = {
+      bytesReceived: sum(results.map((r) => r.stats.bytesReceived)),
+      bytesDecoded: sum(results.map((r) => r.stats.bytesDecoded)),
+      requestMs,
+      parseMs: sum(results.map((r) => r.stats.parseMs)) + buildMs,
+      queries: results.map((r) => r.stats),
+    };
+    const warnings = [...new Set(results.flatMap((r) => r.answer.warnings))];
+    this.reportWarnings(warnings);
+    this.lastStats = stats;
+    const data = dataTime(f, this.lanes.length ? lane : null, Date.now());
+    // With a recording rule, new data means a new evaluation of the rule: only the probe sees it.
+    if (this.config.prometheus.recordingRule) data.watermark = null;
+    const result = { snapshot, data, stats, warnings };
+    this.opts.onPoll?.(result);
+    return result;
+  }
+
+  /** Sends named queries concurrently under one deadline and one response budget; rejects with a PollError. */
+  private async send(
+    queries: Partial<Record<QueryName, string>>,
+    signal?: AbortSignal,
+  ): Promise<{ names: QueryName[]; results: { answer: VectorAnswer; stats: QueryStats }[]; requestMs: number }> {
     if (signal?.aborted) throw new PollError('aborted', 'poll aborted');
     const headers = await this.client.headers();
     const secrets = Object.entries(headers)
@@ -109,11 +218,11 @@ export class PrometheusSource implements Source {
     // One decoded-bytes budget for all the answers of this poll (they are read concurrently).
     const budget = new ResponseBudget(this.maxResponseBytes);
     const started = performance.now();
-    const names = this.names;
+    const names = Object.keys(queries) as QueryName[];
     try {
       const results = await Promise.all(
         names.map((name) =>
-          this.runQuery(name, this.queries[name]!, { headers, budget, signals: { caller, deadline: deadline.signal, timeoutMs } }).catch((e: unknown) => {
+          this.runQuery(name, queries[name]!, { headers, budget, signals: { caller, deadline: deadline.signal, timeoutMs } }).catch((e: unknown) => {
             // A user query's own bad answer shows on its LED; it does not fail the poll.
             const failed = userQueryFailure(name, e);
             if (failed) return failed;
@@ -123,38 +232,7 @@ export class PrometheusSource implements Source {
           }),
         ),
       );
-      const requestMs = performance.now() - started;
-      const t0 = performance.now();
-      const answers = Object.fromEntries(names.map((n, i) => [n, results[i]!.answer.samples])) as PollAnswers;
-      const built = {
-        time: answersTime(results.map((r) => r.answer)),
-        order: this.config.nodes.order,
-        keepNode: this.keepNode,
-        nodeSelector: this.queries.nodes,
-        extras: this.config,
-        queryErrors: requestErrors(names, results),
-      };
-      const clusters = this.config.clusters;
-      const snapshot = clusters
-        ? this.keepClusters(
-            buildClusterSnapshot(answers, { ...built, clusters, clusterLabel: this.config.prometheus.clusterLabel, staleAfterMs: this.staleAfterMs }),
-          )
-        : buildSnapshot(answers, built);
-      const buildMs = performance.now() - t0;
-      const queries = results.map((r) => r.stats);
-      const stats: PollStats = {
-        bytesReceived: sum(queries.map((q) => q.bytesReceived)),
-        bytesDecoded: sum(queries.map((q) => q.bytesDecoded)),
-        requestMs,
-        parseMs: sum(queries.map((q) => q.parseMs)) + buildMs,
-        queries,
-      };
-      const warnings = [...new Set(results.flatMap((r) => r.answer.warnings))];
-      this.reportWarnings(warnings);
-      this.lastStats = stats;
-      const result = { snapshot, stats, warnings };
-      this.opts.onPoll?.(result);
-      return result;
+      return { names, results, requestMs: performance.now() - started };
     } catch (e) {
       if (signal?.aborted) throw new PollError('aborted', 'poll aborted', { cause: e });
       if (e instanceof PollError) throw scrub(e, secrets);

@@ -5,14 +5,14 @@ import { buildExtraQueries, type ExtraQueryName } from './extras.js';
 /** Names of the pod and node queries every poll sends. */
 export type CoreQueryName = 'nodes' | 'ready' | 'unschedulable' | 'pods';
 
-/** With `clusters:` only: the newest kube-state-metrics sample per cluster (SPEC §3c). */
-export type DataAgeQueryName = 'dataAge';
-
 /** Names of the instant queries one poll sends (all run concurrently): the core ones and the extras of SPEC §4b. */
-export type QueryName = CoreQueryName | ExtraQueryName | DataAgeQueryName;
+export type QueryName = CoreQueryName | ExtraQueryName;
 
 /** The PromQL of one poll, built once from the config; extras only where configured. */
-export type PollQueries = Record<CoreQueryName, string> & Partial<Record<ExtraQueryName | DataAgeQueryName, string>>;
+export type PollQueries = Record<CoreQueryName, string> & Partial<Record<ExtraQueryName, string>>;
+
+/** The label that names a lane (src/source/freshness.ts): the scrape job. */
+export const LANE_LABEL = 'job';
 
 /** Label that carries the pod state in answers to the `pods` query. */
 export const STATE_LABEL = 'state';
@@ -40,6 +40,16 @@ export function groupBy(config: Config, labels: string): string {
 /** Quotes a string as a PromQL string literal. */
 export function promString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/**
+ * The newest sample time of each series of `sel` (Unix seconds). `timestamp()` of a selector
+ * is the raw sample's time on Prometheus; VictoriaMetrics also answers it for a series that
+ * has just vanished (its last sample in the lookback window), so `and` the selector itself
+ * keeps only the series that are still there, as the bare selector does on both.
+ */
+export function sampleTimes(sel: string): string {
+  return `timestamp(${sel}) and ${sel}`;
 }
 
 /** One RE2 alternation that matches any of the (fully anchored) regexes. */
@@ -72,7 +82,7 @@ export function namespaceMatchers(config: Config): string[] {
 }
 
 /** A selector `metric{a="b",...}`; bare `metric` when there are no matchers. */
-function selector(metric: string, matchers: readonly string[]): string {
+export function selector(metric: string, matchers: readonly string[]): string {
   return matchers.length ? `${metric}{${matchers.join(', ')}}` : metric;
 }
 
@@ -148,33 +158,24 @@ export function recordedPodsExpression(name: string, clusterLabel: string | null
 
 /**
  * Builds the instant queries of one poll. Each answer is aggregated to O(nodes × states)
- * series: nodes, their Ready condition, cordoned nodes, and pod counts per (node, state),
+ * series: nodes (with their newest sample's time, per lane with `byLane`), their Ready condition, cordoned nodes, and pod counts per (node, state),
  * the latter read from the recording rule when `prometheus.recordingRule` is set; then the
  * extras of src/source/extras.ts (node conditions, alerts, named queries) where configured.
  */
-export function buildQueries(config: Config): PollQueries {
+export function buildQueries(config: Config, opts: { byLane?: boolean } = {}): PollQueries {
   const base = baseMatchers(config);
   const rule = config.prometheus.recordingRule;
   const queries: PollQueries = {
-    nodes: `max by (${groupBy(config, 'node')}) (${selector('kube_node_info', base)})`,
+    // Each node's newest sample time (its presence is what lists the node): the data's age,
+    // per lane when podglow chooses one (src/source/freshness.ts), per cluster with clusters:.
+    nodes: `max by (${groupBy(config, `node${opts.byLane ? `, ${LANE_LABEL}` : ''}`)}) (${sampleTimes(selector('kube_node_info', base))})`,
     ready: `max by (${groupBy(config, 'node, status')}) (${selector('kube_node_status_condition', [...base, 'condition="Ready"'])} == 1)`,
     unschedulable: `max by (${groupBy(config, 'node')}) (${selector('kube_node_spec_unschedulable', base)} == 1)`,
     pods: rule ? recordedPodsExpression(rule, clusterGrouping(config)) : podsExpression(config),
     // Conditions, alerts and the user's queries grow with nodes, not pods: always direct.
     ...buildExtraQueries(config),
   };
-  const cluster = clusterGrouping(config);
-  if (cluster) queries.dataAge = dataAgeExpression(selector('kube_node_info', base), cluster);
   return queries;
-}
-
-/**
- * The newest kube-state-metrics sample per cluster, as a Unix time on the server's clock
- * (`timestamp()` of the newest kube_node_info sample): each cluster's data age is the
- * evaluation time minus it, so a cluster whose samples stopped arriving ages alone (SPEC §3c).
- */
-export function dataAgeExpression(nodeInfo: string, clusterLabel: string): string {
-  return `max by (${clusterLabel}) (timestamp(${nodeInfo}))`;
 }
 
 /** One rule of a Prometheus rule file. */

@@ -51,11 +51,11 @@ describe('podglow check', () => {
     expect(await main(['--config', path])).toBe(0);
     expect(err).toBe('');
     expect(out).toContain(`config: ${path} is valid`);
-    expect(out).toContain('source: prometheus at https://mimir.example/prometheus (poll 10s, timeout 10s)');
+    expect(out).toContain('source: prometheus at https://mimir.example/prometheus (poll when new data lands, every 1s to 1m, timeout 10s)');
     expect(out).toContain('headers: X-Scope-OrgID');
     expect(out).toContain('outputs: unicornhat (unicornhat), preview (web)');
     for (const q of ['# nodes', '# ready', '# unschedulable', '# pods']) expect(out).toContain(q);
-    expect(out).toContain('max by (node) (kube_node_info{job="kube-state-metrics", cluster="prod"})');
+    expect(out).toContain('max by (node) (timestamp(kube_node_info{job="kube-state-metrics", cluster="prod"}) and kube_node_info{job="kube-state-metrics", cluster="prod"})');
     expect(out).toContain('kube_pod_info{job="kube-state-metrics", cluster="prod", namespace=~"team-.*"}');
     expect(out).not.toContain('hunter2');
     expect(out).not.toContain('tenant-1');
@@ -118,7 +118,7 @@ outputs: [{ type: web }]
     const path = file(GOOD.replace('  cluster: prod\n', '  cluster: prod\n  recordingRule: "podglow:pods:count"\n'));
     expect(await main(['--config', path])).toBe(0);
     expect(out).toContain('# pods (reads the recording rule podglow:pods:count; podglow check --rules prints the rule)\nmax by (node, state) (podglow:pods:count)');
-    expect(out).toContain('max by (node) (kube_node_info{job="kube-state-metrics", cluster="prod"})');
+    expect(out).toContain('max by (node) (timestamp(kube_node_info{job="kube-state-metrics", cluster="prod"}) and kube_node_info{job="kube-state-metrics", cluster="prod"})');
     expect(out).not.toContain('kube_pod_info');
 
     out = '';

@@ -113,7 +113,7 @@ describe('defaults', () => {
     expect(c.prometheus.timeout).toBe(10_000);
     expect(c.prometheus.tls.insecureSkipVerify).toBe(false);
     expect(c.prometheus.matchers).toEqual([]);
-    expect(c.interval).toBe('10s');
+    expect(c.interval).toBe('auto');
     expect(c.crashReasons).toContain('CrashLoopBackOff');
     expect(c.namespaces).toEqual({ include: [], exclude: [] });
     expect(c.server.port).toBe(9810);

@@ -46,9 +46,10 @@ export function vector(result: { metric: Record<string, string>; value: string |
 
 /** Answers for a small healthy cluster: pi-1 (ready, 3 running, 1 crashing), pi-2 (cordoned, not ready), 1 pending unscheduled. */
 export const HEALTHY: Record<QueryName, string> = {
+  // The nodes query asks for each node's newest sample time (Unix seconds): 2 s before the answer's evaluation time.
   nodes: vector([
-    { metric: { node: 'pi-2' }, value: 1 },
-    { metric: { node: 'pi-1' }, value: 1 },
+    { metric: { node: 'pi-2' }, value: 1763726398.123 },
+    { metric: { node: 'pi-1' }, value: 1763726398.123 },
   ]),
   ready: vector([
     { metric: { node: 'pi-1', status: 'true' }, value: 1 },

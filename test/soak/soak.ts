@@ -99,7 +99,7 @@ export function summarize(w: SoakWorkerResult, runtime: SoakResult['runtime'], s
 }
 
 /** The answers Prometheus gives podglow's four queries for a fixture cluster (SPEC §3 shapes). */
-export function cannedAnswers(cluster: KsmCluster): Record<Exclude<QueryName, 'dataAge'>, string> {
+export function cannedAnswers(cluster: KsmCluster): Record<QueryName, string> {
   const { nodes, unscheduled } = expectedCounts(cluster);
   const pods: { metric: Record<string, string>; value: number }[] = [];
   for (const [node, counts] of nodes) for (const st of POD_STATES) if (counts[st]) pods.push({ metric: { node, state: st }, value: counts[st] });

@@ -16,9 +16,8 @@ import { startCanned, vector, type CannedPrometheus, type SeenRequest } from '..
 /** The evaluation time vector() stamps on every sample (Unix seconds). */
 const EVAL = 1763726400.123;
 
-type Kind = 'dataAge' | 'pods' | 'alerts' | 'conditions' | 'ready' | 'unschedulable' | 'nodes' | 'other';
+type Kind = 'pods' | 'alerts' | 'conditions' | 'ready' | 'unschedulable' | 'nodes' | 'other';
 function kind(q: string): Kind {
-  if (q.includes('timestamp(')) return 'dataAge';
   if (q.includes('ALERTS{')) return 'alerts';
   if (q.startsWith('count by (') && q.includes('state')) return 'pods';
   if (q.includes('condition!="Ready"')) return 'conditions';
@@ -31,10 +30,11 @@ function kind(q: string): Kind {
 /** Answers for clusters `home` (pi-1, pi-2) and `cloud` (pi-1) under `label`, minus the clusters in `missing`. */
 function answers(label: string, missing: string[] = [], ages: Record<string, number> = { home: 2, cloud: 3 }): Record<Kind, { metric: Record<string, string>; value: number }[]> {
   const all = {
+    // The nodes query answers each node's newest sample time (timestamp()); a cluster's data age is its newest.
     nodes: [
-      { metric: { [label]: 'home', node: 'pi-2' }, value: 1 },
-      { metric: { [label]: 'home', node: 'pi-1' }, value: 1 },
-      { metric: { [label]: 'cloud', node: 'pi-1' }, value: 1 },
+      { metric: { [label]: 'home', node: 'pi-2' }, value: EVAL - ages.home! - 7 },
+      { metric: { [label]: 'home', node: 'pi-1' }, value: EVAL - ages.home! },
+      { metric: { [label]: 'cloud', node: 'pi-1' }, value: EVAL - ages.cloud! },
     ],
     ready: [
       { metric: { [label]: 'home', node: 'pi-1', status: 'true' }, value: 1 },
@@ -54,11 +54,10 @@ function answers(label: string, missing: string[] = [], ages: Record<string, num
       { metric: { [label]: 'cloud', severity: 'critical' }, value: 2 },
       { metric: { severity: 'info' }, value: 1 },
     ],
-    dataAge: Object.entries(ages).map(([c, age]) => ({ metric: { [label]: c }, value: EVAL - age })),
     other: [],
   };
   const keep = (s: { metric: Record<string, string> }) => !missing.includes(s.metric[label] ?? '');
-  return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.filter(keep)])) as Record<Kind, { metric: Record<string, string>; value: number }[]>;
+  return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.filter(keep)])) as unknown as Record<Kind, { metric: Record<string, string>; value: number }[]>;
 }
 
 let canned: CannedPrometheus | undefined;
@@ -81,10 +80,11 @@ describe('clusters: one poll, grouped by the cluster label', () => {
     const snap = await s.poll();
     s.close();
     const sent = canned.requests.map((r) => r.params.get('query') ?? '');
-    expect(sent.map(kind).sort()).toEqual(['alerts', 'conditions', 'dataAge', 'nodes', 'pods', 'ready', 'unschedulable']);
+    expect(sent.map(kind).sort()).toEqual(['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable']);
     for (const q of sent.filter((q) => kind(q) !== 'alerts')) expect(q).toContain('cluster=~"home|cloud"');
-    expect(sent.find((q) => kind(q) === 'nodes')).toBe('max by (cluster, node) (kube_node_info{cluster=~"home|cloud"})');
-    expect(sent.find((q) => kind(q) === 'dataAge')).toBe('max by (cluster) (timestamp(kube_node_info{cluster=~"home|cloud"}))');
+    expect(sent.find((q) => kind(q) === 'nodes')).toBe(
+      'max by (cluster, node, job) (timestamp(kube_node_info{cluster=~"home|cloud"}) and kube_node_info{cluster=~"home|cloud"})',
+    );
     expect(sent.find((q) => kind(q) === 'pods')).toMatch(/^count by \(cluster, node, state\)/);
     expect(sent.find((q) => kind(q) === 'pods')).toContain('topk by (cluster, namespace, pod, uid) (1, max by (cluster, namespace, pod, uid, node)');
     expect(snap.clusters).toEqual([
@@ -168,7 +168,9 @@ describe('clusters: one poll, grouped by the cluster label', () => {
     const snap = await s.poll();
     s.close();
     for (const r of canned.requests) expect(r.headers['x-scope-orgid']).toBe('home|cloud');
-    expect(canned.requests.find((r) => kind(r.params.get('query') ?? '') === 'nodes')!.params.get('query')).toBe('max by (__tenant_id__, node) (kube_node_info)');
+    expect(canned.requests.find((r) => kind(r.params.get('query') ?? '') === 'nodes')!.params.get('query')).toBe(
+      'max by (__tenant_id__, node, job) (timestamp(kube_node_info) and kube_node_info)',
+    );
     expect(snap.clusters!.map((c) => [c.name, c.nodes.length, c.stale])).toEqual([
       ['cloud', 1, false],
       ['home', 2, false],

@@ -249,7 +249,7 @@ describe('PrometheusSource: failures are named', () => {
     const srv = await canned((r) => ({ body: r.query === 'nodes' ? vector([]) : HEALTHY[r.query as keyof typeof HEALTHY] }));
     const e = await pollError(source({ url: srv.url, matchers: ['job="kube-state-metrics"'] }));
     expect(e.reason).toBe('no_ksm_data');
-    expect(e.message).toMatch(/^no kube-state-metrics data: max by \(node\) \(kube_node_info\{job="kube-state-metrics"\}\) has no series/);
+    expect(e.message).toMatch(/^no kube-state-metrics data: max by \(node\) \(timestamp\(kube_node_info\{job="kube-state-metrics"\}\) and kube_node_info\{job="kube-state-metrics"\}\) has no series/);
   });
 
   it('transport errors by code (DNS, reset, unreachable, TLS, timeouts, unknown)', () => {

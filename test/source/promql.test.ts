@@ -36,7 +36,7 @@ function promtoolCheck(exprs: string[], file?: object): void {
 describe('buildQueries', () => {
   it('default config: bare selectors, == 1 filters, dedup join, counts by node and state', () => {
     const q = buildQueries(config());
-    expect(q.nodes).toBe('max by (node) (kube_node_info)');
+    expect(q.nodes).toBe('max by (node) (timestamp(kube_node_info) and kube_node_info)');
     expect(q.ready).toBe('max by (node, status) (kube_node_status_condition{condition="Ready"} == 1)');
     expect(q.unschedulable).toBe('max by (node) (kube_node_spec_unschedulable == 1)');
     expect(q.pods).toMatch(/^count by \(node, state\) \(/);

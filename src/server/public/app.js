@@ -89,6 +89,21 @@ function ageMs() {
   return Math.max(0, s.lastGoodPollAgeMs + (performance.now() - s.receivedAt));
 }
 
+/** Milliseconds since the newest kube-state-metrics sample (Prometheus' clock), ticking in the page; null when unknown. */
+function dataAgeMs() {
+  const s = page.status;
+  if (!s || typeof s.dataAgeMs !== 'number') return null;
+  return Math.max(0, s.dataAgeMs + (performance.now() - s.receivedAt));
+}
+
+/** "cluster as of 3 s ago · scraped every 5 s", or '' when the source does not say. */
+function dataAgeText() {
+  const age = dataAgeMs();
+  if (age === null) return '';
+  const every = page.status.dataEveryMs;
+  return 'cluster as of ' + formatAge(age) + ' ago' + (typeof every === 'number' ? ' · scraped every ' + formatAge(every) : '');
+}
+
 function formatAge(ms) {
   const secs = Math.round(ms / 1000);
   if (secs < 120) return secs + ' s';
@@ -528,6 +543,9 @@ function tickAgo() {
   const ago = $('ago');
   const age = ageMs();
   ago.textContent = age === null ? '' : ` (${formatAge(age)} ago)`;
+  const data = $('data-age');
+  data.textContent = dataAgeText();
+  data.hidden = data.textContent === '';
   const s = page.status;
   if (s && !s.ready && displayState() === 'stale') $('banner-text').textContent = bannerText(s);
 }
