@@ -84,7 +84,13 @@ async function runPrometheus<T>(
   }
 }
 
-async function measure(variant: Variant, fixture: KsmFixture, size: { pods: number; nodes: number }, seconds: number, idleCpuPerSecond: number): Promise<Row> {
+async function measure(
+  variant: Variant,
+  fixture: KsmFixture,
+  size: { pods: number; nodes: number },
+  seconds: number,
+  idleCpuPerSecond: number,
+): Promise<Row> {
   return runPrometheus([variant.job], async (q, pid, url) => {
     const job = variant.job.job_name;
     await q.waitForValue(`count(scrape_samples_scraped{job="${job}"} > 0)`, 1, 60_000);
@@ -151,18 +157,32 @@ async function main(): Promise<void> {
   const bodies: { pods: number; full: number; fullGzip: number; podsNodes: number; podsNodesGzip: number }[] = [];
   for (const target of sizes) {
     const perNode = target <= 20 ? 10 : target <= 200 ? 20 : 40;
-    const cluster = generateCluster({ nodes: Math.max(1, Math.round(target / perNode)), podsPerNode: perNode, unscheduled: 0, seed: 17 });
+    const cluster = generateCluster({
+      nodes: Math.max(1, Math.round(target / perNode)),
+      podsPerNode: perNode,
+      unscheduled: 0,
+      seed: 17,
+    });
     const size = { pods: cluster.pods.length, nodes: cluster.nodes.length };
     const fixture = await startKsmFixture({ cluster, render: { full: true }, resourcesParam: true });
     try {
       const full = Buffer.from(await (await fetch(fixture.urls[0]!)).arrayBuffer());
       const pn = Buffer.from(await (await fetch(`${fixture.urls[0]}?resources=pods,nodes`)).arrayBuffer());
-      bodies.push({ pods: size.pods, full: full.length, fullGzip: gzipSync(full).length, podsNodes: pn.length, podsNodesGzip: gzipSync(pn).length });
+      bodies.push({
+        pods: size.pods,
+        full: full.length,
+        fullGzip: gzipSync(full).length,
+        podsNodes: pn.length,
+        podsNodesGzip: gzipSync(pn).length,
+      });
       const meta = ksmMeta('http-metrics');
       const { params: _p, ...laneIgnored } = lane!;
       const variants: Variant[] = [
         { name: 'ordinary job (no keep)', job: withStaticTarget(ordinary!, fixture.targets[0]!, meta, interval) },
-        { name: 'lane, KSM < 2.18', job: { ...withStaticTarget(laneIgnored, fixture.targets[0]!, meta, interval), job_name: `${FAST_JOB}-old` } },
+        {
+          name: 'lane, KSM < 2.18',
+          job: { ...withStaticTarget(laneIgnored, fixture.targets[0]!, meta, interval), job_name: `${FAST_JOB}-old` },
+        },
         { name: 'lane, KSM ≥ 2.18', job: withStaticTarget(lane!, fixture.targets[0]!, meta, interval) },
       ];
       for (const v of variants) {
@@ -192,9 +212,15 @@ async function main(): Promise<void> {
       `| ${fmt(r.pods)} | ${r.nodes} | ${r.variant} | ${fmt(r.scraped)} | ${fmt(r.kept)} | ${r.bodyBytes === null ? 'n/a' : `${fmt(r.bodyBytes / 1024, 0)} KiB`} | ${fmt(r.scrapeMs, 1)} ms | ${fmt(r.cpuMsPerScrape, 1)} ms | ${fmt(r.kept / every, 0)} (every ${every} s) | ${fmt(r.headSeries)} |`,
     );
   }
-  lines.push('', '| pods | /metrics (all) | gzip | /metrics?resources=pods,nodes (v2.18+) | gzip |', '|---:|---:|---:|---:|---:|');
+  lines.push(
+    '',
+    '| pods | /metrics (all) | gzip | /metrics?resources=pods,nodes (v2.18+) | gzip |',
+    '|---:|---:|---:|---:|---:|',
+  );
   for (const b of bodies) {
-    lines.push(`| ${fmt(b.pods)} | ${fmt(b.full / 1024)} KiB | ${fmt(b.fullGzip / 1024)} KiB | ${fmt(b.podsNodes / 1024)} KiB | ${fmt(b.podsNodesGzip / 1024)} KiB |`);
+    lines.push(
+      `| ${fmt(b.pods)} | ${fmt(b.full / 1024)} KiB | ${fmt(b.fullGzip / 1024)} KiB | ${fmt(b.podsNodes / 1024)} KiB | ${fmt(b.podsNodesGzip / 1024)} KiB |`,
+    );
   }
   const text = lines.join('\n') + '\n';
   writeFileSync(resolve(REPO, values.out), text);

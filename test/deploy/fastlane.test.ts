@@ -72,7 +72,8 @@ function selectedNames(q: string): string[] {
 /** Every kube-state-metrics family the queries of these configs read. */
 function familiesRead(configFiles: string[]): Set<string> {
   const out = new Set<string>();
-  for (const f of configFiles) for (const q of checkQueries(f)) for (const n of selectedNames(q)) if (!NOT_FROM_KSM.has(n)) out.add(n);
+  for (const f of configFiles)
+    for (const q of checkQueries(f)) for (const n of selectedNames(q)) if (!NOT_FROM_KSM.has(n)) out.add(n);
   return out;
 }
 
@@ -99,7 +100,9 @@ afterAll(() => {
 
 /** The job label a scrape config gives its series: job_name, unless a relabel rule sets `job` last. */
 function jobLabel(job: ScrapeJob): string {
-  const setters = (job.relabel_configs ?? []).filter((r) => r.target_label === 'job' && r.replacement !== undefined && !r.source_labels);
+  const setters = (job.relabel_configs ?? []).filter(
+    (r) => r.target_label === 'job' && r.replacement !== undefined && !r.source_labels,
+  );
   return setters.at(-1)?.replacement ?? job.job_name;
 }
 
@@ -118,7 +121,7 @@ describe('the shipped fast lane, in each of the four setups', () => {
     }
   });
 
-  it("keeps exactly the kube-state-metrics families in the queries `podglow check` prints (defaults, conditions and alerts)", () => {
+  it('keeps exactly the kube-state-metrics families in the queries `podglow check` prints (defaults, conditions and alerts)', () => {
     const extras = join(dir, 'extras.yaml');
     writeFileSync(
       extras,
@@ -156,7 +159,10 @@ describe('the shipped fast lane, in each of the four setups', () => {
     expect(r.output).toContain('SUCCESS');
     expect(r.ok, r.output).toBe(true);
     // The check does look at the keep rule: a broken regex fails it.
-    const broken = statics.map((j) => ({ ...j, metric_relabel_configs: [{ source_labels: ['__name__'], regex: 'kube_pod_(', action: 'keep' }] }));
+    const broken = statics.map((j) => ({
+      ...j,
+      metric_relabel_configs: [{ source_labels: ['__name__'], regex: 'kube_pod_(', action: 'keep' }],
+    }));
     expect(check(broken).ok).toBe(false);
   });
 
@@ -168,7 +174,10 @@ describe('the shipped fast lane, in each of the four setups', () => {
     expect(r.stderr).toContain('all the configs are ok');
     // And it would notice a mistake (strict parsing: an unknown field).
     const bad = join(dir, 'vmagent-bad.yml');
-    writeFileSync(bad, readFileSync(join(REPO, LANE_FILES.vmagent), 'utf8').replace('scrape_interval: 5s', 'scrape_intervall: 5s'));
+    writeFileSync(
+      bad,
+      readFileSync(join(REPO, LANE_FILES.vmagent), 'utf8').replace('scrape_interval: 5s', 'scrape_intervall: 5s'),
+    );
     expect(run(bad).status).not.toBe(0);
   });
 
@@ -213,11 +222,18 @@ describe('the lane in a real Prometheus, beside the ordinary job', () => {
       scrape_configs: [
         withStaticTarget(ordinary!, newKsm.targets[0]!, ksmMeta('http-metrics'), '1s'),
         withStaticTarget(lane!, newKsm.targets[0]!, ksmMeta('http-metrics'), '1s'),
-        { ...withStaticTarget(lane!, oldKsm.targets[0]!, ksmMeta('http-metrics'), '1s'), job_name: 'old-ksm', relabel_configs: [] },
+        {
+          ...withStaticTarget(lane!, oldKsm.targets[0]!, ksmMeta('http-metrics'), '1s'),
+          job_name: 'old-ksm',
+          relabel_configs: [],
+        },
       ],
     };
     writeFileSync(join(promDir, 'prometheus.yml'), stringify(config));
-    const started = await onFreePort(async (port) => ({ child: await launchPrometheus(promDir, port), url: `http://127.0.0.1:${port}` }));
+    const started = await onFreePort(async (port) => ({
+      child: await launchPrometheus(promDir, port),
+      url: `http://127.0.0.1:${port}`,
+    }));
     prom = started.child;
     q = queryClient(started.url);
     await q.waitForValue('count(up == 1)', 3, 30_000);
@@ -230,7 +246,8 @@ describe('the lane in a real Prometheus, beside the ordinary job', () => {
   });
 
   it('stores only the kept families under job="kube-state-metrics-fast", the ordinary job everything', async () => {
-    const names = async (job: string) => (await q.query(`count by (__name__) ({job="${job}"})`)).map((s) => s.metric.__name__!).sort();
+    const names = async (job: string) =>
+      (await q.query(`count by (__name__) ({job="${job}"})`)).map((s) => s.metric.__name__!).sort();
     const kept = new Set(keptFamilies(prometheusLane()[0]!));
     // up and scrape_* are written by Prometheus for every target, after metric relabelling.
     const synthetic = (n: string) => n === 'up' || n.startsWith('scrape_');
@@ -242,9 +259,12 @@ describe('the lane in a real Prometheus, beside the ordinary job', () => {
     expect(full).toEqual(expect.arrayContaining(fast));
   });
 
-  it("podglow's queries read the lane: the same counts from job=\"kube-state-metrics-fast\" as from the ordinary job", async () => {
+  it('podglow\'s queries read the lane: the same counts from job="kube-state-metrics-fast" as from the ordinary job', async () => {
     const counts = async (job: string) => {
-      const config = parseConfig({ prometheus: { url: 'http://x', matchers: [`job="${job}"`] }, outputs: [{ type: 'web', width: 8, height: 8 }] }, { env: {} });
+      const config = parseConfig(
+        { prometheus: { url: 'http://x', matchers: [`job="${job}"`] }, outputs: [{ type: 'web', width: 8, height: 8 }] },
+        { env: {} },
+      );
       const rows = await q.query(buildQueries(config).pods);
       return rows.map((r) => `${r.metric.node}/${r.metric.state}=${r.value[1]}`).sort();
     };

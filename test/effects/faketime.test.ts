@@ -39,7 +39,11 @@ class FakedRun {
   private readonly child: ChildProcess;
   url = '';
 
-  constructor(dir: string, promUrl: string, readonly stampFile: string) {
+  constructor(
+    dir: string,
+    promUrl: string,
+    readonly stampFile: string,
+  ) {
     setFakeOffset(stampFile, 0);
     const config = join(dir, `podglow-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(

@@ -17,7 +17,12 @@ export function libfaketime(): string {
  * preloaded directly: the `faketime` wrapper's own FAKETIME variable would win over the file.
  */
 export function wallClockOnlyEnv(stampFile: string): Record<string, string> {
-  return { LD_PRELOAD: libfaketime(), FAKETIME_TIMESTAMP_FILE: stampFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+  return {
+    LD_PRELOAD: libfaketime(),
+    FAKETIME_TIMESTAMP_FILE: stampFile,
+    FAKETIME_NO_CACHE: '1',
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+  };
 }
 
 /** Steps the wall clock of every process reading `stampFile` to real time + `seconds`. */

@@ -57,7 +57,11 @@ export interface ServiceMonitorObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector?: { any?: boolean; matchNames?: string[] }; endpoints: SmEndpoint[] };
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    namespaceSelector?: { any?: boolean; matchNames?: string[] };
+    endpoints: SmEndpoint[];
+  };
 }
 
 /** The shipped files of each setup. */
@@ -87,16 +91,24 @@ export function renderComponent(component: string): Record<string, unknown>[] {
   try {
     // kustomize refuses absolute paths to other kustomizations.
     const deploy = relative(dir, join(REPO, 'deploy'));
-    writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${deploy}/overlays/preview]\ncomponents: [${relative(dir, join(REPO, component))}]\n`);
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      `resources: [${deploy}/overlays/preview]\ncomponents: [${relative(dir, join(REPO, component))}]\n`,
+    );
     let out: string;
     try {
       out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       const err = e as NodeJS.ErrnoException & { stderr?: string };
-      if (err.code === 'ENOENT') throw new Error('kubectl not found: install kubectl (Debian: apt-get install kubectl, or run scripts/test-deps.sh)');
-      throw new Error(`kubectl kustomize (${component}) failed: ${err.stderr ?? err.message}`);
+      if (err.code === 'ENOENT')
+        throw new Error('kubectl not found: install kubectl (Debian: apt-get install kubectl, or run scripts/test-deps.sh)', {
+          cause: e,
+        });
+      throw new Error(`kubectl kustomize (${component}) failed: ${err.stderr ?? err.message}`, { cause: e });
     }
-    return parseAllDocuments(out).map((d) => d.toJS() as Record<string, unknown>).filter((o) => o !== null);
+    return parseAllDocuments(out)
+      .map((d) => d.toJS() as Record<string, unknown>)
+      .filter((o) => o !== null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -104,7 +116,9 @@ export function renderComponent(component: string): Record<string, unknown>[] {
 
 /** The ServiceMonitor a component adds (the one named kube-state-metrics-fast). */
 export function laneServiceMonitor(component: string): ServiceMonitorObject {
-  const sms = renderComponent(component).filter((o) => o.kind === 'ServiceMonitor' && (o.metadata as { name: string }).name === FAST_JOB);
+  const sms = renderComponent(component).filter(
+    (o) => o.kind === 'ServiceMonitor' && (o.metadata as { name: string }).name === FAST_JOB,
+  );
   if (sms.length !== 1) throw new Error(`${component}: expected one ServiceMonitor ${FAST_JOB}, found ${sms.length}`);
   return sms[0] as unknown as ServiceMonitorObject;
 }
@@ -135,7 +149,10 @@ export function operatorScrapeConfigs(sm: ServiceMonitorObject): ScrapeJob[] {
     if (ep.scheme) job.scheme = ep.scheme;
     if (ep.tlsConfig?.insecureSkipVerify) job.tls_config = { insecure_skip_verify: true };
     if (ep.bearerTokenFile) job.authorization = { credentials_file: ep.bearerTokenFile };
-    job.relabel_configs = [{ source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' }, ...(ep.relabelings ?? []).map(relabel)];
+    job.relabel_configs = [
+      { source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' },
+      ...(ep.relabelings ?? []).map(relabel),
+    ];
     if (ep.metricRelabelings) job.metric_relabel_configs = ep.metricRelabelings.map(relabel);
     return job;
   });
@@ -148,7 +165,8 @@ export function keptFamilies(job: ScrapeJob): string[] {
   const k = keeps[0]!;
   if (JSON.stringify(k.source_labels) !== '["__name__"]') throw new Error(`${job.job_name}: the keep rule must match __name__`);
   const names = k.regex!.split('|');
-  for (const n of names) if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(n)) throw new Error(`${job.job_name}: keep regex is not a plain list of names: ${n}`);
+  for (const n of names)
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(n)) throw new Error(`${job.job_name}: keep regex is not a plain list of names: ${n}`);
   return names;
 }
 
@@ -169,12 +187,16 @@ export function withStaticTarget(job: ScrapeJob, target: string, meta: Record<st
 }
 
 /** Meta labels of a kube-state-metrics endpoint as Kubernetes endpoints discovery reports them. */
-export function ksmMeta(port: string, serviceLabels: Record<string, string> = { 'app.kubernetes.io/name': 'kube-state-metrics' }): Record<string, string> {
+export function ksmMeta(
+  port: string,
+  serviceLabels: Record<string, string> = { 'app.kubernetes.io/name': 'kube-state-metrics' },
+): Record<string, string> {
   const meta: Record<string, string> = {
     __meta_kubernetes_namespace: 'kube-system',
     __meta_kubernetes_service_name: 'kube-state-metrics',
     __meta_kubernetes_endpoint_port_name: port,
   };
-  for (const [k, v] of Object.entries(serviceLabels)) meta[`__meta_kubernetes_service_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`] = v;
+  for (const [k, v] of Object.entries(serviceLabels))
+    meta[`__meta_kubernetes_service_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`] = v;
   return meta;
 }

@@ -64,9 +64,20 @@ export function renderOtherFamilies(cluster: KsmCluster, metadata = true): strin
     add('kube_node_labels', node);
     add('kube_node_annotations', node);
     add('kube_node_role', `${node},role="worker"`);
-    add('kube_node_spec_taint', `${node},key="node.kubernetes.io/unschedulable",value="",effect="NoSchedule"`, n.unschedulable ? 1 : 0);
-    for (const t of ['InternalIP', 'Hostname']) add('kube_node_status_addresses', `${node},type="${t}",address="${t === 'Hostname' ? n.name : '10.0.0.1'}"`);
-    for (const [res, unit, v] of [['cpu', 'core', 4], ['memory', 'byte', 8e9], ['pods', 'integer', 110], ['ephemeral_storage', 'byte', 6e10], ['hugepages_2Mi', 'byte', 0]] as const) {
+    add(
+      'kube_node_spec_taint',
+      `${node},key="node.kubernetes.io/unschedulable",value="",effect="NoSchedule"`,
+      n.unschedulable ? 1 : 0,
+    );
+    for (const t of ['InternalIP', 'Hostname'])
+      add('kube_node_status_addresses', `${node},type="${t}",address="${t === 'Hostname' ? n.name : '10.0.0.1'}"`);
+    for (const [res, unit, v] of [
+      ['cpu', 'core', 4],
+      ['memory', 'byte', 8e9],
+      ['pods', 'integer', 110],
+      ['ephemeral_storage', 'byte', 6e10],
+      ['hugepages_2Mi', 'byte', 0],
+    ] as const) {
       add('kube_node_status_capacity', `${node},resource="${res}",unit="${unit}"`, v);
       add('kube_node_status_allocatable', `${node},resource="${res}",unit="${unit}"`, v);
     }
@@ -94,11 +105,15 @@ export function renderOtherFamilies(cluster: KsmCluster, metadata = true): strin
       add('kube_pod_status_ready', `${pod},condition="${st}"`, (st === 'true') === running && st !== 'unknown' ? 1 : 0);
       add('kube_pod_status_scheduled', `${pod},condition="${st}"`, st === 'true' ? 1 : 0);
     }
-    for (const q of ['BestEffort', 'Burstable', 'Guaranteed']) add('kube_pod_status_qos_class', `${pod},qos_class="${q}"`, q === 'Burstable' ? 1 : 0);
+    for (const q of ['BestEffort', 'Burstable', 'Guaranteed'])
+      add('kube_pod_status_qos_class', `${pod},qos_class="${q}"`, q === 'Burstable' ? 1 : 0);
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
       add('kube_pod_tolerations', `${pod},key="${key}",operator="Exists",effect="NoExecute",toleration_seconds="300"`);
     }
-    add('kube_pod_container_info', `${c},image_spec="registry.example/app:1.0",image="registry.example/app:1.0",image_id="registry.example/app@sha256:0",container_id="containerd://0"`);
+    add(
+      'kube_pod_container_info',
+      `${c},image_spec="registry.example/app:1.0",image="registry.example/app:1.0",image_id="registry.example/app@sha256:0",container_id="containerd://0"`,
+    );
     add('kube_pod_container_status_waiting', c, (p.waiting ?? []).length ? 1 : 0);
     add('kube_pod_container_status_running', c, running ? 1 : 0);
     add('kube_pod_container_status_terminated', c, 0);
@@ -122,19 +137,30 @@ export function renderOtherFamilies(cluster: KsmCluster, metadata = true): strin
   for (let a = 0; a < apps; a++) {
     const ns = cluster.pods[a * 3]?.namespace ?? 'default';
     const d = `namespace="${ns}",deployment="app-${a}"`;
-    for (const f of ['created', 'labels', 'annotations', 'metadata_generation', 'status_observed_generation', 'spec_paused']) add(`kube_deployment_${f}`, d, f === 'created' ? created : f === 'spec_paused' ? 0 : 1);
-    for (const f of ['spec_replicas', 'status_replicas', 'status_replicas_available', 'status_replicas_ready', 'status_replicas_updated']) add(`kube_deployment_${f}`, d, 3);
+    for (const f of ['created', 'labels', 'annotations', 'metadata_generation', 'status_observed_generation', 'spec_paused'])
+      add(`kube_deployment_${f}`, d, f === 'created' ? created : f === 'spec_paused' ? 0 : 1);
+    for (const f of [
+      'spec_replicas',
+      'status_replicas',
+      'status_replicas_available',
+      'status_replicas_ready',
+      'status_replicas_updated',
+    ])
+      add(`kube_deployment_${f}`, d, 3);
     for (const f of ['status_replicas_unavailable', 'status_terminating_replicas']) add(`kube_deployment_${f}`, d, 0);
     add('kube_deployment_spec_strategy_rollingupdate_max_surge', d);
     add('kube_deployment_spec_strategy_rollingupdate_max_unavailable', d);
     for (const cond of ['Available', 'Progressing']) {
-      for (const st of ['true', 'false', 'unknown']) add('kube_deployment_status_condition', `${d},condition="${cond}",status="${st}"`, st === 'true' ? 1 : 0);
+      for (const st of ['true', 'false', 'unknown'])
+        add('kube_deployment_status_condition', `${d},condition="${cond}",status="${st}"`, st === 'true' ? 1 : 0);
     }
     for (const rev of ['a', 'b']) {
       const rs = `namespace="${ns}",replicaset="app-${a}-${rev}"`;
-      for (const f of ['created', 'labels', 'annotations', 'metadata_generation', 'status_observed_generation']) add(`kube_replicaset_${f}`, rs, f === 'created' ? created : 1);
+      for (const f of ['created', 'labels', 'annotations', 'metadata_generation', 'status_observed_generation'])
+        add(`kube_replicaset_${f}`, rs, f === 'created' ? created : 1);
       add('kube_replicaset_owner', `${rs},owner_kind="Deployment",owner_name="app-${a}",owner_is_controller="true"`);
-      for (const f of ['spec_replicas', 'status_replicas', 'status_ready_replicas', 'status_fully_labeled_replicas']) add(`kube_replicaset_${f}`, rs, rev === 'a' ? 3 : 0);
+      for (const f of ['spec_replicas', 'status_replicas', 'status_ready_replicas', 'status_fully_labeled_replicas'])
+        add(`kube_replicaset_${f}`, rs, rev === 'a' ? 3 : 0);
     }
     const svc = `namespace="${ns}",service="app-${a}"`;
     add('kube_service_created', svc, created);
@@ -147,9 +173,11 @@ export function renderOtherFamilies(cluster: KsmCluster, metadata = true): strin
     add('kube_endpoint_ports', `${ep},port_name="http",port_protocol="TCP",port_number="8080"`);
     for (let k = 0; k < 3; k++) add('kube_endpoint_address', `${ep},ip="10.42.${a % 250}.${k}",ready="true"`);
     const cm = `namespace="${ns}",configmap="app-${a}"`;
-    for (const f of ['created', 'info', 'labels', 'annotations', 'metadata_resource_version']) add(`kube_configmap_${f}`, cm, f === 'created' ? created : 1);
+    for (const f of ['created', 'info', 'labels', 'annotations', 'metadata_resource_version'])
+      add(`kube_configmap_${f}`, cm, f === 'created' ? created : 1);
     const sec = `namespace="${ns}",secret="app-${a}"`;
-    for (const f of ['created', 'info', 'labels', 'annotations', 'metadata_resource_version']) add(`kube_secret_${f}`, sec, f === 'created' ? created : 1);
+    for (const f of ['created', 'info', 'labels', 'annotations', 'metadata_resource_version'])
+      add(`kube_secret_${f}`, sec, f === 'created' ? created : 1);
     add('kube_secret_type', `${sec},type="Opaque"`);
     add('kube_secret_owner', `${sec},owner_kind="<none>",owner_name="<none>",owner_is_controller="<none>"`);
   }
