@@ -5,7 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Rgb } from '../../src/color.js';
 import { compose, deviceColor } from '../../src/effects/compose.js';
 import type { Frame } from '../../src/frame.js';
+import { silentLogger } from '../../src/log.js';
+import { Controller } from '../../src/loop/controller.js';
+import { Metrics } from '../../src/metrics.js';
 import { RecordingDriver } from '../fakes/recordingDriver.js';
+import { ScriptedSource, snap, testConfig } from '../loop/helpers.js';
 import { makePipeline, solidFrame } from './helpers.js';
 
 const RED: Rgb = [255, 0, 0];
@@ -204,5 +208,44 @@ describe('the monotonic clock: a wall-clock step mid-fade changes nothing', () =
     await vi.advanceTimersByTimeAsync(3_000);
     // walkerStepMs(3) is 500 ms: 3.1 s is six steps after the first position, whatever Date says.
     expect(d.shows.length).toBe(7);
+  });
+});
+
+describe('paging on the monotonic clock', () => {
+  it('flips pages every pageSeconds across a −1 h and a +1 day wall-clock step', async () => {
+    const source = new ScriptedSource(() => snap({ a: { running: 1 }, b: { pending: 1 }, c: { running: 1 } }));
+    const out = {
+      type: 'terminal' as const,
+      name: 'm',
+      width: 2,
+      height: 2,
+      brightness: 1,
+      layout: { type: 'matrix' as const, columnsPerNode: 1, pageSeconds: 5 },
+    };
+    const config = testConfig({ interval: '1m', outputs: [out] });
+    const c = new Controller({
+      config,
+      source,
+      outputs: config.outputs.map((o) => ({ name: o.name!, config: o, driver: new RecordingDriver({ name: o.name! }) })),
+      metrics: new Metrics({ defaultMetrics: false }),
+      log: silentLogger,
+    });
+    try {
+      c.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(c.outputs()[0]).toMatchObject({ page: 0, pages: 2 });
+      await vi.advanceTimersByTimeAsync(2_000);
+      vi.setSystemTime(Date.now() - 3_600_000);
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(c.outputs()[0]!.page).toBe(1);
+      await vi.advanceTimersByTimeAsync(2_000);
+      vi.setSystemTime(Date.now() + 86_400_000);
+      await vi.advanceTimersByTimeAsync(2_999);
+      expect(c.outputs()[0]!.page).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(c.outputs()[0]!.page).toBe(0);
+    } finally {
+      await c.stop();
+    }
   });
 });
