@@ -10,7 +10,7 @@ const duration = z
   .string()
   .regex(DURATION_RE, 'must be a duration such as 500ms, 10s or 1m')
   .transform(parseDuration);
-// Namespace and node regexes run in Prometheus (RE2) and in JavaScript: both must read them alike.
+// Namespace, node, condition and alert regexes: RE2, as Prometheus parses them (checked with re2js).
 const regex = z.string().superRefine((s, ctx) => {
   const problem = regexProblem(s);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
