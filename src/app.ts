@@ -72,7 +72,10 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
         driver = await create(o, ctx);
         await driver.start();
       } catch (e) {
-        throw new Error(`output "${name}" (${o.type}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        const message = e instanceof Error ? e.message : String(e);
+        // Drivers name themselves (`unicornhat "hat": …`); add the output only where they did not.
+        const named = message.startsWith(`${o.type} "${name}"`) ? message : `output "${name}" (${o.type}): ${message}`;
+        throw new Error(named, { cause: e });
       }
       // A BlinkStick without `leds:` tells its model's LED count only now: lay out for it.
       started.push({ name, config: withDeviceGeometry(o, driver.deviceGeometry), driver, onExit: o.onExit ?? config.onExit });
