@@ -1,5 +1,7 @@
 import type { Config, OutputConfig } from './config/schema.js';
-import { outputName } from './config/schema.js';
+import { defaultLayout, outputName } from './config/schema.js';
+import { legendFromPalette } from './layout/labels.js';
+import { resolvePalette } from './layout/palette.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import type { Source } from './snapshot.js';
@@ -66,6 +68,11 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
         log: log.child({ output: name }),
         // Drivers report unplug/replug; the controller exists by then (drivers start first).
         onStatus: (up, error) => controller?.outputStatus(name, up, error),
+        display: {
+          layout: o.layout ?? defaultLayout(o.type),
+          legend: legendFromPalette(resolvePalette(config.palette, o.palette)),
+          nodeName: process.env.NODE_NAME || undefined,
+        },
       };
       let driver: Driver;
       try {
