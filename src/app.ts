@@ -8,7 +8,6 @@ import type { Source } from './snapshot.js';
 import type { Driver, DriverContext } from './output/driver.js';
 import { outputGeometry, withDeviceGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
-import { resolveWledSizes } from './output/wled.js';
 import { createSource } from './source/index.js';
 import { startServer } from './server/index.js';
 import { previewContext } from './server/state.js';
@@ -55,8 +54,6 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   const create = opts.createDriver ?? registryCreateDriver;
   let controller: Controller | undefined;
 
-  // wled outputs without a size read it from the device before any geometry is computed.
-  config = await resolveWledSizes(config, log);
   const started: Started[] = [];
   try {
     for (const [i, o] of config.outputs.entries()) {
@@ -68,6 +65,12 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
         log: log.child({ output: name }),
         // Drivers report unplug/replug; the controller exists by then (drivers start first).
         onStatus: (up, error) => controller?.outputStatus(name, up, error),
+        // A WLED sized from /json/info that answered after start: lay it out at its size.
+        onGeometry: (g) => {
+          const entry = started.find((x) => x.name === name);
+          if (entry) entry.config = withDeviceGeometry(o, g);
+          controller?.resizeOutput(name, withDeviceGeometry(o, g));
+        },
         display: {
           layout: o.layout ?? defaultLayout(o.type),
           legend: legendFromPalette(resolvePalette(config.palette, o.palette)),

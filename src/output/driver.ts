@@ -42,6 +42,8 @@ export interface DriverContext {
   fps?: number;
   /** Called when the device goes down or comes back (counted in metrics). */
   onStatus?(up: boolean, error?: Error): void;
+  /** Called when the device tells its size after start (a WLED that answered late): the output is laid out anew at that size. */
+  onGeometry?(geometry: Geometry): void;
   /** What the output shows, for drivers that label their own picture (the terminal on a TTY). */
   display?: DisplayInfo;
 }
