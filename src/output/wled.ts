@@ -5,7 +5,7 @@ import { clampByte, type Rgb } from '../color.js';
 import type { Config, OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Backoff } from './backoff.js';
-import type { Geometry } from './geometry.js';
+import { withDeviceGeometry, type Geometry } from './geometry.js';
 import type { Driver, DriverContext } from './driver.js';
 import { matrixOrder } from './ws281x.js';
 
@@ -108,10 +108,8 @@ export function parseWledInfo(data: unknown, where: string): WledInfo {
  * count. Outputs that already have a size are returned unchanged.
  */
 export async function resolveWledSize(o: WledConfig, opts: { timeoutMs?: number; httpPort?: number } = {}): Promise<WledConfig> {
-  if (o.count || (o.width && o.height)) return o;
-  const info = await fetchWledInfo(o.host, opts);
-  if (info.matrix) return { ...o, width: info.matrix.w, height: info.matrix.h };
-  return { ...o, count: info.count };
+  if (!sizedByDevice(o)) return o;
+  return withDeviceGeometry(o, infoGeometry(await fetchWledInfo(o.host, opts))) as WledConfig;
 }
 
 /**
