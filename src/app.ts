@@ -4,7 +4,7 @@ import { legendFromPalette } from './layout/labels.js';
 import { resolvePalette } from './layout/palette.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import type { Source } from './snapshot.js';
+import type { Source } from './source/source.js';
 import type { Driver, DriverContext } from './output/driver.js';
 import { outputGeometry, withDeviceGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
