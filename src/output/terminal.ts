@@ -294,10 +294,18 @@ export class TerminalDriver implements Driver {
     if (!this.isLog) {
       const display = this.display;
       if (!display) return;
+      let lastSnapshot: unknown;
+      let lastKey = '';
       this.unfollow = status.onFrame((view) => {
         if (view.name !== this.name || this.stopped) return;
+        // Frame events come per fade step too: the labels change only with the snapshot, page or base frame.
+        const snapshot = status.snapshot();
+        const key = `${view.width}x${view.height}/${view.page}/${view.base.join()}`;
+        if (snapshot === lastSnapshot && key === lastKey) return;
+        lastSnapshot = snapshot;
+        lastKey = key;
         const geometry = { width: view.width, height: view.height };
-        const labels = layoutLabels(display.layout, status.snapshot(), geometry, view.page, display.nodeName);
+        const labels = layoutLabels(display.layout, snapshot, geometry, view.page, display.nodeName);
         this.labels = terminalLabels(geometry, labels, display.legend, view.base, this.color);
         if (this.lastShown) void this.show(this.lastShown);
       });
