@@ -43,6 +43,20 @@ describe('promqlProblem (named queries)', () => {
     expect(exprs.length).toBeGreaterThanOrEqual(4);
     for (const e of exprs) expect(promqlProblem(e), e).toBeNull();
   });
+  it('accepts every panel query of deploy/monitoring/podglow-dashboard.json, $__rate_interval given as Grafana fills it', () => {
+    const exprs: string[] = [];
+    const walk = (o: unknown): void => {
+      if (Array.isArray(o)) o.forEach(walk);
+      else if (o && typeof o === 'object') {
+        const e = (o as { expr?: unknown }).expr;
+        if (typeof e === 'string') exprs.push(e);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(JSON.parse(readFileSync('deploy/monitoring/podglow-dashboard.json', 'utf8')));
+    expect(exprs.length).toBeGreaterThanOrEqual(10);
+    for (const e of exprs) expect(promqlProblem(e.replaceAll('$__rate_interval', '1m')), e).toBeNull();
+  });
 });
 
 describe('podglow parses its own PromQL', () => {
