@@ -43,6 +43,7 @@ describe('promqlProblem (named queries)', () => {
     expect(exprs.length).toBeGreaterThanOrEqual(4);
     for (const e of exprs) expect(promqlProblem(e), e).toBeNull();
   });
+
   it('accepts every panel query of deploy/monitoring/podglow-dashboard.json, $__rate_interval given as Grafana fills it', () => {
     const exprs: string[] = [];
     const walk = (o: unknown): void => {
