@@ -1,6 +1,7 @@
 import type { Rgb } from '../color.js';
 import type { Logger } from '../log.js';
-import type { OutputConfig } from '../config/schema.js';
+import type { LayoutConfig, OutputConfig } from '../config/schema.js';
+import type { LegendEntry } from '../layout/labels.js';
 import type { Geometry } from './geometry.js';
 import type { StatusView } from '../loop/status.js';
 
@@ -41,6 +42,18 @@ export interface DriverContext {
   fps?: number;
   /** Called when the device goes down or comes back (counted in metrics). */
   onStatus?(up: boolean, error?: Error): void;
+  /** Called when the device tells its size after start (a WLED that answered late): the output is laid out anew at that size. */
+  onGeometry?(geometry: Geometry): void;
+  /** What the output shows, for drivers that label their own picture (the terminal on a TTY). */
+  display?: DisplayInfo;
+}
+
+/** An output's layout and its legend (its own palette), as a viewer labels the picture. */
+export interface DisplayInfo {
+  layout: LayoutConfig;
+  legend: LegendEntry[];
+  /** Fallback node of a `summary` layout without `node` (NODE_NAME). */
+  nodeName?: string;
 }
 
 /** Builds the driver for one output; native modules are imported inside, lazily. */
