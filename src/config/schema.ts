@@ -221,10 +221,20 @@ const outputSchema = z.discriminatedUnion(
         gamma: z.boolean().default(true),
       })
       .strict(),
+    z
+      .object({
+        ...common,
+        type: z.literal('blinkt'),
+        /** The board mounted the other way round: the LED order is reversed. */
+        reverse: z.boolean().default(false),
+        /** Gamma correction of the colours (the APA102's PWM is linear in its byte, like a WS2812's). */
+        gamma: z.boolean().default(true),
+      })
+      .strict(),
     z.object({ ...common, type: z.literal('terminal'), width: size.optional(), height: size.optional() }).strict(),
     z.object({ ...common, type: z.literal('web'), width: size.optional(), height: size.optional() }).strict(),
   ],
-  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, wled, blinkstick, terminal, web' },
+  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, wled, blinkt, blinkstick, terminal, web' },
 );
 
 const matcher = z
