@@ -91,3 +91,32 @@ export function pimoroniSequence(pixels: readonly { r: number; g: number; b: num
   clocks(36);
   return seq;
 }
+
+/** Decodes a growing list of writes as it grows, frame by frame (each write is looked at once). */
+export class WireReader {
+  readonly frames: WireLed[][] = [];
+  private cursor = 0;
+  private levels = { data: 0, clock: 0 };
+  private bits: number[] = [];
+
+  constructor(
+    private readonly writes: readonly ValueWrite[],
+    private readonly dataGpio: number,
+    private readonly clockGpio: number,
+  ) {}
+
+  /** Every frame decoded so far, after reading the new writes. */
+  read(): WireLed[][] {
+    const fresh = this.writes.slice(this.cursor);
+    this.cursor = this.writes.length;
+    const r = sampleRisingEdges(fresh, this.dataGpio, this.clockGpio, this.levels);
+    this.levels = { data: r.data, clock: r.clock };
+    this.bits.push(...r.bits);
+    const whole = this.bits.length - (this.bits.length % FRAME_BITS);
+    if (whole > 0) {
+      this.frames.push(...decodeFrames(this.bits.slice(0, whole)));
+      this.bits = this.bits.slice(whole);
+    }
+    return this.frames;
+  }
+}
