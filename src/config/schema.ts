@@ -67,6 +67,11 @@ const matrixLayout = z
     origin: z.enum(['bottom', 'top']).default('bottom'),
     fillOrder: z.array(state).min(1).default([...DEFAULT_FILL_ORDER]),
     pageSeconds: z.number().positive().default(10),
+    /**
+     * One node only, its band across the whole output (a Pi showing its own pods): a node
+     * name, or `$NODE_NAME` for the node in the NODE_NAME environment variable (a DaemonSet).
+     */
+    node: z.string().min(1).optional(),
   })
   .strict();
 

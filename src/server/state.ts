@@ -160,7 +160,7 @@ export function outputLabels(view: OutputView, snapshot: Snapshot | null, ctx: P
   // The geometry the output really has (the view), as the controller laid it out.
   const geometry = { width: view.width, height: view.height };
   if (layout.type === 'matrix') {
-    labels.bands = matrixBands(layout, snapshot, geometry, view.page);
+    labels.bands = matrixBands(layout, snapshot, geometry, view.page, ctx.nodeName);
   } else {
     labels.ledNodes = nodesOnPage(snapshot, geometry, view.page).map((n, index) => ({ node: n.name, index }));
   }
