@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import { parse as parseYaml } from 'yaml';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { outputFrames } from '../../src/cli/frame.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -107,5 +109,41 @@ describe('golden frames of the overlay config on node pi-2 (this node; the other
       snapshot([node('pi-1', { running: 3 }), node('pi-2', { running: 2, crashing: 1 }), node('pi-3', { running: 1 }, { ready: false }), node('pi-4')]),
     );
     expect(art(blinkt!.frame, DEFAULT_LEGEND)).toEqual(['GXN.....']);
+  });
+});
+
+describe('deploy/systemd/blinkt.conf (a Pi outside the cluster)', () => {
+  /** systemd-analyze on the unit with the drop-in appended (a repeated [Service] section merges like a drop-in). */
+  function analyze(args: string[]): { ok: boolean; output: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'podglow-unit-'));
+    try {
+      const unit = readFileSync(join(ROOT, 'deploy/systemd/podglow.service'), 'utf8').replace('ExecStart=/usr/local/bin/podglow', `ExecStart=${process.execPath}`);
+      const file = join(dir, 'podglow.service');
+      writeFileSync(file, `${unit}\n${readFileSync(join(ROOT, 'deploy/systemd/blinkt.conf'), 'utf8')}`);
+      const r = spawnSync('systemd-analyze', [...args, file], { encoding: 'utf8', timeout: 30_000 });
+      return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('with the unit: verifies, runs as a dynamic user in the gpio group, no capability, no device, /sys writable', () => {
+    const text = readFileSync(join(ROOT, 'deploy/systemd/blinkt.conf'), 'utf8');
+    const set = (k: string) => [...text.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]);
+    expect(set('DynamicUser')).toEqual(['yes']);
+    expect(set('SupplementaryGroups')).toEqual(['gpio']);
+    expect(set('CapabilityBoundingSet')).toEqual(['']);
+    expect(set('DeviceAllow')).toEqual(['']);
+    expect(set('ProtectKernelTunables')).toEqual(['no']);
+    const r = analyze(['verify']);
+    expect(r.ok, r.output).toBe(true);
+    const level = Number(/Overall exposure level for podglow\.service: ([\d.]+)/.exec(analyze(['security', '--offline=yes']).output)?.[1]);
+    expect(level).toBeLessThanOrEqual(3);
+  });
+
+  it('the udev rule gives the gpio group the export files and each exported line', () => {
+    const rule = readFileSync(join(ROOT, 'deploy/udev/99-gpio-sysfs.rules'), 'utf8');
+    expect(rule).toMatch(/^SUBSYSTEM=="gpio", KERNEL=="gpiochip\*", ACTION=="add", PROGRAM=".*chgrp -R gpio \/sys\/class\/gpio.*"$/m);
+    expect(rule).toMatch(/^SUBSYSTEM=="gpio", ACTION=="add", PROGRAM=".*chgrp -R gpio \/sys%p && chmod -R g=u \/sys%p.*"$/m);
   });
 });
