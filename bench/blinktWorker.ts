@@ -52,13 +52,20 @@ export async function blinktWorker(frames = 2000): Promise<BlinktWorkerResult> {
   const root = standIn();
   try {
     const config = parseConfig({ source: 'demo', outputs: [{ type: 'blinkt' }] }, { env: {} }).outputs[0] as BlinktConfig;
-    const driver = new BlinktDriver(config, { name: 'blinkt', geometry: { width: 8, height: 1 }, log: silentLogger }, { gpio: new SysfsGpio({ root }) });
+    const driver = new BlinktDriver(
+      config,
+      { name: 'blinkt', geometry: { width: 8, height: 1 }, log: silentLogger },
+      { gpio: new SysfsGpio({ root }) },
+    );
     await driver.start();
     if (!driver.up) throw new Error('the stand-in tree did not open');
     const writes: number[] = [];
     const us: number[] = [];
     for (let f = 0; f < frames + 100; f++) {
-      const leds: Rgb[] = Array.from({ length: 8 }, (_, i) => [(f * 7 + i * 31) % 256, (f * 3 + i * 17) % 256, (f * 5 + i * 11) % 256] as const);
+      const leds: Rgb[] = Array.from(
+        { length: 8 },
+        (_, i) => [(f * 7 + i * 31) % 256, (f * 3 + i * 17) % 256, (f * 5 + i * 11) % 256] as const,
+      );
       const t = performance.now();
       await driver.show(leds, 0.5);
       const dt = (performance.now() - t) * 1000;

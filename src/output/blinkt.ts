@@ -1,7 +1,15 @@
 import type { Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import { Backoff } from './backoff.js';
-import { BLINKT_CLOCK_PIN, BLINKT_DATA_PIN, BLINKT_LEDS, FIELD_MAX, brightnessField, clockOut, ledBytes } from './blinktProtocol.js';
+import {
+  BLINKT_CLOCK_PIN,
+  BLINKT_DATA_PIN,
+  BLINKT_LEDS,
+  FIELD_MAX,
+  brightnessField,
+  clockOut,
+  ledBytes,
+} from './blinktProtocol.js';
 import type { Driver, DriverContext } from './driver.js';
 import { SysfsGpio, type GpioBackend, type GpioLines } from './sysfsGpio.js';
 

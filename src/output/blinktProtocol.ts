@@ -40,7 +40,12 @@ export function brightnessField(brightness: number): number {
  * red) for colours in logical order; `reverse` sends the last logical LED first (a board
  * mounted the other way round).
  */
-export function ledBytes(leds: readonly Rgb[], field: number, reverse = false, out = new Uint8Array(BLINKT_LEDS * 4)): Uint8Array {
+export function ledBytes(
+  leds: readonly Rgb[],
+  field: number,
+  reverse = false,
+  out = new Uint8Array(BLINKT_LEDS * 4),
+): Uint8Array {
   const header = LED_HEADER | (field & FIELD_MAX);
   for (let p = 0; p < BLINKT_LEDS; p++) {
     const c = leds[reverse ? BLINKT_LEDS - 1 - p : p];
@@ -65,7 +70,12 @@ export interface OutputLine {
  * would not change the line is skipped (the wire is the same); returns the writes made.
  * `dataLevel` is the data line's level before the frame; the clock is low before and after.
  */
-export function clockOut(data: OutputLine, clock: OutputLine, bytes: Uint8Array, dataLevel: boolean): { writes: number; dataLevel: boolean } {
+export function clockOut(
+  data: OutputLine,
+  clock: OutputLine,
+  bytes: Uint8Array,
+  dataLevel: boolean,
+): { writes: number; dataLevel: boolean } {
   let level = dataLevel;
   let writes = 0;
   const setData = (high: boolean): void => {

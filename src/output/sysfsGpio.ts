@@ -54,7 +54,10 @@ export interface HeaderChip {
 }
 
 /** The calls the sysfs backend makes: node:fs in production; tests wrap it to record or refuse. */
-export type SysfsIo = Pick<typeof nodeFs, 'closeSync' | 'existsSync' | 'openSync' | 'readFileSync' | 'readdirSync' | 'writeFileSync' | 'writeSync'>;
+export type SysfsIo = Pick<
+  typeof nodeFs,
+  'closeSync' | 'existsSync' | 'openSync' | 'readFileSync' | 'readdirSync' | 'writeFileSync' | 'writeSync'
+>;
 
 function readText(io: SysfsIo, path: string): string {
   return io.readFileSync(path, 'utf8').trim();
@@ -194,7 +197,8 @@ export class SysfsGpio implements GpioBackend {
           try {
             io.writeFileSync(exportFile, String(n));
           } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || !io.existsSync(dir)) throw fsError(`exporting GPIO ${n} (BCM ${b}) through`, exportFile, e);
+            if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || !io.existsSync(dir))
+              throw fsError(`exporting GPIO ${n} (BCM ${b}) through`, exportFile, e);
           }
           exported.push(n);
         }

@@ -44,7 +44,11 @@ describe('deploy/overlays/blinkt', () => {
     expect(pod().affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
       { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['arm64', 'arm'] }] },
     ]);
-    expect(pod().tolerations).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' });
+    expect(pod().tolerations).toContainEqual({
+      key: 'node-role.kubernetes.io/control-plane',
+      operator: 'Exists',
+      effect: 'NoSchedule',
+    });
     expect(container().env).toContainEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
   });
 
@@ -61,15 +65,26 @@ describe('deploy/overlays/blinkt', () => {
     expect(container().volumeMounts!.some((m) => m.mountPath.startsWith('/dev'))).toBe(false);
     // Root owns the sysfs GPIO files; the namespace admits the hostPath volume.
     expect(pod().securityContext).toMatchObject({ runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(only(objs, 'Namespace', 'podglow').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
+    expect(only(objs, 'Namespace', 'podglow').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'privileged',
+    });
   });
 
   it('mounts the overlay config, which podglow accepts: a blinkt output and an 8 × 1 preview on this node', () => {
-    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podglow-config')) as K8sObject & { data: Record<string, string> };
-    expect(parseYaml(cm.data['podglow.yaml']!)).toEqual(parseYaml(readFileSync(join(ROOT, 'deploy/overlays/blinkt/podglow.yaml'), 'utf8')));
+    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podglow-config')) as K8sObject & {
+      data: Record<string, string>;
+    };
+    expect(parseYaml(cm.data['podglow.yaml']!)).toEqual(
+      parseYaml(readFileSync(join(ROOT, 'deploy/overlays/blinkt/podglow.yaml'), 'utf8')),
+    );
     const config = overlayConfig();
     expect(config.outputs.map((o) => o.type)).toEqual(['blinkt', 'web']);
-    expect(config.outputs[0]).toMatchObject({ type: 'blinkt', reverse: false, gamma: true, layout: { type: 'matrix', node: '$NODE_NAME' } });
+    expect(config.outputs[0]).toMatchObject({
+      type: 'blinkt',
+      reverse: false,
+      gamma: true,
+      layout: { type: 'matrix', node: '$NODE_NAME' },
+    });
     expect(overlayConfig('podglow-nodes.yaml').outputs.map((o) => [o.type, o.layout?.type])).toEqual([
       ['blinkt', 'nodes'],
       ['web', 'nodes'],
@@ -80,7 +95,9 @@ describe('deploy/overlays/blinkt', () => {
 describe('golden frames of the overlay config on node pi-2 (this node; the others are not shown)', () => {
   const others = [node('pi-1', { running: 6, failed: 2 }), node('pi-3', { pending: 4 })];
   const frame = (pods: Parameters<typeof node>[1], extra: Parameters<typeof node>[2] = {}) => {
-    const [blinkt, preview] = outputFrames(overlayConfig(), snapshot([others[0]!, node('pi-2', pods, extra), others[1]!]), { nodeName: 'pi-2' });
+    const [blinkt, preview] = outputFrames(overlayConfig(), snapshot([others[0]!, node('pi-2', pods, extra), others[1]!]), {
+      nodeName: 'pi-2',
+    });
     expect(preview!.frame.leds).toEqual(blinkt!.frame.leds);
     return blinkt!.frame;
   };
@@ -106,7 +123,12 @@ describe('golden frames of the overlay config on node pi-2 (this node; the other
   it('one LED per node (podglow-nodes.yaml): up to eight nodes, each its worst state', () => {
     const [blinkt] = outputFrames(
       overlayConfig('podglow-nodes.yaml'),
-      snapshot([node('pi-1', { running: 3 }), node('pi-2', { running: 2, crashing: 1 }), node('pi-3', { running: 1 }, { ready: false }), node('pi-4')]),
+      snapshot([
+        node('pi-1', { running: 3 }),
+        node('pi-2', { running: 2, crashing: 1 }),
+        node('pi-3', { running: 1 }, { ready: false }),
+        node('pi-4'),
+      ]),
     );
     expect(art(blinkt!.frame, DEFAULT_LEGEND)).toEqual(['GXN.....']);
   });
@@ -117,7 +139,10 @@ describe('deploy/systemd/blinkt.conf (a Pi outside the cluster)', () => {
   function analyze(args: string[]): { ok: boolean; output: string } {
     const dir = mkdtempSync(join(tmpdir(), 'podglow-unit-'));
     try {
-      const unit = readFileSync(join(ROOT, 'deploy/systemd/podglow.service'), 'utf8').replace('ExecStart=/usr/local/bin/podglow', `ExecStart=${process.execPath}`);
+      const unit = readFileSync(join(ROOT, 'deploy/systemd/podglow.service'), 'utf8').replace(
+        'ExecStart=/usr/local/bin/podglow',
+        `ExecStart=${process.execPath}`,
+      );
       const file = join(dir, 'podglow.service');
       writeFileSync(file, `${unit}\n${readFileSync(join(ROOT, 'deploy/systemd/blinkt.conf'), 'utf8')}`);
       const r = spawnSync('systemd-analyze', [...args, file], { encoding: 'utf8', timeout: 30_000 });
@@ -137,13 +162,17 @@ describe('deploy/systemd/blinkt.conf (a Pi outside the cluster)', () => {
     expect(set('ProtectKernelTunables')).toEqual(['no']);
     const r = analyze(['verify']);
     expect(r.ok, r.output).toBe(true);
-    const level = Number(/Overall exposure level for podglow\.service: ([\d.]+)/.exec(analyze(['security', '--offline=yes']).output)?.[1]);
+    const level = Number(
+      /Overall exposure level for podglow\.service: ([\d.]+)/.exec(analyze(['security', '--offline=yes']).output)?.[1],
+    );
     expect(level).toBeLessThanOrEqual(3);
   });
 
   it('the udev rule gives the gpio group the export files and each exported line', () => {
     const rule = readFileSync(join(ROOT, 'deploy/udev/99-gpio-sysfs.rules'), 'utf8');
-    expect(rule).toMatch(/^SUBSYSTEM=="gpio", KERNEL=="gpiochip\*", ACTION=="add", PROGRAM=".*chgrp -R gpio \/sys\/class\/gpio.*"$/m);
+    expect(rule).toMatch(
+      /^SUBSYSTEM=="gpio", KERNEL=="gpiochip\*", ACTION=="add", PROGRAM=".*chgrp -R gpio \/sys\/class\/gpio.*"$/m,
+    );
     expect(rule).toMatch(/^SUBSYSTEM=="gpio", ACTION=="add", PROGRAM=".*chgrp -R gpio \/sys%p && chmod -R g=u \/sys%p.*"$/m);
   });
 });

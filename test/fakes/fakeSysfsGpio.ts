@@ -84,10 +84,10 @@ export class FakeSysfsGpio {
   }
 
   private wrap(): SysfsIo {
-    const self = this;
+    // Arrow functions keep `this`: the fake itthis.
     const io: SysfsIo = {
       closeSync: (fd) => {
-        self.valueFds.delete(fd);
+        this.valueFds.delete(fd);
         fs.closeSync(fd);
       },
       existsSync: (p) => fs.existsSync(p),
@@ -96,40 +96,44 @@ export class FakeSysfsGpio {
       openSync: ((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode | null) => {
         const fd = fs.openSync(p, flags ?? 'r', mode);
         const path = String(p);
-        if (basename(path) === 'value') self.valueFds.set(fd, Number(basename(dirname(path)).slice(4)));
+        if (basename(path) === 'value') this.valueFds.set(fd, Number(basename(dirname(path)).slice(4)));
         return fd;
       }) as SysfsIo['openSync'],
       writeSync: ((fd: number, buf: NodeJS.ArrayBufferView, offset?: number, length?: number, position?: number | null) => {
-        const gpio = self.valueFds.get(fd);
+        const gpio = this.valueFds.get(fd);
         if (gpio !== undefined) {
-          if (self.valueError) throw errno(self.valueError, `gpio${gpio}/value`);
-          const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).subarray(offset ?? 0, (offset ?? 0) + (length ?? buf.byteLength));
-          self.valueWrites.push({ gpio, text: bytes.toString('latin1'), position: position ?? null });
+          if (this.valueError) throw errno(this.valueError, `gpio${gpio}/value`);
+          const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).subarray(
+            offset ?? 0,
+            (offset ?? 0) + (length ?? buf.byteLength),
+          );
+          this.valueWrites.push({ gpio, text: bytes.toString('latin1'), position: position ?? null });
         }
         return fs.writeSync(fd, buf, offset, length, position);
       }) as SysfsIo['writeSync'],
       writeFileSync: ((p: fs.PathOrFileDescriptor, data: string | NodeJS.ArrayBufferView) => {
         const path = String(p);
         const text = String(data).trim();
-        if (path === join(self.root, 'export')) {
-          if (self.exportError) throw errno(self.exportError, path);
+        if (path === join(this.root, 'export')) {
+          if (this.exportError) throw errno(this.exportError, path);
           const n = Number(text);
-          if (!self.covers(n)) throw errno('EINVAL', path);
-          if (fs.existsSync(join(self.root, `gpio${n}`))) throw errno('EBUSY', path);
-          self.exported.push(n);
-          if (self.exportDelayMs > 0) setTimeout(() => self.createLine(n), self.exportDelayMs);
-          else self.createLine(n);
+          if (!this.covers(n)) throw errno('EINVAL', path);
+          if (fs.existsSync(join(this.root, `gpio${n}`))) throw errno('EBUSY', path);
+          this.exported.push(n);
+          if (this.exportDelayMs > 0) setTimeout(() => this.createLine(n), this.exportDelayMs);
+          else this.createLine(n);
           return;
         }
-        if (path === join(self.root, 'unexport')) {
+        if (path === join(this.root, 'unexport')) {
           const n = Number(text);
-          self.unexported.push(n);
-          rmSync(join(self.root, `gpio${n}`), { recursive: true, force: true });
+          this.unexported.push(n);
+          rmSync(join(this.root, `gpio${n}`), { recursive: true, force: true });
           return;
         }
         if (!fs.existsSync(path)) throw errno('ENOENT', path);
         fs.writeFileSync(path, data);
-        if (basename(path) === 'direction' && (text === 'out' || text === 'low')) fs.writeFileSync(join(dirname(path), 'value'), '0\n');
+        if (basename(path) === 'direction' && (text === 'out' || text === 'low'))
+          fs.writeFileSync(join(dirname(path), 'value'), '0\n');
       }) as SysfsIo['writeFileSync'],
     };
     return io;

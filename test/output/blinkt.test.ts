@@ -23,7 +23,10 @@ function tree(chips: readonly FakeChip[], opts?: { noGpioDir?: boolean }): FakeS
 function blinkt(fake: FakeSysfsGpio, raw: Record<string, unknown> = {}, retry = { retryMinMs: 50, retryMaxMs: 200 }) {
   const config = outputConfig({ type: 'blinkt', ...raw }) as BlinktConfig;
   const { ctx, onStatus } = driverContext(config, 'blinkt');
-  const driver = new BlinktDriver(config, ctx, { gpio: new SysfsGpio({ root: fake.root, io: fake.io, settleMs: 500 }), ...retry });
+  const driver = new BlinktDriver(config, ctx, {
+    gpio: new SysfsGpio({ root: fake.root, io: fake.io, settleMs: 500 }),
+    ...retry,
+  });
   drivers.push(driver);
   return { driver, onStatus };
 }
@@ -65,7 +68,10 @@ describe('Blinkt! GPIO through sysfs: the header chip by its label, its base rea
     expect(fake.direction(base + 24)).toBe('out');
     expect(onStatus).not.toHaveBeenCalled();
     await driver.show(RAINBOW, 1);
-    await driver.show(RAINBOW.map((c) => [c[2], c[0], c[1]] as const), 1);
+    await driver.show(
+      RAINBOW.map((c) => [c[2], c[0], c[1]] as const),
+      1,
+    );
     const frames = wire(fake, base);
     expect(frames).toHaveLength(2);
     expect(frames[0]!.map((l) => [l.r, l.g, l.b])).toEqual(RAINBOW.map((c) => [...c]));
@@ -107,7 +113,11 @@ describe('Blinkt! wire: Pimoroni’s sequence (pimoroni/blinkt library/blinkt.py
     const frames = wire(fake, 512);
     expect(frames).toHaveLength(3);
     // int(31 × b) as in set_brightness: 31, 15, 1 (0.05 × 31 = 1.55).
-    expect(frames.map((f) => f.map((l) => l.field))).toEqual([new Array(8).fill(31), new Array(8).fill(15), new Array(8).fill(1)]);
+    expect(frames.map((f) => f.map((l) => l.field))).toEqual([
+      new Array(8).fill(31),
+      new Array(8).fill(15),
+      new Array(8).fill(1),
+    ]);
     for (const f of frames) {
       expect(f.map((l) => l.top)).toEqual(new Array(8).fill(0b111));
       // The colour bytes keep their full 8 bits whatever the brightness.
@@ -127,7 +137,8 @@ describe('Blinkt! wire: Pimoroni’s sequence (pimoroni/blinkt library/blinkt.py
     const theirs = pimoroniSequence(RAINBOW.map(([r, g, b]) => ({ r, g, b, field: 15 })));
     expect(theirs).toHaveLength(906);
     // Replaying Pimoroni's sequence through the same sampler gives the same bits.
-    const asWrites = (seq: readonly (readonly ['dat' | 'clk', number])[]) => seq.map(([l, v]) => ({ gpio: l === 'dat' ? 535 : 536, text: String(v), position: 0 }));
+    const asWrites = (seq: readonly (readonly ['dat' | 'clk', number])[]) =>
+      seq.map(([l, v]) => ({ gpio: l === 'dat' ? 535 : 536, text: String(v), position: 0 }));
     expect(sampleRisingEdges(asWrites(ours), 535, 536).bits).toEqual(sampleRisingEdges(asWrites(theirs), 535, 536).bits);
     // Clock: the same 648 writes (324 pulses); data: only where the level changes.
     expect(ours.filter(([l]) => l === 'clk')).toEqual(theirs.filter(([l]) => l === 'clk'));
@@ -151,7 +162,10 @@ describe('Blinkt! wire: Pimoroni’s sequence (pimoroni/blinkt library/blinkt.py
     const { driver } = blinkt(fake);
     await driver.start();
     await driver.show(RAINBOW, 0.01);
-    await driver.show(RAINBOW.map(() => [0, 0, 0] as const), 0);
+    await driver.show(
+      RAINBOW.map(() => [0, 0, 0] as const),
+      0,
+    );
     const [low, off] = wire(fake, 512);
     expect(low!.map((l) => l.field)).toEqual(new Array(8).fill(1));
     expect(off!.every((l) => l.field === 0 && l.r === 0 && l.g === 0 && l.b === 0)).toBe(true);
@@ -186,7 +200,9 @@ describe('Blinkt! wire: Pimoroni’s sequence (pimoroni/blinkt library/blinkt.py
     expect(d.up).toBe(false);
     expect(d.gamma).toBe(true);
     expect(d.hardwareBrightness?.(0.5)).toBeCloseTo(15 / 31);
-    expect((await createBlinktDriver(outputConfig({ type: 'blinkt', gamma: false }), driverContext(config).ctx)).gamma).toBe(false);
+    expect((await createBlinktDriver(outputConfig({ type: 'blinkt', gamma: false }), driverContext(config).ctx)).gamma).toBe(
+      false,
+    );
   });
 });
 
@@ -217,7 +233,9 @@ describe('Blinkt! faults: down with a message that names the fix, retried with b
     const { driver, onStatus } = blinkt(fake);
     await driver.start();
     expect(driver.up).toBe(false);
-    expect(onStatus.mock.calls[0]![1]!.message).toMatch(/no GPIO chip labelled pinctrl-bcm2835, pinctrl-bcm2711, pinctrl-rp1.*gpiochip0 "gpio-mockup-A"/);
+    expect(onStatus.mock.calls[0]![1]!.message).toMatch(
+      /no GPIO chip labelled pinctrl-bcm2835, pinctrl-bcm2711, pinctrl-rp1.*gpiochip0 "gpio-mockup-A"/,
+    );
   });
 
   it('permission denied on export: names the gpio group and a writable /sys in a container; recovers when allowed', async () => {
@@ -257,7 +275,10 @@ describe('Blinkt! faults: down with a message that names the fix, retried with b
     fake.valueError = 'EIO';
     await driver.show(RAINBOW, 1);
     expect(driver.up).toBe(false);
-    expect(onStatus).toHaveBeenCalledWith(false, expect.objectContaining({ message: expect.stringMatching(/writing the GPIO lines failed/) }));
+    expect(onStatus).toHaveBeenCalledWith(
+      false,
+      expect.objectContaining({ message: expect.stringMatching(/writing the GPIO lines failed/) }),
+    );
     fake.valueError = undefined;
     await until(() => driver.up);
     expect(driver.up).toBe(true);

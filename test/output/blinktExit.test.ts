@@ -40,15 +40,19 @@ function child(kind: 'SIGTERM' | 'SIGINT' | 'exception') {
 }
 
 describe('a Blinkt! under podglow run (fake sysfs tree, real signal and crash handlers)', () => {
-  it.each(['SIGTERM', 'SIGINT', 'exception'] as const)('%s: lit while running, the all-off frame last', async (kind) => {
-    const { code, out, writes } = await child(kind);
-    expect(code, out).toBe(kind === 'exception' ? 1 : 0);
-    // Pi 5 tree: the RP1 header chip at base 571.
-    const r = sampleRisingEdges(writes, 571 + 23, 571 + 24);
-    const frames = decodeFrames(r.bits);
-    expect(frames.length).toBeGreaterThan(1);
-    expect(frames.some((f) => f.some((l) => l.r + l.g + l.b > 0))).toBe(true);
-    expect(frames.at(-1)!.map((l) => [l.r, l.g, l.b])).toEqual(new Array(8).fill([0, 0, 0]));
-    expect(r.clock).toBe(0);
-  }, 30_000);
+  it.each(['SIGTERM', 'SIGINT', 'exception'] as const)(
+    '%s: lit while running, the all-off frame last',
+    async (kind) => {
+      const { code, out, writes } = await child(kind);
+      expect(code, out).toBe(kind === 'exception' ? 1 : 0);
+      // Pi 5 tree: the RP1 header chip at base 571.
+      const r = sampleRisingEdges(writes, 571 + 23, 571 + 24);
+      const frames = decodeFrames(r.bits);
+      expect(frames.length).toBeGreaterThan(1);
+      expect(frames.some((f) => f.some((l) => l.r + l.g + l.b > 0))).toBe(true);
+      expect(frames.at(-1)!.map((l) => [l.r, l.g, l.b])).toEqual(new Array(8).fill([0, 0, 0]));
+      expect(r.clock).toBe(0);
+    },
+    30_000,
+  );
 });

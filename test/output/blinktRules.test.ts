@@ -75,23 +75,26 @@ async function wireOf(colors: readonly Rgb[], brightness: number, stale = false)
 const key = (l: WireLed) => [l.field, l.r, l.g, l.b].join(',');
 
 describe('Blinkt! under the effects pipeline (SPEC §6 on decoded bytes)', () => {
-  it.each(PRESET_NAMES)('palette %s: the field carries the brightness; colours distinct at 1, 0.5, 0.2, 0.05; no lit LED dark', async (preset) => {
-    const hex = presetColors(PRESETS[preset]);
-    const colors = PALETTE_KEYS.map((k) => parseHex(hex[k]));
-    for (const b of BRIGHTNESS) {
-      const leds = await wireOf(colors, b);
-      for (let i = 0; i < colors.length; i++) {
-        expect(leds[i]!.top).toBe(0b111);
-        expect(leds[i]!.field, `field at ${b}`).toBe(Math.max(1, Math.floor(31 * b)));
-        const wire = [leds[i]!.r, leds[i]!.g, leds[i]!.b];
-        for (let ch = 0; ch < 3; ch++) expect(wire[ch]! > 0, `${PALETTE_KEYS[i]} ch${ch} at ${b}`).toBe(colors[i]![ch]! > 0);
-        for (let j = i + 1; j < colors.length; j++) {
-          if (colors[i]!.join() === colors[j]!.join()) continue;
-          expect(key(leds[i]!), `${PALETTE_KEYS[i]} vs ${PALETTE_KEYS[j]} at ${b}`).not.toBe(key(leds[j]!));
+  it.each(PRESET_NAMES)(
+    'palette %s: the field carries the brightness; colours distinct at 1, 0.5, 0.2, 0.05; no lit LED dark',
+    async (preset) => {
+      const hex = presetColors(PRESETS[preset]);
+      const colors = PALETTE_KEYS.map((k) => parseHex(hex[k]));
+      for (const b of BRIGHTNESS) {
+        const leds = await wireOf(colors, b);
+        for (let i = 0; i < colors.length; i++) {
+          expect(leds[i]!.top).toBe(0b111);
+          expect(leds[i]!.field, `field at ${b}`).toBe(Math.max(1, Math.floor(31 * b)));
+          const wire = [leds[i]!.r, leds[i]!.g, leds[i]!.b];
+          for (let ch = 0; ch < 3; ch++) expect(wire[ch]! > 0, `${PALETTE_KEYS[i]} ch${ch} at ${b}`).toBe(colors[i]![ch]! > 0);
+          for (let j = i + 1; j < colors.length; j++) {
+            if (colors[i]!.join() === colors[j]!.join()) continue;
+            expect(key(leds[i]!), `${PALETTE_KEYS[i]} vs ${PALETTE_KEYS[j]} at ${b}`).not.toBe(key(leds[j]!));
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it('keeps 8-bit colour at night: the colour bytes at 0.05 are those at 1 (gamma on)', async () => {
     const colors = PALETTE_KEYS.map((k) => parseHex(presetColors(PRESETS.default)[k]));
@@ -135,7 +138,11 @@ describe('Blinkt! under the effects pipeline (SPEC §6 on decoded bytes)', () =>
     const end = all.at(-1)!;
     expect(mid[0]!.r).toBeGreaterThan(0);
     expect(mid[0]!.g).toBeGreaterThan(0);
-    const target = (await import('../../src/effects/compose.js')).deviceColor([0, 200, 0], { brightness: 1, cap: 1, gamma: true });
+    const target = (await import('../../src/effects/compose.js')).deviceColor([0, 200, 0], {
+      brightness: 1,
+      cap: 1,
+      gamma: true,
+    });
     expect(end.map((l) => [l.field, l.r, l.g, l.b])).toEqual(new Array(8).fill([15, ...target]));
     expect(red[0]).toMatchObject({ field: 15, r: 255, g: 0, b: 0 });
     const before = all.length;

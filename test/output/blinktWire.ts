@@ -24,7 +24,12 @@ export interface WireLed {
  * Both lines start low (sysfs `direction` out drives a line low); every write must be a
  * single '0' or '1' at file position 0.
  */
-export function sampleRisingEdges(writes: readonly ValueWrite[], dataGpio: number, clockGpio: number, start = { data: 0, clock: 0 }) {
+export function sampleRisingEdges(
+  writes: readonly ValueWrite[],
+  dataGpio: number,
+  clockGpio: number,
+  start = { data: 0, clock: 0 },
+) {
   let data = start.data;
   let clock = start.clock;
   const bits: number[] = [];
@@ -57,7 +62,13 @@ export function decodeFrames(bits: readonly number[]): WireLed[][] {
     for (let i = 0; i < 8; i++) {
       const at = f + 32 + i * 32;
       const header = byteAt(bits, at);
-      leds.push({ top: header >> 5, field: header & 0b11111, b: byteAt(bits, at + 8), g: byteAt(bits, at + 16), r: byteAt(bits, at + 24) });
+      leds.push({
+        top: header >> 5,
+        field: header & 0b11111,
+        b: byteAt(bits, at + 8),
+        g: byteAt(bits, at + 16),
+        r: byteAt(bits, at + 24),
+      });
     }
     expect(bits.slice(f + 32 + 256, f + FRAME_BITS), 'end frame: 36 clocks with data low').toEqual(new Array(36).fill(0));
     frames.push(leds);
@@ -69,7 +80,9 @@ export function decodeFrames(bits: readonly number[]): WireLed[][] {
  * Pimoroni's exact write sequence for one frame (library/blinkt.py show(): _sof, then per
  * pixel _write_byte of header, b, g, r, then _eof) as [line, level] pairs.
  */
-export function pimoroniSequence(pixels: readonly { r: number; g: number; b: number; field: number }[]): ['dat' | 'clk', number][] {
+export function pimoroniSequence(
+  pixels: readonly { r: number; g: number; b: number; field: number }[],
+): ['dat' | 'clk', number][] {
   const seq: ['dat' | 'clk', number][] = [];
   const clocks = (n: number) => {
     seq.push(['dat', 0]);
