@@ -124,7 +124,10 @@ export function findHeaderChip(root: string = SYSFS_GPIO_ROOT, io: SysfsIo = nod
   }
   throw new GpioError(
     `no GPIO chip labelled ${HEADER_CHIP_LABELS.join(', ')} under ${root} (found: ${seen.length ? seen.join(', ') : 'none'}): ` +
-      "this is not a Raspberry Pi, or the container sees another machine's /sys.",
+      "this is not a Raspberry Pi, or the container sees another machine's /sys" +
+      (seen.length
+        ? '.'
+        : ', or the kernel was built without GPIO_SYSFS_LEGACY (no gpiochipN entries and no global export file).'),
     'ENOCHIP',
   );
 }

@@ -238,6 +238,14 @@ describe('Blinkt! faults: down with a message that names the fix, retried with b
     );
   });
 
+  it('no gpiochip entries at all (a kernel without GPIO_SYSFS_LEGACY): names that option', async () => {
+    const fake = tree([]);
+    const { driver, onStatus } = blinkt(fake);
+    await driver.start();
+    expect(driver.up).toBe(false);
+    expect(onStatus.mock.calls[0]![1]!.message).toMatch(/found: none.*GPIO_SYSFS_LEGACY/);
+  });
+
   it('permission denied on export: names the gpio group and a writable /sys in a container; recovers when allowed', async () => {
     const fake = tree(PI_CHIPS.pi5);
     fake.exportError = 'EACCES';
