@@ -298,8 +298,10 @@ describe('matrix layout: one node only (`node:`), as on a Pi showing its own pod
   it('a node name gives that node the whole output; `$NODE_NAME` takes the NODE_NAME node', () => {
     expect(art(renderMatrix(matrix({ node: 'pi-2' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual(['AAA.....']);
     expect(art(renderMatrix(matrix({ node: '$NODE_NAME' }), scene, ctx({ geometry: STRIP, nodeName: 'pi-3' })), DEFAULT_LEGEND)).toEqual(['X.......']);
-    // On a matrix the one band spans every column.
-    expect(art(renderMatrix(matrix({ node: 'pi-1' }), scene, ctx()), DEFAULT_LEGEND).slice(-1)).toEqual(['GG......']);
+    // On an 8×8 the band is all eight columns: two pods fill column 0 from the bottom up.
+    expect(art(renderMatrix(matrix({ node: 'pi-1' }), scene, ctx()), DEFAULT_LEGEND).slice(-3)).toEqual(['........', 'G.......', 'G.......']);
+    const wide = snapshot([node('pi-1', { running: 10 }), node('pi-2')]);
+    expect(art(renderMatrix(matrix({ node: 'pi-1' }), wide, ctx()), DEFAULT_LEGEND).slice(-2)).toEqual(['GG......', 'GG......']);
   });
 
   it('a node not in the snapshot (or no NODE_NAME) shows nothing, and one node never pages', () => {
