@@ -98,7 +98,8 @@ export class BlinktDriver implements Driver {
     this.reported = false;
     this.ctx.log.info({ data: BLINKT_DATA_PIN, clock: BLINKT_CLOCK_PIN }, `${this.label}: GPIO lines open`);
     if (this.last) this.write(this.last.leds, this.last.brightness);
-    if (wasReported) this.ctx.onStatus?.(true);
+    // Reported back up only if that first write held (a failing one has reported it down again).
+    if (wasReported && this.lines === lines) this.ctx.onStatus?.(true);
   }
 
   private fail(e: unknown): void {

@@ -181,7 +181,13 @@ export class SysfsGpio implements GpioBackend {
     const exported: number[] = [];
     const fds: number[] = [];
     const release = () => {
-      for (const fd of fds.splice(0)) io.closeSync(fd);
+      for (const fd of fds.splice(0)) {
+        try {
+          io.closeSync(fd);
+        } catch {
+          // A descriptor the kernel already dropped: nothing left to release.
+        }
+      }
       for (const n of exported.splice(0)) {
         try {
           io.writeFileSync(join(this.root, 'unexport'), String(n));
