@@ -165,6 +165,11 @@ export const PI_CHIPS = {
     { base: 570, label: 'raspberrypi-exp-gpio', ngpio: 8 },
     { base: 512, label: 'pinctrl-bcm2711', ngpio: 58 },
   ],
+  /** Pi 5 on 6.1: the RP1 header chip at 399 (SPEC §7), after another chip. */
+  pi5Old: [
+    { base: 453, label: 'gpio-brcmstb@107d508500', ngpio: 59 },
+    { base: 399, label: 'pinctrl-rp1', ngpio: 54 },
+  ],
   /** Pi 5 on 6.6+: the RP1 header chip at 571 after other chips. */
   pi5: [
     { base: 512, label: 'gpio-brcmstb@107d508500', ngpio: 32 },

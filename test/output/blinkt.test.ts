@@ -57,6 +57,7 @@ describe('Blinkt! GPIO through sysfs: the header chip by its label, its base rea
     ['a Pi 3 before kernel 6.6 (base 0)', PI_CHIPS.pi3Old, 0, 'pinctrl-bcm2835'],
     ['a Pi 4 with 6.6+ (base 512), listed after another chip', PI_CHIPS.pi4, 512, 'pinctrl-bcm2711'],
     ['a Pi 5 with 6.6+ (base 571) among five chips', PI_CHIPS.pi5, 571, 'pinctrl-rp1'],
+    ['a Pi 5 with 6.1 (base 399)', PI_CHIPS.pi5Old, 399, 'pinctrl-rp1'],
   ])('%s: exports base + 23 and base + 24, direction out, value files kept open', async (_name, chips, base, label) => {
     const fake = tree(chips);
     expect(findHeaderChip(fake.root, fake.io)).toMatchObject({ base, label });
