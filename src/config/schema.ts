@@ -68,6 +68,11 @@ const matrixLayout = z
     origin: z.enum(['bottom', 'top']).default('bottom'),
     fillOrder: z.array(state).min(1).default([...DEFAULT_FILL_ORDER]),
     pageSeconds: z.number().positive().default(10),
+    /**
+     * One node only, its band across the whole output (a Pi showing its own pods): a node
+     * name, or `$NODE_NAME` for the node in the NODE_NAME environment variable (a DaemonSet).
+     */
+    node: z.string().min(1).optional(),
   })
   .strict();
 
@@ -222,10 +227,20 @@ const outputSchema = z.discriminatedUnion(
         gamma: z.boolean().default(true),
       })
       .strict(),
+    z
+      .object({
+        ...common,
+        type: z.literal('blinkt'),
+        /** The board mounted the other way round: the LED order is reversed. */
+        reverse: z.boolean().default(false),
+        /** Gamma correction of the colours (the APA102's PWM is linear in its byte, like a WS2812's). */
+        gamma: z.boolean().default(true),
+      })
+      .strict(),
     z.object({ ...common, type: z.literal('terminal'), width: size.optional(), height: size.optional() }).strict(),
     z.object({ ...common, type: z.literal('web'), width: size.optional(), height: size.optional() }).strict(),
   ],
-  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, wled, blinkstick, terminal, web' },
+  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, wled, blinkt, blinkstick, terminal, web' },
 );
 
 // Label matchers and named queries are parsed with Prometheus' own PromQL grammar (./promql.ts).

@@ -34,6 +34,8 @@ export interface EffectState {
   cap: number;
   /** True for WS2812 devices: the base colour goes through the gamma curve first. */
   gamma: boolean;
+  /** True when the device applies brightness itself (Driver.hardwareBrightness): light stays at full scale, 0 only when off. */
+  hardwareBrightness?: boolean;
   stale: boolean;
   /** Colour of the start-up walker and the stale status LED. */
   statusColor: Rgb;
@@ -59,9 +61,11 @@ export interface Composed {
 /**
  * Device light of one base colour, in floating point (SPEC §6): base → gamma (WS2812) →
  * × brightness × cap × dim. Brightness 0 turns the output off; everything else is rounded once, later.
+ * A device with hardware brightness gets full-scale light and applies the brightness itself.
  */
-export function deviceLight(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma'>, dim = 1): Rgb {
-  const k = Math.max(0, Math.min(fx.brightness, 1)) * fx.cap * dim;
+export function deviceLight(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma' | 'hardwareBrightness'>, dim = 1): Rgb {
+  const b = Math.max(0, Math.min(fx.brightness, 1));
+  const k = (fx.hardwareBrightness ? (b > 0 ? 1 : 0) : b) * fx.cap * dim;
   if (!fx.gamma) return [clamp255(c[0]) * k, clamp255(c[1]) * k, clamp255(c[2]) * k];
   return [gammaLight(c[0]) * 255 * k, gammaLight(c[1]) * 255 * k, gammaLight(c[2]) * 255 * k];
 }
@@ -85,7 +89,7 @@ function fadeByte(v: number, to: number): number {
 }
 
 /** The device bytes of a base colour at a brightness: what a still, live LED receives. */
-export function deviceColor(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma'>, dim = 1): Rgb {
+export function deviceColor(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma' | 'hardwareBrightness'>, dim = 1): Rgb {
   return toDeviceBytes(deviceLight(c, fx, dim));
 }
 

@@ -46,6 +46,8 @@ export class OutputPipeline {
   /** What compose() returned at the last render. */
   private shown: Composed;
   private lastWritten: Rgb[] | null = null;
+  /** The brightness sent with lastWritten, for devices that dim in hardware. */
+  private lastBrightness = NaN;
   private timer: NodeJS.Timeout | undefined;
   private pending: Rgb[] | null = null;
   private writing: Promise<void> | null = null;
@@ -62,6 +64,7 @@ export class OutputPipeline {
       brightness: opts.brightness,
       cap: opts.driver.maxBrightness,
       gamma: opts.driver.gamma,
+      hardwareBrightness: opts.driver.hardwareBrightness !== undefined,
       stale: false,
       statusColor: opts.statusColor,
       fps: opts.fps,
@@ -165,13 +168,16 @@ export class OutputPipeline {
   view(): OutputView {
     const { width, height } = this.opts.geometry;
     const gamma = this.fx.gamma;
+    // A device that dims in hardware got full-scale bytes: show the light it gives.
+    const k = this.opts.driver.hardwareBrightness?.(this.effectiveBrightness) ?? 1;
+    const light = (c: Rgb): Rgb => (k === 1 ? c : [c[0] * k, c[1] * k, c[2] * k]);
     return {
       name: this.name,
       type: this.opts.type,
       width,
       height,
       base: fit(this.frame?.leds ?? [], this.n, OFF).map(toHex),
-      leds: this.shown.leds.map((c) => toHex(screenColor(c, gamma))),
+      leds: this.shown.leds.map((c) => toHex(screenColor(light(c), gamma))),
       blink: [...this.shown.blink],
       brightness: this.effectiveBrightness,
       up: this.up,
@@ -193,6 +199,7 @@ export class OutputPipeline {
   private syncDevice(): void {
     this.fx.cap = this.opts.driver.maxBrightness;
     this.fx.gamma = this.opts.driver.gamma;
+    this.fx.hardwareBrightness = this.opts.driver.hardwareBrightness !== undefined;
   }
 
   /**
@@ -251,8 +258,12 @@ export class OutputPipeline {
 
   private flush(): void {
     const leds = this.shown.leds;
-    if (this.lastWritten && sameLeds(leds, this.lastWritten)) return;
+    // With hardware brightness a brightness change alone is a new write.
+    const brightness = this.fx.hardwareBrightness ? this.effectiveBrightness : NaN;
+    const sameBrightness = Object.is(brightness, this.lastBrightness);
+    if (this.lastWritten && sameLeds(leds, this.lastWritten) && sameBrightness) return;
     this.lastWritten = leds;
+    this.lastBrightness = brightness;
     this.pending = leds;
     this.kick();
     if (this.listeners.size) {
@@ -276,7 +287,7 @@ export class OutputPipeline {
       const leds = this.pending;
       this.pending = null;
       try {
-        await driver.show(leds);
+        await (this.fx.hardwareBrightness ? driver.show(leds, this.effectiveBrightness) : driver.show(leds));
         metrics?.frames.inc({ output: this.name });
         if (this.writeFailed) {
           this.writeFailed = false;

@@ -44,7 +44,7 @@ export function layoutLabels(layout: LayoutConfig, snapshot: Snapshot | null, ge
     return labels;
   }
   if (!snapshot) return labels;
-  if (layout.type === 'matrix') labels.bands = matrixBands(layout, snapshot, geometry, page);
+  if (layout.type === 'matrix') labels.bands = matrixBands(layout, snapshot, geometry, page, nodeName);
   else labels.ledNodes = nodesOnPage(snapshot, geometry, page).map((n, index) => ({ node: n.name, index }));
   return labels;
 }

@@ -9,7 +9,7 @@ export interface Geometry {
 
 /**
  * The logical geometry of a configured output: fixed for the HATs, from count or
- * width × height for strips, from `leds` or the model's whole count for a BlinkStick (the
+ * width × height for strips, 8 × 1 for a Blinkt!, from `leds` or the model's whole count for a BlinkStick (the
  * configured `variant` or the serial; before the stick says, 2 as on a Nano), and from
  * width/height (or the layout's natural size) for terminal and web.
  */
@@ -28,6 +28,8 @@ export function outputGeometry(o: OutputConfig): Geometry {
       // No size in the file: the driver reads /json/info (`podglow frame` asks first); until the
       // device answers, one LED stands for it.
       return { width: 1, height: 1 };
+    case 'blinkt':
+      return { width: 8, height: 1 };
     case 'blinkstick': {
       const variant = configuredVariant(o.variant, o.serial);
       return { width: o.leds ?? (variant ? VARIANTS[variant].maxLeds : 2), height: 1 };
