@@ -8,6 +8,16 @@ import { backgroundKey } from './severity.js';
 import { markStale, pageSlots, staleRegions } from './clusterPages.js';
 import type { LayoutContext } from './types.js';
 
+/** A matrix `node:` value meaning the node in the NODE_NAME environment variable. */
+export const THIS_NODE = '$NODE_NAME';
+
+/** The nodes a matrix shows: every node, or with `node:` only that one (none when it is not in the snapshot). */
+export function matrixNodes(layout: MatrixLayoutConfig, snapshot: Snapshot, nodeName: string | undefined): readonly NodeSnapshot[] {
+  if (layout.node === undefined) return snapshot.nodes;
+  const name = layout.node === THIS_NODE ? nodeName : layout.node;
+  return snapshot.nodes.filter((n) => n.name === name);
+}
+
 /** How a matrix splits its columns: band width, bands per page and page count. */
 export interface MatrixPlan {
   columnsPerNode: number;
@@ -74,8 +84,9 @@ function background(node: NodeSnapshot, ctx: LayoutContext): { color: Rgb; blink
  */
 export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
-  const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
-  const pages = pageSlots(snapshot, plan.bandsPerPage);
+  const shown = matrixSnapshot(layout, snapshot, ctx.nodeName);
+  const plan = matrixPlan(layout, shown.nodes.length, geometry);
+  const pages = pageSlots(shown, plan.bandsPerPage);
   const frame = blankFrame(geometry, pages.length);
   const { leds, blink } = frame;
   const slots = pages[wrapPage(ctx.page, pages.length)]!;
@@ -101,9 +112,17 @@ export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx
   return frame;
 }
 
-/** Pages of a matrix for this snapshot: bands cluster by cluster with `clusters:` (see pageSlots). */
+/** Pages of a matrix for this snapshot: bands cluster by cluster with `clusters:` (see pageSlots); one node (`node:`) never pages. */
 export function matrixPages(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry): number {
+  if (layout.node !== undefined) return 1;
   return pageSlots(snapshot, matrixPlan(layout, snapshot.nodes.length, geometry).bandsPerPage).length;
+}
+
+/** The snapshot a matrix lays out: the whole one, or with `node:` only that node (first match; no cluster grouping). */
+function matrixSnapshot(layout: MatrixLayoutConfig, snapshot: Snapshot, nodeName: string | undefined): Snapshot {
+  if (layout.node === undefined) return snapshot;
+  const { clusters: _clusters, ...rest } = snapshot;
+  return { ...rest, nodes: matrixNodes(layout, snapshot, nodeName).slice(0, 1) };
 }
 
 /** One node's band on a matrix page: its columns x .. x + width - 1 (and its cluster with `clusters:`). */
@@ -115,9 +134,10 @@ export interface MatrixBand {
 }
 
 /** Which node each band of page `page` shows (the same split as renderMatrix), for labels. */
-export function matrixBands(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry, page: number): MatrixBand[] {
-  const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
-  const pages = pageSlots(snapshot, plan.bandsPerPage);
+export function matrixBands(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry, page: number, nodeName?: string): MatrixBand[] {
+  const shown = matrixSnapshot(layout, snapshot, nodeName);
+  const plan = matrixPlan(layout, shown.nodes.length, geometry);
+  const pages = pageSlots(shown, plan.bandsPerPage);
   return pages[wrapPage(page, pages.length)]!.map(({ node, cluster }, band) => {
     const b: MatrixBand = { node: node.name, x: band * plan.columnsPerNode, width: plan.columnsPerNode };
     if (cluster) b.cluster = cluster.name;

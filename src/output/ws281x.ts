@@ -3,12 +3,11 @@ import type { OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Driver, DriverContext } from './driver.js';
 import { resolveBackend, PioDriver, type PioIo, type Ws2812Backend } from './pio.js';
+import type { StripType } from './stripType.js';
 import { defaultLoaders, type NativeLoaders, type Ws281xChannel, type Ws281xModule, type Ws281xOptions } from './native.js';
 
 /** A `ws281x` output's configuration. */
 export type Ws281xConfig = Extract<OutputConfig, { type: 'ws281x' }>;
-/** Strip types the config accepts. */
-export type StripType = Ws281xConfig['stripType'];
 
 /** WS2812 data rate. */
 export const WS281X_FREQ = 800_000;

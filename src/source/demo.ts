@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { dataStaleAfterMs } from '../config/load.js';
-import { emptyAlerts, sortNodeNames, withClusters, type ClusterSnapshot, type Snapshot, type Source } from '../snapshot.js';
+import { emptyAlerts, sortNodeNames, withClusters, type ClusterSnapshot, type Snapshot } from '../snapshot.js';
+import type { Source } from './source.js';
 import { emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
 import { alertSeverity, queryResult } from './extras.js';
