@@ -140,7 +140,8 @@ export function terminalLabels(geometry: Geometry, labels: OutputLabels, legend:
 export function clusterLine(snapshot: Snapshot | null): string | null {
   if (!snapshot?.clusters) return null;
   const parts = snapshot.clusters.map((c) => {
-    const name = clusterTitle(c).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+    // Names are text: a control character (an escape sequence) would drive the terminal.
+    const name = [...clusterTitle(c)].map((ch) => (/\p{Cc}/u.test(ch) ? '?' : ch)).join('');
     if (!c.stale) return `${name} live`;
     return `${name} STALE (${c.dataAgeSeconds === null ? 'no data' : `data ${c.dataAgeSeconds}s old`})`;
   });
