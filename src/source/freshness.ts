@@ -25,11 +25,14 @@ export interface Freshness {
 
 /**
  * The lanes podglow chooses between, fastest first: `prometheus.lanes`, unless the config
- * pins the job itself (a `job` matcher) or reads a recording rule (whose series have no job).
+ * pins the job itself (a `job` matcher), reads a recording rule (whose series have no job) or
+ * shows several clusters (`clusters:`: every job is read).
  */
 export function lanesInUse(config: Config): string[] {
   const p = config.prometheus;
   if (p.recordingRule) return [];
+  // With clusters: one lane pinned for all would hide every cluster that lacks that job.
+  if (config.clusters) return [];
   if (p.matchers.some((m) => new RegExp(`^${LANE_LABEL}\\s*(=~|!~|!=|=)`).test(m))) return [];
   return p.lanes;
 }

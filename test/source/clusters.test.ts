@@ -83,7 +83,7 @@ describe('clusters: one poll, grouped by the cluster label', () => {
     expect(sent.map(kind).sort()).toEqual(['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable']);
     for (const q of sent.filter((q) => kind(q) !== 'alerts')) expect(q).toContain('cluster=~"home|cloud"');
     expect(sent.find((q) => kind(q) === 'nodes')).toBe(
-      'max by (cluster, node, job) (timestamp(kube_node_info{cluster=~"home|cloud"}) and kube_node_info{cluster=~"home|cloud"})',
+      'max by (cluster, node) (timestamp(kube_node_info{cluster=~"home|cloud"}) and kube_node_info{cluster=~"home|cloud"})',
     );
     expect(sent.find((q) => kind(q) === 'pods')).toMatch(/^count by \(cluster, node, state\)/);
     expect(sent.find((q) => kind(q) === 'pods')).toContain('topk by (cluster, namespace, pod, uid) (1, max by (cluster, namespace, pod, uid, node)');
@@ -169,7 +169,7 @@ describe('clusters: one poll, grouped by the cluster label', () => {
     s.close();
     for (const r of canned.requests) expect(r.headers['x-scope-orgid']).toBe('home|cloud');
     expect(canned.requests.find((r) => kind(r.params.get('query') ?? '') === 'nodes')!.params.get('query')).toBe(
-      'max by (__tenant_id__, node, job) (timestamp(kube_node_info) and kube_node_info)',
+      'max by (__tenant_id__, node) (timestamp(kube_node_info) and kube_node_info)',
     );
     expect(snap.clusters!.map((c) => [c.name, c.nodes.length, c.stale])).toEqual([
       ['cloud', 1, false],
@@ -242,5 +242,14 @@ describe('the recording rule with clusters:', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('lanes with clusters:', () => {
+  it('are not used: one job pinned for every cluster would hide the clusters without it', async () => {
+    const { lanesInUse } = await import('../../src/source/freshness.js');
+    const base = { outputs: [{ type: 'terminal' }], prometheus: { url: 'http://p', lanes: ['kube-state-metrics-fast', 'kube-state-metrics'] } };
+    expect(lanesInUse(parseConfig(base, { env: {} }))).toEqual(['kube-state-metrics-fast', 'kube-state-metrics']);
+    expect(lanesInUse(parseConfig({ ...base, clusters: 'auto' }, { env: {} }))).toEqual([]);
   });
 });
