@@ -66,6 +66,8 @@ export function followData(opts: FollowOptions): PollSchedule {
   const lags: number[] = [];
   let lastPollAt = -Infinity;
   let lastLandingAt = now();
+  /** When the last probe found nothing new (monotonic), or null after a landing. */
+  let lastMissAt: number | null = null;
   let lastProbeOk = true;
   /** The last probe answered without any data (no kube-state-metrics series). */
   let noData = false;
@@ -109,13 +111,18 @@ export function followData(opts: FollowOptions): PollSchedule {
         seen = null;
         gaps = [];
       }
-      if (d.watermark !== null && (seen === null || d.watermark > seen)) {
-        if (seen !== null) gaps = [...gaps, d.watermark - seen].slice(-GAPS);
-        lags.push(Math.max(0, d.evaluatedAt - d.watermark));
+      const landed = d.watermark !== null && (seen === null || d.watermark > seen);
+      if (landed) {
+        if (seen !== null) gaps = [...gaps, d.watermark! - seen].slice(-GAPS);
+        // A miss just before bounds the delay to NEAR_MS; a first-try hit may have come late,
+        // so the next probe aims a little earlier until a miss bounds it again.
+        const bounded = lastMissAt !== null && t - lastMissAt <= NEAR_MS + 100;
+        lags.push(Math.max(0, d.evaluatedAt - d.watermark! - (bounded ? 0 : NEAR_MS / 2)));
         if (lags.length > LAGS) lags.shift();
         seen = d.watermark;
         lastLandingAt = t;
       }
+      lastMissAt = landed ? null : t;
     } catch (e) {
       if (stopped) return;
       if (lastProbeOk) opts.log.debug({ err: e }, 'probe failed; polling to name the error');
@@ -137,8 +144,8 @@ export function followData(opts: FollowOptions): PollSchedule {
       wait = Math.min(CHECK_MS, Math.max(PROBE_MS, (t - lastLandingAt) / 10));
     } else {
       const lag = lags.length ? Math.min(...lags) : 0;
-      // Aim a little early: the probes NEAR_MS apart then meet the landing.
-      const expected = seen + p + lag + offset - NEAR_MS;
+      // The lag is the smallest seen: this probe meets the landing, or one NEAR_MS later does.
+      const expected = seen + p + lag + offset;
       const late = t - expected;
       if (late < 0) wait = Math.min(-late, CHECK_MS);
       else if (late > Math.max(2 * p, 2 * CHECK_MS)) {

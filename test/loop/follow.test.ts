@@ -53,6 +53,7 @@ describe('interval: auto follows the data', () => {
         const learn = 3 * periodMs;
         await vi.advanceTimersByTimeAsync(learn);
         const before = source.reads.length;
+        const probesBefore = source.probes.length;
         await vi.advanceTimersByTimeAsync(10 * periodMs);
         const delays = shares(source, lag, T0 + learn, Date.now() - lag - 1);
         expect(delays.length).toBeGreaterThanOrEqual(9);
@@ -62,6 +63,9 @@ describe('interval: auto follows the data', () => {
         }
         // At most one full poll per new scrape.
         expect(source.reads.length - before).toBeLessThanOrEqual(delays.length + 1);
+        // Cheap between landings: about two probes per landing, plus one every 5 s while waiting.
+        const probes = source.probes.length - probesBefore;
+        expect(probes / delays.length).toBeLessThanOrEqual(periodMs <= 5000 ? 2.5 : 9);
       });
     }
   }
