@@ -217,7 +217,7 @@ const outputSchema = z.discriminatedUnion(
         width: size.optional(),
         height: size.optional(),
         serpentine: z.boolean().default(false),
-        /** WS2812 gamma in podglow; WLED leaves realtime data uncorrected by default (README). */
+        /** WS2812 gamma in podglow; WLED leaves realtime data uncorrected by default (docs/devices/wled.md). */
         gamma: z.boolean().default(true),
       })
       .strict(),

@@ -88,14 +88,19 @@ export class OutputPipeline {
     return this.opts.driver.up && !this.writeFailed;
   }
 
-  /** Starts the walker and the brightness schedule (the most recent entry applies now). */
-  start(now: number = Date.now()): void {
+  /**
+   * Starts the walker and the brightness schedule (the most recent entry applies now). The
+   * schedule reads the wall clock (cron strings); the walker, fades and blinks run on the
+   * monotonic clock, so a wall-clock step never moves them.
+   */
+  start(): void {
     if (this.started || this.halted) return;
     this.started = true;
-    const scheduled = this.schedule.current(new Date(now));
+    const scheduled = this.schedule.current(new Date());
     if (scheduled !== undefined) this.fx.brightness = scheduled;
     this.opts.metrics?.brightness.set({ output: this.name }, this.effectiveBrightness);
     this.schedule.start();
+    const now = performance.now();
     this.fx.walkerStart = now;
     this.render(now);
   }
@@ -147,7 +152,7 @@ export class OutputPipeline {
     if (!this.started || this.halted) return;
     this.lastWritten = null;
     this.syncDevice();
-    this.render(Date.now());
+    this.render(performance.now());
   }
 
   /** Subscribes to every change of the displayed colours; returns the unsubscribe function. */
@@ -190,21 +195,30 @@ export class OutputPipeline {
     this.fx.gamma = this.opts.driver.gamma;
   }
 
-  /** Applies `update` and fades from what the LEDs show now to the new picture. */
+  /**
+   * Applies `update` and, when the still picture it leads to differs from the one before,
+   * fades from what the LEDs show now to the new one. The same picture again (a poll that
+   * brings no change) leaves a running fade alone, so fades always finish.
+   */
   private change(update: () => void): void {
     if (!this.started || this.halted) {
       update();
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
+    const before = this.frame ? target(this.frame, this.fx) : null;
     this.syncDevice();
     // From what the LEDs show (the last render), so a fade never jumps.
     const from = this.shown.light;
     update();
     // Only a frame fades; its still picture is the fade's end.
+    const to = this.frame ? target(this.frame, this.fx) : null;
+    if (before && to && samePicture(before, to)) {
+      this.render(now);
+      return;
+    }
     const ms = this.opts.transitionMs;
-    const to = ms > 0 && this.frame ? target(this.frame, this.fx).light : null;
-    this.fx.fade = to && !sameLeds(from, to) ? { from, start: now, end: now + ms } : null;
+    this.fx.fade = ms > 0 && to && !sameLeds(from, to.light) ? { from, start: now, end: now + ms } : null;
     this.render(now);
   }
 
@@ -217,12 +231,16 @@ export class OutputPipeline {
     this.arm(now, this.shown.next);
   }
 
-  /** Arms the one timer for the next moment something moves, or none when all is still. */
+  /**
+   * Arms the one timer for the next moment something moves, or none when all is still. A
+   * timer that fires a hair early on performance.now() (Node's timer clock is coarser)
+   * renders the moment it was armed for, so the last step of a fade lands on its end.
+   */
   private arm(now: number, next: number): void {
     if (next === Infinity) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.render(Date.now());
+      this.render(Math.max(performance.now(), next));
     }, Math.max(0, Math.ceil(next - now)));
   }
 
@@ -274,4 +292,9 @@ export class OutputPipeline {
       metrics?.outputUp.set({ output: this.name }, this.up ? 1 : 0);
     }
   }
+}
+
+/** True when two still pictures light and blink every LED the same way. */
+function samePicture(a: { light: readonly Rgb[]; blink: readonly boolean[] }, b: { light: readonly Rgb[]; blink: readonly boolean[] }): boolean {
+  return sameLeds(a.light, b.light) && a.blink.length === b.blink.length && a.blink.every((x, i) => x === b.blink[i]);
 }

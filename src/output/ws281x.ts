@@ -75,7 +75,7 @@ function initHint(label: string, err: unknown): string {
     ? ' The rpi_ws281x library bundled with rpi-ws281x-native 1.0.4 does not know this board ' +
       '(it predates the Raspberry Pi 5, the Zero 2 W and newer Pi 4/400/CM4 revisions).'
     : '';
-  return `${label}: ws281x init failed: ${msg}.${hw} On a Raspberry Pi 5 use backend: pio (or auto). Check that this is a supported Raspberry Pi, that nothing else uses the PWM/DMA channel, and the README hardware section.`;
+  return `${label}: ws281x init failed: ${msg}.${hw} On a Raspberry Pi 5 use backend: pio (or auto). Check that this is a supported Raspberry Pi, and that nothing else uses the PWM/DMA channel (docs/devices/unicornhat.md).`;
 }
 
 /**

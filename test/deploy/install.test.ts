@@ -43,7 +43,7 @@ describe('package.json install policy', () => {
   it('documents the same list for global installs, where package.json is not consulted', () => {
     const flag = `--allow-scripts=${allowed().join(',')}`;
     expect(readFileSync(join(ROOT, 'deploy/systemd/podglow.service'), 'utf8')).toContain(flag);
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(flag);
+    expect(readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8')).toContain(flag);
   });
 
   it('builds before packing and ships no bench, tests or sources', () => {

@@ -81,7 +81,7 @@ const QUERIES: ConfigInput['queries'] = {
   nan_scalar: { expr: '0 / 0' },
   nan_vector: { expr: 'count(kube_node_info) * NaN' },
   broken: { expr: 'sum(' },
-  // README worked example: `>= 0` drops a NaN ratio, and the empty answer takes ifEmpty.
+  // The worked example of docs/layouts.md: `>= 0` drops a NaN ratio, and the empty answer takes ifEmpty.
   nan_filtered: { expr: '(count(kube_node_info) * NaN) >= 0', ifEmpty: 1, thresholds: [{ value: 0.999, color: '#00ff00' }] },
 };
 
