@@ -243,7 +243,10 @@ describe('loadConfig from files', () => {
   it('the example config/podglow.yaml is valid', () => {
     const c = loadConfig('config/podglow.yaml', { env: {} });
     expect(c.outputs.length).toBeGreaterThan(0);
-    expect(c.prometheus.matchers).toEqual(['job="kube-state-metrics"']);
+    // No job matcher: the lanes choose the job (the fast lane when it is there, else kube-state-metrics).
+    expect(c.prometheus.matchers).toEqual([]);
+    expect(c.prometheus.lanes).toEqual(['kube-state-metrics-fast', 'kube-state-metrics']);
+    expect(c.interval).toBe('auto');
   });
 });
 
