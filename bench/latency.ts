@@ -18,6 +18,7 @@ import { startPodglow, type Podglow } from '../src/app.js';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
+import { PrometheusSource } from '../src/source/prometheus.js';
 import { startKsmFixture, type KsmCluster, type PodPhase } from '../test/helpers/ksmFixture.js';
 import { startPrometheus, type TestPrometheus } from '../test/helpers/prometheus.js';
 
@@ -75,6 +76,23 @@ async function answerableAt(prom: TestPrometheus, flip: Flip, windowS: number): 
   if (!first) return null;
   const dur = durations.find(([t]) => t === first[0]);
   return first[0] * 1000 + (dur ? Number(dur[1]) * 1000 : 0);
+}
+
+/** What one probe and one full poll cost Prometheus (queries, engine ms), each measured alone over several runs. */
+async function unitCosts(url: string): Promise<{ probeMs: number; pollQueries: number; pollMs: number }> {
+  const config = parseConfig(
+    { source: 'prometheus', prometheus: { url, matchers: ['job="kube-state-metrics"'] }, outputs: [{ type: 'web' }] },
+    { env: {} },
+  );
+  const source = new PrometheusSource(config, { log: silentLogger });
+  const N = 30;
+  const w0 = await promWork(url);
+  for (let i = 0; i < N; i++) await source.probe();
+  const w1 = await promWork(url);
+  for (let i = 0; i < N; i++) await source.poll();
+  const w2 = await promWork(url);
+  source.close();
+  return { probeMs: ((w1.seconds - w0.seconds) / N) * 1000, pollQueries: (w2.queries - w1.queries) / N, pollMs: ((w2.seconds - w1.seconds) / N) * 1000 };
 }
 
 async function runScrape(scrapeS: number, durationS: number, phases: number) {
@@ -156,9 +174,10 @@ async function runScrape(scrapeS: number, durationS: number, phases: number) {
       querySecondsPerMin: (after[mode].seconds - before[mode].seconds) / elapsedMin / n,
     };
   }
+  const unit = await unitCosts(proms.new.url);
   for (const p of Object.values(proms)) await p.stop();
   await fixture.close();
-  return { scrapeS, flips: flips.length, instances: phases, minutes: elapsedMin, modes: out };
+  return { scrapeS, flips: flips.length, instances: phases, minutes: elapsedMin, modes: out, unit };
 }
 
 async function main(): Promise<void> {
@@ -168,6 +187,7 @@ async function main(): Promise<void> {
   const scrapes = values.scrapes.split(',').map(Number);
   const phases = Number(values.phases);
   const rows: string[] = [];
+  const units: string[] = [];
   for (const s of scrapes) {
     const durationS = values.duration ? Number(values.duration) : s <= 5 ? 75 : 150;
     process.stderr.write(`scrape ${s}s: ${durationS}s run, ${phases} instances per mode…\n`);
@@ -180,12 +200,20 @@ async function main(): Promise<void> {
           `${m.queriesPerMin.toFixed(1)} | ${(m.querySecondsPerMin * 1000).toFixed(1)} | ${m.e2e.length}${m.missed ? ` (${m.missed} missed)` : ''} |`,
       );
     }
+    // The other design, a probe every second (not run: its cost follows from the measured unit costs).
+    const u = r.unit;
+    const polls = 60 / s;
+    rows.push(
+      `| ${s} s | probe every 1 s (computed) | – | – | ≈0.5 | ≈1.0 | ${(60 + polls * u.pollQueries).toFixed(1)} | ${(60 * u.probeMs + polls * u.pollMs).toFixed(1)} | – |`,
+    );
+    units.push(`scrape ${s} s: a probe is 1 query and ${u.probeMs.toFixed(2)} ms of engine time; a full poll ${u.pollQueries.toFixed(0)} queries and ${u.pollMs.toFixed(2)} ms`);
     process.stderr.write(`  ${r.flips} flips over ${r.minutes.toFixed(1)} min\n`);
   }
   console.log('| scrape | podglow | end to end p50 (s) | p95 (s) | own share p50 (s) | p95 (s) | queries / min | query ms / min | samples |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
   console.log('\n(per podglow instance; Prometheus work from its own /metrics: /api/v1/query requests and engine seconds)');
+  for (const u of units) console.log(u);
 }
 
 await main();

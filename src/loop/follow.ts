@@ -14,6 +14,8 @@ export interface FollowOptions {
   minIntervalMs: number;
   /** A full poll starts at least this often, new data or not (ms). */
   maxIntervalMs: number;
+  /** A probe unanswered this long is abandoned, whatever it does with its abort signal (ms). */
+  deadlineMs: number;
   log: Logger;
   /** Monotonic milliseconds; default performance.now. */
   now?: () => number;
@@ -49,7 +51,8 @@ const LAGS = 5;
  * periods forgets the rhythm (the period grew, or data stopped): probes run PROBE_MS apart,
  * spreading out to CHECK_MS while nothing lands. The first failed probe (or one that finds no
  * data) starts a full poll at once, which names the problem; while that lasts, one every
- * FAILING_POLL_MS. A new lane, or data that went back in time, starts a new rhythm. One step at a time: a probe
+ * FAILING_POLL_MS. A new lane, or data that went back in time, starts a new rhythm. A probe
+ * unanswered at `deadlineMs` is abandoned like a poll (SPEC §6) and counts as failed. One step at a time: a probe
  * or a poll never overlaps another.
  */
 export function followData(opts: FollowOptions): PollSchedule {
@@ -96,8 +99,15 @@ export function followData(opts: FollowOptions): PollSchedule {
   const probeOnce = async (): Promise<void> => {
     const abort = new AbortController();
     inflight = abort;
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      const d = await opts.probe(abort.signal);
+      const late = new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => {
+          abort.abort();
+          reject(new Error(`probe took longer than ${opts.deadlineMs} ms; abandoned`));
+        }, opts.deadlineMs);
+      });
+      const d = await Promise.race([opts.probe(abort.signal), late]);
       const t = now();
       lastProbeOk = true;
       opts.onProbe?.();
@@ -130,6 +140,7 @@ export function followData(opts: FollowOptions): PollSchedule {
       firstTrouble = !hadTrouble;
       hadTrouble = true;
     } finally {
+      clearTimeout(deadline);
       inflight = null;
     }
   };

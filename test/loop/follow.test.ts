@@ -177,12 +177,27 @@ describe('the rules of SPEC §6 still hold when following the data', () => {
     expect(c.stale()).toBe(false);
   });
 
-  it('a hanging probe wedges: /healthz fails after wedgedAfterMs, not before', async () => {
+  it('a probe that never answers (ignoring its abort) is abandoned at the deadline: polls go on, /healthz stays ok', async () => {
     const source = new LandingSource(5000, T0 + 1000, 50);
     const { c } = setup(source);
     c.start();
     await vi.advanceTimersByTimeAsync(10_000);
     source.hangProbes = true;
+    const before = source.reads.length;
+    await vi.advanceTimersByTimeAsync(c.wedgedAfterMs + 10_000);
+    // Each hung probe counts as failed: a full poll at the first, then one per 10 s at most.
+    expect(source.reads.length - before).toBeGreaterThanOrEqual(Math.floor(c.wedgedAfterMs / 20_000));
+    expect(c.health()).toEqual({ ok: true });
+    expect(c.stale()).toBe(false);
+  });
+
+  it('a loop that stops polling wedges: /healthz fails after wedgedAfterMs, not before', async () => {
+    const source = new LandingSource(5000, T0 + 1000, 50);
+    const { c } = setup(source);
+    c.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    // Stand-in for a stuck loop: the schedule stops, nothing polls any more.
+    (c as unknown as { schedule: { stop(): void } }).schedule.stop();
     await vi.advanceTimersByTimeAsync(c.wedgedAfterMs - 10_000);
     expect(c.health().ok).toBe(true);
     await vi.advanceTimersByTimeAsync(11_000);
