@@ -8,6 +8,8 @@ import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
+import { PrometheusSource } from '../../src/source/prometheus.js';
+import { buildRecordingRules } from '../../src/source/promql.js';
 import { startKsmFixture, type KsmCluster, type KsmFixture, type PodPhase } from '../helpers/ksmFixture.js';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
 import { BACKENDS, startBackend, type TestBackend } from '../helpers/victoriametrics.js';
@@ -174,5 +176,40 @@ describe('lanes against a real Prometheus: one scrape job only, the fastest pres
     app = await startPodglow(config, { log: silentLogger, metrics: new Metrics({ defaultMetrics: false }) });
     await waitForPhase(app, 'failed', 15_000);
     expect((await state(app)).lane).toBeNull();
+  });
+});
+
+describe('recording-rule mode against a real Prometheus: polls follow the rule evaluation', () => {
+  it('the probe reads the recorded series time, and flips arrive within scrape + evaluation + 1 s', async () => {
+    const fixture = await startKsmFixture({ cluster: cluster('Running') });
+    const config = podglowConfig('http://unused', {});
+    const rule = { ...config, prometheus: { ...config.prometheus, recordingRule: 'podglow:pods:count', matchers: ['job="kube-state-metrics"'] } };
+    const prom = await startPrometheus({
+      jobs: [{ job: 'kube-state-metrics', targets: fixture.targets }],
+      scrapeInterval: '1s',
+      ruleFiles: [buildRecordingRules(rule)],
+      evaluationInterval: '3s',
+    });
+    try {
+      await prom.waitForRuleEvaluation(Date.now());
+      const withUrl = { ...rule, prometheus: { ...rule.prometheus, url: prom.url } };
+      const source = new PrometheusSource(withUrl, { log: silentLogger });
+      const a = await source.probe();
+      await sleep(3500);
+      const b = await source.probe();
+      source.close();
+      // The watermark moves with the rule (every 3 s), not with the 1 s scrapes.
+      expect(Math.abs(b.watermark! - a.watermark! - 3000)).toBeLessThanOrEqual(100);
+      expect(b.newestSample).not.toBe(b.watermark);
+      app = await startPodglow(withUrl, { log: silentLogger, metrics: new Metrics({ defaultMetrics: false }) });
+      await waitForPhase(app, 'running', 15_000);
+      await sleep(Math.random() * 3000);
+      fixture.set(cluster('Failed'));
+      const delay = await waitForPhase(app, 'failed', 15_000);
+      expect(delay).toBeLessThanOrEqual(1000 + 3000 + 1000 + 250);
+    } finally {
+      await prom.stop();
+      await fixture.close();
+    }
   });
 });
