@@ -31,6 +31,8 @@ const NEAR_WINDOW_MS = 2000;
 export const CHECK_MS = 5000;
 /** Full polls while probes fail come no closer than this: what a failing backend cost before (the old 10 s grid). */
 export const FAILING_POLL_MS = 10_000;
+/** Without a rhythm, probes run PROBE_MS apart this long after the last landing (the slowest scrape expected), then CHECK_MS apart. */
+const LEARN_MS = 60_000;
 /** Landing gaps remembered; the rhythm is the smallest (every gap is a whole number of scrapes). */
 const GAPS = 3;
 /** Answer delays remembered (sample time to first answer, server clock). */
@@ -48,8 +50,8 @@ const LAGS = 5;
  * on the monotonic clock, through the offset between server and local time the last answer
  * gave), then probes NEAR_MS apart; on the way it checks every CHECK_MS, so a period that
  * shrinks (30 s → 5 s) is seen within a scrape or two. A landing overdue by more than two
- * periods forgets the rhythm (the period grew, or data stopped): probes run PROBE_MS apart,
- * spreading out to CHECK_MS while nothing lands. The first failed probe (or one that finds no
+ * periods forgets the rhythm (the period grew, or data stopped): probes run PROBE_MS apart
+ * for up to a minute after the last landing, then CHECK_MS apart while nothing lands. The first failed probe (or one that finds no
  * data) starts a full poll at once, which names the problem; while that lasts, one every
  * FAILING_POLL_MS. A new lane, or data that went back in time, starts a new rhythm. A probe
  * unanswered at `deadlineMs` is abandoned like a poll (SPEC §6) and counts as failed. One step at a time: a probe
@@ -151,8 +153,8 @@ export function followData(opts: FollowOptions): PollSchedule {
     const p = period();
     let wait: number;
     if (p === null || seen === null) {
-      // No rhythm yet (or forgotten): probe often at first, less while nothing lands.
-      wait = Math.min(CHECK_MS, Math.max(PROBE_MS, (t - lastLandingAt) / 10));
+      // No rhythm yet (or forgotten): every PROBE_MS while a scrape may still come, then every CHECK_MS.
+      wait = t - lastLandingAt < LEARN_MS ? PROBE_MS : CHECK_MS;
     } else {
       const lag = lags.length ? Math.min(...lags) : 0;
       // The lag is the smallest seen: this probe meets the landing, or one NEAR_MS later does.
