@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, isTimeZone, type Config } from './schema.js';
+import { AUTO_INTERVAL, configSchema, isTimeZone, type Config } from './schema.js';
 import { DURATION_RE, formatDuration, parseDuration } from './duration.js';
 import { intervalMs } from '../loop/scheduler.js';
 
@@ -144,9 +144,11 @@ export function defaultTimeZone(env: Env): string | undefined {
  * every other problem (zod skips object-level checks once a field failed).
  */
 function crossProblems(doc: Record<string, unknown>): string[] {
-  const interval = typeof doc.interval === 'string' ? doc.interval : '10s';
+  const interval = typeof doc.interval === 'string' ? doc.interval : AUTO_INTERVAL;
   const staleAfter = doc.staleAfter;
   if (typeof staleAfter !== 'string' || !DURATION_RE.test(staleAfter)) return [];
+  // With `auto` the polls follow the scrapes, whose interval only Prometheus knows (docs: keep staleAfter above it).
+  if (interval === AUTO_INTERVAL) return [];
   let periodMs: number;
   try {
     periodMs = intervalMs(interval);

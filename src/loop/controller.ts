@@ -163,6 +163,7 @@ export class Controller implements StatusView {
             onProbe: () => this.display.checkData(),
             minIntervalMs: follow.minInterval,
             maxIntervalMs: follow.maxInterval,
+            deadlineMs: this.deadlineMs,
             log: this.log,
           })
         : schedulePolls(this.interval, () => this.pollNow(), this.log, { timezone });

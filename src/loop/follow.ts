@@ -14,6 +14,8 @@ export interface FollowOptions {
   minIntervalMs: number;
   /** A full poll starts at least this often, new data or not (ms). */
   maxIntervalMs: number;
+  /** A probe unanswered this long is abandoned, whatever it does with its abort signal (ms). */
+  deadlineMs: number;
   log: Logger;
   /** Monotonic milliseconds; default performance.now. */
   now?: () => number;
@@ -29,6 +31,8 @@ const NEAR_WINDOW_MS = 2000;
 export const CHECK_MS = 5000;
 /** Full polls while probes fail come no closer than this: what a failing backend cost before (the old 10 s grid). */
 export const FAILING_POLL_MS = 10_000;
+/** Without a rhythm, probes run PROBE_MS apart this long after the last landing (the slowest scrape expected), then CHECK_MS apart. */
+const LEARN_MS = 60_000;
 /** Landing gaps remembered; the rhythm is the smallest (every gap is a whole number of scrapes). */
 const GAPS = 3;
 /** Answer delays remembered (sample time to first answer, server clock). */
@@ -46,10 +50,11 @@ const LAGS = 5;
  * on the monotonic clock, through the offset between server and local time the last answer
  * gave), then probes NEAR_MS apart; on the way it checks every CHECK_MS, so a period that
  * shrinks (30 s → 5 s) is seen within a scrape or two. A landing overdue by more than two
- * periods forgets the rhythm (the period grew, or data stopped): probes run PROBE_MS apart,
- * spreading out to CHECK_MS while nothing lands. The first failed probe (or one that finds no
+ * periods forgets the rhythm (the period grew, or data stopped): probes run PROBE_MS apart
+ * for up to a minute after the last landing, then CHECK_MS apart while nothing lands. The first failed probe (or one that finds no
  * data) starts a full poll at once, which names the problem; while that lasts, one every
- * FAILING_POLL_MS. A new lane, or data that went back in time, starts a new rhythm. One step at a time: a probe
+ * FAILING_POLL_MS. A new lane, or data that went back in time, starts a new rhythm. A probe
+ * unanswered at `deadlineMs` is abandoned like a poll (SPEC §6) and counts as failed. One step at a time: a probe
  * or a poll never overlaps another.
  */
 export function followData(opts: FollowOptions): PollSchedule {
@@ -66,6 +71,8 @@ export function followData(opts: FollowOptions): PollSchedule {
   const lags: number[] = [];
   let lastPollAt = -Infinity;
   let lastLandingAt = now();
+  /** When the last probe found nothing new (monotonic), or null after a landing. */
+  let lastMissAt: number | null = null;
   let lastProbeOk = true;
   /** The last probe answered without any data (no kube-state-metrics series). */
   let noData = false;
@@ -94,8 +101,15 @@ export function followData(opts: FollowOptions): PollSchedule {
   const probeOnce = async (): Promise<void> => {
     const abort = new AbortController();
     inflight = abort;
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      const d = await opts.probe(abort.signal);
+      const late = new Promise<never>((_, reject) => {
+        deadline = setTimeout(() => {
+          abort.abort();
+          reject(new Error(`probe took longer than ${opts.deadlineMs} ms; abandoned`));
+        }, opts.deadlineMs);
+      });
+      const d = await Promise.race([opts.probe(abort.signal), late]);
       const t = now();
       lastProbeOk = true;
       opts.onProbe?.();
@@ -109,13 +123,18 @@ export function followData(opts: FollowOptions): PollSchedule {
         seen = null;
         gaps = [];
       }
-      if (d.watermark !== null && (seen === null || d.watermark > seen)) {
-        if (seen !== null) gaps = [...gaps, d.watermark - seen].slice(-GAPS);
-        lags.push(Math.max(0, d.evaluatedAt - d.watermark));
+      const landed = d.watermark !== null && (seen === null || d.watermark > seen);
+      if (landed) {
+        if (seen !== null) gaps = [...gaps, d.watermark! - seen].slice(-GAPS);
+        // A miss just before bounds the delay to NEAR_MS; a first-try hit may have come late,
+        // so the next probe aims a little earlier until a miss bounds it again.
+        const bounded = lastMissAt !== null && t - lastMissAt <= NEAR_MS + 100;
+        lags.push(Math.max(0, d.evaluatedAt - d.watermark! - (bounded ? 0 : NEAR_MS / 2)));
         if (lags.length > LAGS) lags.shift();
         seen = d.watermark;
         lastLandingAt = t;
       }
+      lastMissAt = landed ? null : t;
     } catch (e) {
       if (stopped) return;
       if (lastProbeOk) opts.log.debug({ err: e }, 'probe failed; polling to name the error');
@@ -123,6 +142,7 @@ export function followData(opts: FollowOptions): PollSchedule {
       firstTrouble = !hadTrouble;
       hadTrouble = true;
     } finally {
+      clearTimeout(deadline);
       inflight = null;
     }
   };
@@ -133,12 +153,12 @@ export function followData(opts: FollowOptions): PollSchedule {
     const p = period();
     let wait: number;
     if (p === null || seen === null) {
-      // No rhythm yet (or forgotten): probe often at first, less while nothing lands.
-      wait = Math.min(CHECK_MS, Math.max(PROBE_MS, (t - lastLandingAt) / 10));
+      // No rhythm yet (or forgotten): every PROBE_MS while a scrape may still come, then every CHECK_MS.
+      wait = t - lastLandingAt < LEARN_MS ? PROBE_MS : CHECK_MS;
     } else {
       const lag = lags.length ? Math.min(...lags) : 0;
-      // Aim a little early: the probes NEAR_MS apart then meet the landing.
-      const expected = seen + p + lag + offset - NEAR_MS;
+      // The lag is the smallest seen: this probe meets the landing, or one NEAR_MS later does.
+      const expected = seen + p + lag + offset;
       const late = t - expected;
       if (late < 0) wait = Math.min(-late, CHECK_MS);
       else if (late > Math.max(2 * p, 2 * CHECK_MS)) {

@@ -250,6 +250,8 @@ describe('loadConfig from files', () => {
     expect(c.outputs.length).toBeGreaterThan(0);
     // No job matcher: the lanes choose the job (the fast lane when it is there, else kube-state-metrics).
     expect(c.prometheus.matchers).toEqual([]);
+    expect(c.prometheus.lanes).toEqual(['kube-state-metrics-fast', 'kube-state-metrics']);
+    expect(c.interval).toBe('auto');
   });
 });
 

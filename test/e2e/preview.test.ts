@@ -272,6 +272,15 @@ describe('preview page in headless Chromium', () => {
     await shot('preview');
   });
 
+  it('says how old the cluster data is in the header, ticking in the page: "cluster as of 3 s ago · scraped every 5 s"', async () => {
+    expect(await page.isVisible('#data-age')).toBe(false);
+    view.setData({ ageMs: 3000, sampleTime: Date.now() - 3000, lane: 'kube-state-metrics-fast', landsEveryMs: 5000 });
+    await expect.poll(() => page.textContent('#data-age'), { timeout: 3000 }).toMatch(/^cluster as of [34] s ago · scraped every 5 s$/);
+    // No event while nothing lands, yet the age moves on.
+    await expect.poll(() => page.textContent('#data-age'), { timeout: 4000 }).toMatch(/^cluster as of [5-7] s ago/);
+    view.setData(null);
+  });
+
   it('reconnects by itself when the server restarts', async () => {
     await server.close();
     await expect.poll(() => page.isVisible('#conn'), { timeout: 5000 }).toBe(true);

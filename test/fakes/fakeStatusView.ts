@@ -1,4 +1,4 @@
-import type { OutputView, Readiness, StatusView } from '../../src/loop/status.js';
+import type { DataAge, OutputView, Readiness, StatusView } from '../../src/loop/status.js';
 import { emptyAlerts, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 
@@ -10,6 +10,7 @@ export class FakeStatusView implements StatusView {
   private isStale = false;
   private staleReason: string | (() => string) = '';
   private views: OutputView[] = [];
+  private data: DataAge | null = null;
   private readonly listeners = new Set<(o: OutputView) => void>();
 
   constructor(outputs: OutputView[] = []) {
@@ -32,6 +33,13 @@ export class FakeStatusView implements StatusView {
   }
   stale(): boolean {
     return this.isStale;
+  }
+  dataAge(): DataAge | null {
+    return this.data;
+  }
+  /** The age of the data shown (null: unknown, as the demo). */
+  setData(d: DataAge | null): void {
+    this.data = d;
   }
   outputs(): OutputView[] {
     return this.views.map((o) => ({ ...o }));

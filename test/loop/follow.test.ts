@@ -53,6 +53,7 @@ describe('interval: auto follows the data', () => {
         const learn = 3 * periodMs;
         await vi.advanceTimersByTimeAsync(learn);
         const before = source.reads.length;
+        const probesBefore = source.probes.length;
         await vi.advanceTimersByTimeAsync(10 * periodMs);
         const delays = shares(source, lag, T0 + learn, Date.now() - lag - 1);
         expect(delays.length).toBeGreaterThanOrEqual(9);
@@ -62,6 +63,9 @@ describe('interval: auto follows the data', () => {
         }
         // At most one full poll per new scrape.
         expect(source.reads.length - before).toBeLessThanOrEqual(delays.length + 1);
+        // Cheap between landings: about two probes per landing, plus one every 5 s while waiting.
+        const probes = source.probes.length - probesBefore;
+        expect(probes / delays.length).toBeLessThanOrEqual(periodMs <= 5000 ? 2.5 : 9);
       });
     }
   }
@@ -83,11 +87,13 @@ describe('interval: auto follows the data', () => {
     const before = source.reads.length;
     await vi.advanceTimersByTimeAsync(55_000);
     expect(source.reads.length).toBe(before);
-    // Probing slows down while nothing lands (towards one every 5 s), instead of every second.
+    // Probing slows down while nothing lands (one every 5 s after the first minute), instead of every second.
+    await vi.advanceTimersByTimeAsync(60_000);
     const late = source.probes.filter((t) => t > Date.now() - 30_000);
-    expect(late.length).toBeLessThanOrEqual(10);
-    await vi.advanceTimersByTimeAsync(6000);
-    expect(source.reads.length).toBe(before + 1);
+    expect(late.length).toBeLessThanOrEqual(7);
+    // The ceiling polled meanwhile (once a minute: one or two in these 60 s), nothing else did.
+    expect(source.reads.length - before).toBeGreaterThanOrEqual(1);
+    expect(source.reads.length - before).toBeLessThanOrEqual(2);
   });
 
   it('a scrape interval that changes from 30 s to 5 s is followed within two scrapes', async () => {
@@ -173,12 +179,27 @@ describe('the rules of SPEC §6 still hold when following the data', () => {
     expect(c.stale()).toBe(false);
   });
 
-  it('a hanging probe wedges: /healthz fails after wedgedAfterMs, not before', async () => {
+  it('a probe that never answers (ignoring its abort) is abandoned at the deadline: polls go on, /healthz stays ok', async () => {
     const source = new LandingSource(5000, T0 + 1000, 50);
     const { c } = setup(source);
     c.start();
     await vi.advanceTimersByTimeAsync(10_000);
     source.hangProbes = true;
+    const before = source.reads.length;
+    await vi.advanceTimersByTimeAsync(c.wedgedAfterMs + 10_000);
+    // Each hung probe counts as failed: a full poll at the first, then one per 10 s at most.
+    expect(source.reads.length - before).toBeGreaterThanOrEqual(Math.floor(c.wedgedAfterMs / 20_000));
+    expect(c.health()).toEqual({ ok: true });
+    expect(c.stale()).toBe(false);
+  });
+
+  it('a loop that stops polling wedges: /healthz fails after wedgedAfterMs, not before', async () => {
+    const source = new LandingSource(5000, T0 + 1000, 50);
+    const { c } = setup(source);
+    c.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    // Stand-in for a stuck loop: the schedule stops, nothing polls any more.
+    (c as unknown as { schedule: { stop(): void } }).schedule.stop();
     await vi.advanceTimersByTimeAsync(c.wedgedAfterMs - 10_000);
     expect(c.health().ok).toBe(true);
     await vi.advanceTimersByTimeAsync(11_000);

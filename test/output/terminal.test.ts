@@ -197,6 +197,16 @@ describe('terminal output off a TTY, following the controller (SPEC §10)', () =
     ]);
   });
 
+  it('says how old the cluster data is, when the source knows it (SPEC §3b), without a line per tick of that age', async () => {
+    const { s, view } = await followed(4, false);
+    view.good(snapshotOf([node('pi-1', { running: 1 })]));
+    view.setData({ ageMs: 3400, sampleTime: T0.getTime() - 3400, lane: null, landsEveryMs: 5000 });
+    view.frame('strip', [GREEN, OFF, OFF, OFF]);
+    view.setData({ ageMs: 4400, sampleTime: T0.getTime() - 3400, lane: null, landsEveryMs: 5000 });
+    view.frame('strip', [GREEN, OFF, OFF, OFF]);
+    expect(lines(s)).toEqual(['2026-12-01T12:00:00.000Z strip live (cluster as of 3s ago): #00ff00  #000000  #000000  #000000']);
+  });
+
   it('ignores the frames of other outputs and writes hex without colour', async () => {
     const { s, view, d } = await followed(2, false);
     view.good(snapshotOf([node('pi-1', { running: 1 })]));
