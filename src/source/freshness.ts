@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Sample } from './parse.js';
-import { LANE_LABEL, baseMatchers, promString, sampleTimes, selector } from './promql.js';
+import { LANE_LABEL, baseMatchers, pinsLane, promString, sampleTimes, selector } from './promql.js';
 import type { DataTime } from './source.js';
 
 // SPEC §3b: when did kube-state-metrics data last land, and which lane (scrape job) to read.
@@ -33,7 +33,7 @@ export function lanesInUse(config: Config): string[] {
   if (p.recordingRule) return [];
   // With clusters: one lane pinned for all would hide every cluster that lacks that job.
   if (config.clusters) return [];
-  if (p.matchers.some((m) => new RegExp(`^${LANE_LABEL}\\s*(=~|!~|!=|=)`).test(m))) return [];
+  if (pinsLane(config)) return [];
   return p.lanes;
 }
 

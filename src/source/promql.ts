@@ -197,9 +197,28 @@ export interface RuleFile {
  * generated per config), plus a zero-valued marker series so an empty cluster reads as zero
  * pods while a missing rule reads as an error. Throws when no recordingRule is configured.
  */
+/** Whether the config's own matchers name the job (then podglow never chooses a lane). */
+export function pinsLane(config: Config): boolean {
+  return config.prometheus.matchers.some((m) => new RegExp(`^${LANE_LABEL}\\s*(=~|!~|!=|=)`).test(m));
+}
+
+/**
+ * The config a recording rule is built from: a rule cannot choose a lane at each evaluation,
+ * so unless the config pins the job itself it reads the last of `prometheus.lanes` (the
+ * ordinary kube-state-metrics job, which every install has; the rule is the large-cluster
+ * path that keeps the 30 s scrape), never a merge of a fresh and a stale copy.
+ */
+function ruleLane(config: Config): Config {
+  const p = config.prometheus;
+  const last = p.lanes[p.lanes.length - 1];
+  if (last === undefined || pinsLane(config)) return config;
+  return { ...config, prometheus: { ...p, matchers: [...p.matchers, `${LANE_LABEL}=${promString(last)}`] } };
+}
+
 export function buildRecordingRules(config: Config): RuleFile {
   const name = config.prometheus.recordingRule;
   if (!name) throw new Error('prometheus.recordingRule is not set');
+  config = ruleLane(config);
   return {
     groups: [
       {

@@ -73,8 +73,12 @@ describe('deploy/prometheus scrape snippets', () => {
     expect(ksm?.job_name).toBe('kube-state-metrics');
     // KSM's namespace/pod/node labels describe the objects, not the KSM pod.
     expect(ksm?.honor_labels).toBe(true);
-    const config = parseYaml(readFileSync(join(ROOT, 'deploy/base/podglow.yaml'), 'utf8')) as { prometheus: { matchers: string[] } };
-    expect(config.prometheus.matchers).toContain(`job="${ksm?.job_name}"`);
+    // The shipped config pins no job: its lanes read the fast lane when present, else this job.
+    const config = parseConfig(parseYaml(readFileSync(join(ROOT, 'deploy/base/podglow.yaml'), 'utf8')), {
+      env: { PODGLOW_PROMETHEUS_URL: 'http://prometheus:9090' },
+    });
+    expect(config.prometheus.matchers).toEqual([]);
+    expect(config.prometheus.lanes).toEqual(['kube-state-metrics-fast', ksm?.job_name]);
     for (const file of SNIPPETS) {
       for (const c of snippet(file)) {
         for (const sd of c.kubernetes_sd_configs ?? []) expect(KUBERNETES_SD_ROLES).toContain(sd.role);
