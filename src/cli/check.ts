@@ -4,7 +4,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH } from '../config/load.js';
 import { AUTO_INTERVAL, outputName, type Config, type QueryConfig } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { redactUrl } from '../source/redact.js';
-import { USER_QUERY_PREFIX, isUserQuery } from '../source/extras.js';
+import { USER_QUERY_PREFIX, isUserQuery } from '../source/extrasQueries.js';
 import { buildQueries, buildRecordingRules } from '../source/promql.js';
 import { freshnessQuery, lanesInUse } from '../source/freshness.js';
 import { COMMON_HELP, EXIT_CONFIG, UsageError, configFromFlags, parseCommand } from './common.js';

@@ -5,7 +5,8 @@ import { emptyAlerts, naturalCompare, withClusters, type ClusterSnapshot, type S
 import { emptyCounts } from '../states.js';
 import { PollError } from './errors.js';
 import { applyExtras, type ExtrasOptions } from './extras.js';
-import { buildSnapshot, type PollAnswers, type Sample } from './parse.js';
+import type { Sample } from './answer.js';
+import { buildSnapshot, type PollAnswers } from './parse.js';
 
 /** What buildClusterSnapshot needs besides the answers. */
 export interface ClusterSnapshotOptions {

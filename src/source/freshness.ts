@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
-import type { Sample } from './parse.js';
-import { LANE_LABEL, baseMatchers, pinsLane, promString, sampleTimes, selector } from './promql.js';
+import type { Sample } from './answer.js';
+import { LANE_LABEL, baseMatchers, pinsLane, promString, sampleTimes, selector } from './promqlText.js';
 import type { DataTime } from './source.js';
 
 // SPEC §3b: when did kube-state-metrics data last land, and which lane (scrape job) to read.

@@ -6,8 +6,9 @@ import { DEFAULT_MAX_RESPONSE_BYTES, PrometheusClient, ResponseBudget, type RawR
 import { dataStaleAfterMs } from '../config/load.js';
 import { buildClusterSnapshot, carryOver } from './clusters.js';
 import { PollError } from './errors.js';
-import { isUserQuery, parseNumberAnswer, requestErrors, userQueryFailure } from './extras.js';
-import { buildSnapshot, oneLine, parseVectorResponse, type PollAnswers, type VectorAnswer } from './parse.js';
+import { oneLine, parseNumberAnswer, parseVectorResponse, type VectorAnswer } from './answer.js';
+import { isUserQuery } from './extrasQueries.js';
+import { buildSnapshot, type PollAnswers } from './parse.js';
 import { buildQueries, nodeFilter, type PollQueries, type QueryName } from './promql.js';
 import { chooseLane, dataTime, freshnessQuery, lanesInUse, parseFreshness, pinLane, type Freshness } from './freshness.js';
 import type { DataTime, Reading } from './source.js';
@@ -334,4 +335,30 @@ function scrub(e: PollError, secrets: string[]): PollError {
   let msg = e.message;
   for (const s of secrets) if (s.length >= 4) msg = msg.split(s).join('[redacted]');
   return msg === e.message ? e : new PollError(e.reason, msg, { cause: e.cause });
+}
+
+/** Reasons of a user query's failure that belong to that query alone (its answer), not to the poll. */
+const ANSWER_REASONS = new Set(['http', 'prometheus', 'invalid_response']);
+
+/**
+ * When a user query's own answer failed (bad PromQL, a 422 from Prometheus, a malformed
+ * answer), the result that keeps the poll going with the error in that query's slot; null
+ * for anything else (timeouts, connection errors, other queries), which fails the poll.
+ */
+export function userQueryFailure(name: string, e: unknown): { answer: VectorAnswer; stats: QueryStats; error: string } | null {
+  if (!isUserQuery(name) || !(e instanceof PollError) || !ANSWER_REASONS.has(e.reason)) return null;
+  return {
+    answer: { samples: [], warnings: [], evaluatedAt: null },
+    stats: { name: name as QueryStats['name'], status: 0, bytesReceived: 0, bytesDecoded: 0, series: 0, requestMs: 0, parseMs: 0 },
+    error: e.message,
+  };
+}
+
+/** The request errors of user queries, by query name, from the results of one poll's queries (in `names` order). */
+export function requestErrors(names: readonly string[], results: readonly object[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  results.forEach((r, i) => {
+    if ('error' in r && typeof r.error === 'string') out[names[i]!] = r.error;
+  });
+  return out;
 }

@@ -11,9 +11,11 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { emptyAlerts } from '../../src/snapshot.js';
 import { PollError } from '../../src/source/errors.js';
-import { alertSeverity, alertsExpression, conditionsExpression, parseNumberAnswer, queryResult, thresholdColor } from '../../src/source/extras.js';
+import { alertSeverity, queryResult, thresholdColor } from '../../src/source/extras.js';
+import { alertsExpression, conditionsExpression } from '../../src/source/extrasQueries.js';
+import { parseNumberAnswer } from '../../src/source/answer.js';
 import { PrometheusSource } from '../../src/source/prometheus.js';
-import { parseVectorResponse } from '../../src/source/parse.js';
+import { parseVectorResponse } from '../../src/source/answer.js';
 import { buildQueries } from '../../src/source/promql.js';
 import { HEALTHY, startCanned, vector, type CannedAnswer, type CannedPrometheus, type SeenRequest } from '../helpers/cannedPrometheus.js';
 

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PollError } from '../../src/source/errors.js';
-import { buildSnapshot, httpErrorMessage, oneLine, parseVectorResponse, type PollAnswers } from '../../src/source/parse.js';
+import { httpErrorMessage, oneLine, parseVectorResponse } from '../../src/source/answer.js';
+import { buildSnapshot, type PollAnswers } from '../../src/source/parse.js';
 import { emptyCounts } from '../../src/states.js';
 import { emptyAlerts } from '../../src/snapshot.js';
 

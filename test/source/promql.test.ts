@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { buildQueries, buildRecordingRules, nodeFilter, podsExpression, promString } from '../../src/source/promql.js';
+import { buildQueries, buildRecordingRules, nodeFilter, podsExpression } from '../../src/source/promql.js';
+import { promString } from '../../src/source/promqlText.js';
 
 const config = (extra: Partial<ConfigInput> = {}) =>
   parseConfig({ outputs: [{ type: 'terminal' }], ...extra, prometheus: { url: 'http://prom:9090', ...(extra.prometheus ?? {}) } }, { env: {} });
