@@ -50,7 +50,7 @@ export function runUntilSignal(stop: () => Promise<void>, log: Logger, opts: Sig
         if (result === undefined) log.error(`shutdown took longer than ${timeoutMs / 1000}s; exiting`);
         exit(result ?? EXIT_FAILURE);
       }, timeoutMs).unref();
-      stop().then(
+      void stop().then(
         () => 0,
         (e: unknown) => {
           log.error({ err: e }, 'shutdown failed');

@@ -244,7 +244,7 @@ describe('deploy/monitoring dashboard', () => {
         { name: 'variable instance', expr: substitute('podglow_build_info{job=~"$job"}') },
       ];
       const deadline = Date.now() + 30_000;
-      let missing: string[] = [];
+      let missing: string[];
       do {
         missing = [];
         for (const q of queries) {

@@ -119,6 +119,8 @@ export class FakeHid {
   private nextPath = 0;
 
   constructor() {
+    // The module's methods are node-hid's shape (plain functions); they reach this fake's state through self.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.module = {
       async devicesAsync(vendorId?: number, productId?: number): Promise<HidDeviceInfo[]> {

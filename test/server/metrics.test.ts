@@ -70,7 +70,9 @@ describe('/metrics through the real controller', () => {
     await app.controller.pollNow();
 
     // 1. The first poll failed.
-    let { body, values } = await scrape();
+    const first = await scrape();
+    const body = first.body;
+    let values = first.values;
     for (const name of [
       'podglow_build_info',
       'podglow_poll_duration_seconds',
