@@ -8,8 +8,6 @@ import { outputGeometry, withDeviceGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
 import { resolveWledSizes } from './output/wled.js';
 import { createSource } from './source/index.js';
-import { startServer } from './server/index.js';
-import { previewContext } from './server/state.js';
 import { Controller, type ControllerOutput } from './loop/controller.js';
 
 /** Options of startPodglow; everything but `log` has a production default. */
@@ -98,6 +96,8 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   let server: { url: string; close(): Promise<void> } | undefined;
   if (config.server.enabled && opts.server !== false) {
     try {
+      // Loaded only when serving: express and the page's code stay out of a config without the server.
+      const [{ startServer }, { previewContext }] = await Promise.all([import('./server/index.js'), import('./server/state.js')]);
       const preview = previewContext(config, process.env.NODE_NAME || undefined);
       server = await startServer(controller, metrics, { address: config.server.address, port: config.server.port, preview }, log);
     } catch (e) {
