@@ -6,16 +6,18 @@
 // [--size 2000] [--slow 500] [--cli dist/src/cli.js] [--node-arg=--max-semi-space-size=1]`
 // prints the steady RSS, each flood's peak and the RSS after; bench/load.ts reuses the parts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** A `podglow run` child process. */
 export interface PodglowChild {
   pid: number;
+  /** Scratch directory of the config (and of heap snapshots: the child's working directory). */
+  dir: string;
   url: string;
   child: ChildProcess;
   /** Log lines at warn or above seen so far. */
@@ -41,12 +43,13 @@ export function shebangFlags(cli: string): string[] {
 
 /** Starts `node [nodeArgs] CLI run` on `config` (nodeArgs default: the CLI's shebang flags) and resolves once it serves HTTP. */
 export async function startPodglowChild(opts: { cli?: string; config?: string; nodeArgs?: string[] } = {}): Promise<PodglowChild> {
-  const cli = opts.cli ?? 'dist/src/cli.js';
+  const cli = resolve(opts.cli ?? 'dist/src/cli.js');
   const dir = mkdtempSync(join(tmpdir(), 'podglow-flood-'));
   const file = join(dir, 'podglow.yaml');
   writeFileSync(file, opts.config ?? FLOOD_CONFIG);
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? shebangFlags(cli)), cli, 'run', '--config', file], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: dir,
     env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '' },
   });
   const warnings: string[] = [];
@@ -69,6 +72,7 @@ export async function startPodglowChild(opts: { cli?: string; config?: string; n
   });
   return {
     pid: child.pid!,
+    dir,
     url,
     child,
     warnings,
@@ -216,26 +220,61 @@ export function heapOf(body: string): { heapUsedMiB: number; heapTotalMiB: numbe
   return { heapUsedMiB: v('nodejs_heap_size_used_bytes'), heapTotalMiB: v('nodejs_heap_size_total_bytes'), externalMiB: v('nodejs_external_memory_bytes') };
 }
 
+/**
+ * The live heap of a child started with `--heapsnapshot-signal=SIGUSR2`, MiB: a heap snapshot
+ * starts with a full GC, so the heap used read by the next scrape is what is really held, not
+ * garbage waiting for V8's next major GC. The snapshot itself is deleted; it raises VmHWM,
+ * so reset the peak afterwards when it matters.
+ */
+export async function liveHeapMiB(p: PodglowChild, lastScrape: () => string): Promise<number> {
+  const before = new Set(readdirSync(p.dir));
+  p.child.kill('SIGUSR2');
+  let file = '';
+  let size = -1;
+  for (let i = 0; i < 240; i++) {
+    await sleep(250);
+    file ||= readdirSync(p.dir).find((n) => n.endsWith('.heapsnapshot') && !before.has(n)) ?? '';
+    if (!file) continue;
+    const now = statSync(join(p.dir, file)).size;
+    if (now > 0 && now === size) break;
+    size = now;
+  }
+  if (!file) throw new Error('no heap snapshot written');
+  rmSync(join(p.dir, file), { force: true });
+  const stale = lastScrape();
+  for (let i = 0; i < 40 && lastScrape() === stale; i++) await sleep(100);
+  return heapOf(lastScrape()).heapUsedMiB;
+}
+
 /** What the flood bench measured. */
 export interface FloodBenchResult {
   nodeArgs: string[];
   steadyMiB: number;
+  steadyHeapUsedMiB: number;
+  steadyHeapTotalMiB: number;
   floods: (FloodResult & { peakMiB: number; afterMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number })[];
   peakMiB: number;
   /** Median RSS 20 s after the last flood. */
   settledMiB: number;
+  settledHeapUsedMiB: number;
+  settledHeapTotalMiB: number;
+  /** With `gcProbe`: RSS and heap used after the full GC a heap snapshot makes (tells garbage from a leak). */
+  afterGc?: { rssMiB: number; heapUsedMiB: number };
   healthzP99Ms: number;
   scrapeFailures: number;
 }
 
 /** Steady RSS, then `floods` floods of `size` with `slow` slow clients and scrapes throughout, then the settled RSS. */
-export async function floodBench(opts: { cli?: string; nodeArgs?: string[]; floods?: number; size?: number; slow?: number; holdMs?: number }): Promise<FloodBenchResult> {
-  const p = await startPodglowChild({ cli: opts.cli, nodeArgs: opts.nodeArgs });
+export async function floodBench(opts: { cli?: string; nodeArgs?: string[]; floods?: number; size?: number; slow?: number; holdMs?: number; gcProbe?: boolean }): Promise<FloodBenchResult> {
+  const cli = opts.cli ?? 'dist/src/cli.js';
+  const nodeArgs = [...(opts.nodeArgs ?? shebangFlags(cli)), ...(opts.gcProbe ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
+  const p = await startPodglowChild({ cli, nodeArgs });
   const scrapes = scraper(p.url);
   let stopSlow: (() => void) | undefined;
   try {
     await sleep(15_000);
     const steadyMiB = await steadyRss(p.pid, 10_000);
+    const steadyHeap = heapOf(scrapes.last());
     resetPeak(p.pid);
     stopSlow = slowClients(p.url, opts.slow ?? 500);
     const floods: FloodBenchResult['floods'] = [];
@@ -252,12 +291,19 @@ export async function floodBench(opts: { cli?: string; nodeArgs?: string[]; floo
       await sleep(12_000);
       return steadyRss(p.pid, 8000);
     })();
+    const afterGc = opts.gcProbe ? { rssMiB: NaN, heapUsedMiB: await liveHeapMiB(p, scrapes.last) } : undefined;
+    if (afterGc) afterGc.rssMiB = memoryOf(p.pid).rssMiB;
     return {
-      nodeArgs: opts.nodeArgs ?? shebangFlags(opts.cli ?? 'dist/src/cli.js'),
+      afterGc,
+      nodeArgs,
       steadyMiB,
+      steadyHeapUsedMiB: steadyHeap.heapUsedMiB,
+      steadyHeapTotalMiB: steadyHeap.heapTotalMiB,
       floods,
       peakMiB: Math.max(...floods.map((f) => f.peakMiB)),
       settledMiB,
+      settledHeapUsedMiB: heapOf(scrapes.last()).heapUsedMiB,
+      settledHeapTotalMiB: heapOf(scrapes.last()).heapTotalMiB,
       healthzP99Ms: percentile(scrapes.healthzMs, 99),
       scrapeFailures: scrapes.failures(),
     };
@@ -276,9 +322,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       size: { type: 'string', default: '2000' },
       slow: { type: 'string', default: '500' },
       'node-arg': { type: 'string', multiple: true },
+      'gc-probe': { type: 'boolean', default: false },
     },
   });
-  floodBench({ cli: values.cli, nodeArgs: values['node-arg'], floods: Number(values.floods), size: Number(values.size), slow: Number(values.slow) }).then(
+  floodBench({ gcProbe: values['gc-probe'], cli: values.cli, nodeArgs: values['node-arg'], floods: Number(values.floods), size: Number(values.size), slow: Number(values.slow) }).then(
     (r) => {
       console.log(JSON.stringify(r, null, 1));
       process.exit(0);
