@@ -16,7 +16,7 @@ export interface LoadOptions {
   cli?: string;
   nodeArgs?: string[];
   seconds?: number;
-  /** Also measure the live heap (after a full GC, via a heap snapshot) after the warm-up and at the end. */
+  /** Also measure the live heap at the end (after a full GC, via a heap snapshot; it stops podglow for a moment). */
   liveHeap?: boolean;
   /** Seconds between floods (default 300). */
   floodEvery?: number;
@@ -38,10 +38,11 @@ export interface LoadResult {
   /** Least-squares slope over the second half of the run, MiB per hour. */
   rssSlopeMiBPerHour: number;
   heapSlopeMiBPerHour: number;
-  /** With `liveHeap`: heap used after a full GC before the first flood and at the end, MiB. */
-  liveHeapStartMiB?: number;
+  /** Lowest heap used sampled in the warm-up (before any flood), MiB: the closest to its live heap without a forced GC. */
+  steadyHeapMinMiB: number;
+  /** With `liveHeap`: heap used after a full GC at the end, MiB. */
   liveHeapEndMiB?: number;
-  /** Their difference per hour: the trend without the garbage between major GCs. */
+  /** Its growth over steadyHeapMinMiB per hour: the trend without the garbage between major GCs. */
   liveHeapSlopeMiBPerHour?: number;
   healthzP99Ms: number;
   healthzProbes: number;
@@ -105,9 +106,8 @@ export async function loadBench(opts: LoadOptions = {}): Promise<LoadResult> {
     // Warm-up, then the steady RSS before the first flood.
     await sleep(Math.min(20_000, seconds * 200));
     const steadyMiB = percentile(samples.slice(-10).map((s) => s.rss), 50);
-    const liveStart = opts.liveHeap ? await liveHeapMiB(p, scrapes.last) : undefined;
-    const tLiveStart = performance.now();
-    // The snapshot's own memory is not podglow's peak.
+    const steadyHeapMinMiB = Math.min(...samples.map((s) => s.heap).filter(Number.isFinite));
+    const tSteady = performance.now();
     resetPeak(p.pid);
     let nextFlood = performance.now();
     while (performance.now() - t0 < seconds * 1000) {
@@ -120,6 +120,8 @@ export async function loadBench(opts: LoadOptions = {}): Promise<LoadResult> {
     }
     await waves;
     const peakMiB = memoryOf(p.pid).hwmMiB;
+    const lastMiB = samples.at(-1)!.rss;
+    // Last: the snapshot's own memory would count in the RSS and the peak.
     const liveEnd = opts.liveHeap ? await liveHeapMiB(p, scrapes.last) : undefined;
     const second = samples.filter((s) => s.t >= samples.at(-1)!.t / 2);
     const perHour = (ys: number[]): number => slope(second.map((s) => s.t / 3600), ys);
@@ -128,12 +130,12 @@ export async function loadBench(opts: LoadOptions = {}): Promise<LoadResult> {
       floods,
       steadyMiB,
       peakMiB,
-      lastMiB: samples.at(-1)!.rss,
+      lastMiB,
       rssSlopeMiBPerHour: perHour(second.map((s) => s.rss)),
       heapSlopeMiBPerHour: perHour(second.filter((s) => Number.isFinite(s.heap)).map((s) => s.heap)),
-      liveHeapStartMiB: liveStart,
+      steadyHeapMinMiB,
       liveHeapEndMiB: liveEnd,
-      liveHeapSlopeMiBPerHour: liveStart === undefined || liveEnd === undefined ? undefined : (liveEnd - liveStart) / ((performance.now() - tLiveStart) / 3_600_000),
+      liveHeapSlopeMiBPerHour: liveEnd === undefined ? undefined : (liveEnd - steadyHeapMinMiB) / ((performance.now() - tSteady) / 3_600_000),
       healthzP99Ms: percentile(scrapes.healthzMs, 99),
       healthzProbes: scrapes.healthzMs.length,
       maxPollGapSeconds: maxGap,
