@@ -6,7 +6,8 @@ import { OutputPipeline } from '../src/effects/pipeline.js';
 import { renderLayout, resolvePalette } from '../src/layout/index.js';
 import { silentLogger } from '../src/log.js';
 import type { Driver } from '../src/output/driver.js';
-import { emptyAlerts, type Snapshot, type Source } from '../src/snapshot.js';
+import { emptyAlerts, type Snapshot } from '../src/snapshot.js';
+import type { Source } from '../src/source/source.js';
 import { emptyCounts, type StateCounts } from '../src/states.js';
 import { BENCH_OUTPUTS, CountingDriver, runAsWorker } from './worker.js';
 

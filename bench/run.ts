@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCluster, startKsmFixture, type KsmCluster, type KsmFixture } from '../test/helpers/ksmFixture.js';
 import { preparePrometheus, type PrometheusProcess } from '../test/faults/prometheusProcess.js';
+import type { BlinktWorkerResult } from './blinktWorker.js';
 import type { FrameWorkerResult } from './frameWorker.js';
 import { makePodList, measureJqPoll } from './podList.js';
 import { buildRecordingRules } from '../src/source/promql.js';
@@ -301,6 +302,9 @@ async function main(): Promise<void> {
   log('frame pipeline and idle CPU');
   const frame = await worker<FrameWorkerResult>('frameWorker.js', [values.idle]);
 
+  log('Blinkt!: GPIO writes and time per frame on the sysfs stand-in');
+  const blinkt = await worker<BlinktWorkerResult>('blinktWorker.js', ['2000']);
+
   log('start-up: CLI commands, podglow run to first frame, steady RSS at 10 nodes');
   const startup = await measureStartup();
 
@@ -380,6 +384,9 @@ async function main(): Promise<void> {
   lines.push(`| continuous 30 fps fade on 64 LEDs | ${frame.fadeCpuPercent.toFixed(2)} % of one core (${frame.fadeFps.toFixed(1)} frames/s, ${frame.fadeUsPerFrame.toFixed(0)} µs of process CPU per frame incl. timers) |`);
   lines.push(`| idle between polls (3 outputs, HTTP server, nothing blinking) | ${frame.idleCpuMsPer10s.toFixed(1)} ms CPU per 10 s (${(frame.idleCpuMsPer10s / 100).toFixed(3)} %) |`);
   lines.push(`| idle with a crashing pod blinking on each output | ${frame.idleBlinkCpuMsPer10s.toFixed(1)} ms CPU per 10 s (${(frame.idleBlinkCpuMsPer10s / 100).toFixed(3)} %) |`);
+  lines.push(
+    `| one Blinkt! frame (8 APA102 LEDs bit-banged through sysfs GPIO value files; stand-in: plain files in ${tmpdir()}) | ${blinkt.frameUsP50.toFixed(0)} µs p50, ${blinkt.frameUsP95.toFixed(0)} µs p95 over ${blinkt.frames} frames; ${blinkt.writesMedian} GPIO writes (${blinkt.writesMin}–${blinkt.writesMax}; Pimoroni's sequence: ${blinkt.pimoroniWrites}), ${blinkt.writeUs.toFixed(2)} µs per write |`,
+  );
   lines.push('');
   lines.push(...startupMarkdown(startup));
   lines.push('## Prometheus side', '');

@@ -10,7 +10,8 @@ import { startPodglow } from '../src/app.js';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/log.js';
 import { PollError } from '../src/source/errors.js';
-import type { Snapshot, Source } from '../src/snapshot.js';
+import type { Snapshot } from '../src/snapshot.js';
+import type { Source } from '../src/source/source.js';
 import { emptyCounts } from '../src/states.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, nodes: { type: 'string', default: '100' } } });

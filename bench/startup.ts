@@ -125,6 +125,17 @@ export async function measureStartup(opts: { runs?: number; polls?: number } = {
   const dir = mkdtempSync(join(tmpdir(), 'podglow-startup-'));
   const checkConfig = join(dir, 'podglow.yaml');
   writeFileSync(checkConfig, 'prometheus: { url: "http://127.0.0.1:9" }\noutputs: [ { type: web, width: 8, height: 8 } ]\n');
+  // The same with a regex, a matcher and a named query: check loads re2js and the PromQL grammar for these only.
+  const promqlConfig = join(dir, 'promql.yaml');
+  writeFileSync(
+    promqlConfig,
+    [
+      'prometheus: { url: "http://127.0.0.1:9", matchers: [\'job="kube-state-metrics"\'] }',
+      "namespaces: { include: ['team-.*'] }",
+      'queries: { slo: { expr: \'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))\' } }',
+      'outputs: [ { type: web, width: 8, height: 8 } ]',
+    ].join('\n'),
+  );
   let commands: CommandCost[];
   try {
     commands = [
@@ -133,6 +144,7 @@ export async function measureStartup(opts: { runs?: number; polls?: number } = {
       measureCommand('podglow --help', [CLI, '--help'], runs),
       measureCommand('podglow run --help', [CLI, 'run', '--help'], runs),
       measureCommand('podglow check', [CLI, 'check', '--config', checkConfig], runs),
+      measureCommand('podglow check (regex, matcher, named query)', [CLI, 'check', '--config', promqlConfig], runs),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

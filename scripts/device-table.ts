@@ -1,4 +1,4 @@
-// Prints (or with --write, puts into README.md) the table of device bytes per palette colour,
+// Prints (or with --write, puts into docs/devices/device-bytes.md) the table of device bytes per palette colour,
 // computed by the real compose code with the real drivers' gamma and cap settings.
 // Run: npx tsx scripts/device-table.ts --write   (test/effects/deviceTable.test.ts keeps it in sync).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -44,20 +44,20 @@ export async function deviceBytesTable(): Promise<string> {
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-/** README.md with the block between the device-bytes markers replaced by `table`. */
-export function withTable(readme: string, table: string): string {
-  const a = readme.indexOf(START);
-  const b = readme.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`README.md has no ${START} … ${END} block`);
-  return readme.slice(0, a + START.length) + '\n' + table + '\n' + readme.slice(b);
+/** The page's text with the block between the device-bytes markers replaced by `table`. */
+export function withTable(page: string, table: string): string {
+  const a = page.indexOf(START);
+  const b = page.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`docs/devices/device-bytes.md has no ${START} … ${END} block`);
+  return page.slice(0, a + START.length) + '\n' + table + '\n' + page.slice(b);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const table = await deviceBytesTable();
   if (process.argv.includes('--write')) {
-    const path = new URL('../README.md', import.meta.url);
+    const path = new URL('../docs/devices/device-bytes.md', import.meta.url);
     writeFileSync(path, withTable(readFileSync(path, 'utf8'), table));
-    console.log('wrote the device-bytes table into README.md');
+    console.log('wrote the device-bytes table into docs/devices/device-bytes.md');
   } else {
     console.log(table);
   }

@@ -1,12 +1,13 @@
 import type { Config, OutputConfig } from './config/schema.js';
-import { outputName } from './config/schema.js';
+import { defaultLayout, outputName } from './config/schema.js';
+import { legendFromPalette } from './layout/labels.js';
+import { resolvePalette } from './layout/palette.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import type { Source } from './snapshot.js';
+import type { Source } from './source/source.js';
 import type { Driver, DriverContext } from './output/driver.js';
 import { outputGeometry, withDeviceGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
-import { resolveWledSizes } from './output/wled.js';
 import { createSource } from './source/index.js';
 import { Controller, type ControllerOutput } from './loop/controller.js';
 
@@ -51,8 +52,6 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   const create = opts.createDriver ?? registryCreateDriver;
   let controller: Controller | undefined;
 
-  // wled outputs without a size read it from the device before any geometry is computed.
-  config = await resolveWledSizes(config, log);
   const started: Started[] = [];
   try {
     for (const [i, o] of config.outputs.entries()) {
@@ -64,13 +63,27 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
         log: log.child({ output: name }),
         // Drivers report unplug/replug; the controller exists by then (drivers start first).
         onStatus: (up, error) => controller?.outputStatus(name, up, error),
+        // A WLED sized from /json/info that answered after start: lay it out at its size.
+        onGeometry: (g) => {
+          const entry = started.find((x) => x.name === name);
+          if (entry) entry.config = withDeviceGeometry(o, g);
+          controller?.resizeOutput(name, withDeviceGeometry(o, g));
+        },
+        display: {
+          layout: o.layout ?? defaultLayout(o.type),
+          legend: legendFromPalette(resolvePalette(config.palette, o.palette)),
+          nodeName: process.env.NODE_NAME || undefined,
+        },
       };
       let driver: Driver;
       try {
         driver = await create(o, ctx);
         await driver.start();
       } catch (e) {
-        throw new Error(`output "${name}" (${o.type}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        const message = e instanceof Error ? e.message : String(e);
+        // Drivers name themselves (`unicornhat "hat": …`); add the output only where they did not.
+        const named = message.startsWith(`${o.type} "${name}"`) ? message : `output "${name}" (${o.type}): ${message}`;
+        throw new Error(named, { cause: e });
       }
       // A BlinkStick without `leds:` tells its model's LED count only now: lay out for it.
       started.push({ name, config: withDeviceGeometry(o, driver.deviceGeometry), driver, onExit: o.onExit ?? config.onExit });

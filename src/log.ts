@@ -37,3 +37,20 @@ export function createLogger(opts: { level?: string; format?: 'auto' | 'json' | 
 
 /** A logger that writes nothing (tests, one-shot commands). */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** Just the `at …` lines of a stack (the message line(s) dropped). */
+function frames(stack: string | undefined): string[] {
+  return (stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+}
+
+/**
+ * An error for a log line whose message already carries the error's text: its type and the
+ * stack frames of it and each cause, without repeating the message (pino's own serializer
+ * would print it in `message`, in `stack` and again for every cause).
+ */
+export function errorFrames(e: unknown): { type: string; stack: string } {
+  if (!(e instanceof Error)) return { type: typeof e, stack: '' };
+  const lines = frames(e.stack);
+  for (let c = e.cause; c instanceof Error; c = c.cause) lines.push(`caused by ${c.name}`, ...frames(c.stack));
+  return { type: e.name, stack: lines.join('\n') };
+}

@@ -1,7 +1,7 @@
 import type { StateCounts } from './states.js';
 
-// Moved to their own modules; re-exported so existing imports keep working.
-export type { Source } from './source/source.js';
+// Moved to its own module; re-exported so existing imports keep working. (Source lives in
+// src/source/source.ts, which imports this file: no re-export, so no loop.)
 export { naturalCompare, sortNodeNames } from './naturalSort.js';
 
 /** Alert severities podglow counts, most severe first (SPEC §4b). */

@@ -61,7 +61,7 @@ export function emptyCounts(): StateCounts {
 export type NodeSignal = 'notReady' | 'alertCritical' | 'alertWarning' | 'condition' | 'cordoned';
 
 /**
- * The one severity order for a node's colour (SPEC §4b, README "Severity order"): the first
+ * The one severity order for a node's colour (SPEC §4b, docs/layouts.md "Severity order"): the first
  * entry that applies wins. Not-Ready and critical alerts outrank every pod state; failed and
  * crashing pods outrank warnings; warnings and node conditions (DiskPressure, …) outrank the
  * milder pod states; cordon shows only where nothing else does. The `nodes` layout uses it

@@ -17,6 +17,8 @@ const HELP = [
   '      --address ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)',
   '      --wled HOST[:PORT]   also drive this WLED device over DDP (port 4048 by default)',
   '      --wled-size WxH|N    its size (default: read from http://HOST/json/info)',
+  '      --blinkt             also preview a Blinkt! (8 LEDs): node pi-2\'s pods, one LED each, as',
+  '                           deploy/overlays/blinkt shows each Pi\'s own pods',
   ...COMMON_HELP.filter((l) => !l.includes('--prometheus-url')).map((l) =>
     l.includes('--config') ? '  -c, --config FILE        use this config\'s outputs and settings, with the demo source' : l,
   ),
@@ -59,11 +61,25 @@ export function demoWledOutput(target: string, size?: string): NonNullable<Confi
   return out as NonNullable<ConfigInput['outputs']>[number];
 }
 
+/** The node the demo's Blinkt! preview shows. */
+export const DEMO_BLINKT_NODE = 'pi-2';
+
+/** The `--blinkt` preview: eight LEDs in a row, one node's pods as on each Pi of deploy/overlays/blinkt. */
+export function demoBlinktOutput(): NonNullable<ConfigInput['outputs']>[number] {
+  return { name: 'blinkt', type: 'web', width: 8, height: 1, brightness: 1, layout: { type: 'matrix', node: DEMO_BLINKT_NODE } };
+}
+
 /** `podglow demo`: runs the simulated cluster until SIGINT/SIGTERM. */
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommand(
     argv,
-    { port: { type: 'string', short: 'p' }, address: { type: 'string' }, wled: { type: 'string' }, 'wled-size': { type: 'string' } },
+    {
+      port: { type: 'string', short: 'p' },
+      address: { type: 'string' },
+      wled: { type: 'string' },
+      'wled-size': { type: 'string' },
+      blinkt: { type: 'boolean' },
+    },
     HELP,
   );
   if (!parsed) return 0;
@@ -83,12 +99,14 @@ export async function main(argv: string[]): Promise<number> {
   let config: Config;
   if (typeof values.config === 'string') {
     if (wled) throw new UsageError('--wled adds to the built-in demo outputs; with --config, add a wled output to that file');
+    if (values.blinkt) throw new UsageError('--blinkt adds to the built-in demo outputs; with --config, add a web output of 8 × 1 to that file');
     config = configFromFlags(values, { source: 'demo' });
     if (port !== undefined) config.server.port = port;
     if (address) config.server.address = address;
   } else {
     const raw = demoConfig({ address: address ?? '127.0.0.1', port: DEMO_PORT });
     if (wled) raw.outputs = [...(raw.outputs ?? []), wled];
+    if (values.blinkt) raw.outputs = [...(raw.outputs ?? []), demoBlinktOutput()];
     config = parseConfig(raw, { source: 'built-in demo config', overrides: port === undefined ? {} : { port } });
   }
   config.server.enabled = true;

@@ -112,7 +112,7 @@ export function exitOnCrash(blank: () => Promise<void>, log: Logger, opts: Crash
  */
 export async function runPodglow(config: Config, log: Logger, start: Partial<StartOptions> = {}): Promise<number> {
   // Loaded here, not at the top, so `run --help` does not load the HTTP stack and the drivers.
-  const { startPodglow } = await import('../app.js');
+  const [{ startPodglow }, { errorFrames }] = await Promise.all([import('../app.js'), import('../log.js')]);
   const starting = startPodglow(config, { log, ...start });
   // Listen before the outputs are open, so a signal or crash during start-up still blanks them.
   const stopped = runUntilSignal(async () => (await starting.catch(() => undefined))?.stop(), log);
@@ -121,7 +121,8 @@ export async function runPodglow(config: Config, log: Logger, start: Partial<Sta
   try {
     app = await starting;
   } catch (e) {
-    log.fatal({ err: e }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    // The message once, in `msg`; the error's frames beside it (see errorFrames).
+    log.fatal({ err: errorFrames(e) }, `cannot start: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT_FAILURE;
   }
   log.info({ url: app.url, outputs: app.controller.outputs().map((o) => `${o.name} (${o.type})`) }, 'podglow running');

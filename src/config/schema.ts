@@ -3,6 +3,7 @@ import { validate as validateCron } from 'node-cron';
 import { POD_STATES, DEFAULT_CRASH_REASONS, DEFAULT_FILL_ORDER, isPodState } from '../states.js';
 import { DURATION_RE, parseDuration } from './duration.js';
 import { regexProblem } from './regex.js';
+import { matcherProblem, promqlProblem } from './promql.js';
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #00ff00');
 const state = z.enum(POD_STATES, { error: () => `must be one of ${POD_STATES.join(', ')}` });
@@ -10,7 +11,7 @@ const duration = z
   .string()
   .regex(DURATION_RE, 'must be a duration such as 500ms, 10s or 1m')
   .transform(parseDuration);
-// Namespace and node regexes run in Prometheus (RE2) and in JavaScript: both must read them alike.
+// Namespace, node, condition and alert regexes: RE2, as Prometheus parses them (checked with re2js).
 const regex = z.string().superRefine((s, ctx) => {
   const problem = regexProblem(s);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -67,6 +68,11 @@ const matrixLayout = z
     origin: z.enum(['bottom', 'top']).default('bottom'),
     fillOrder: z.array(state).min(1).default([...DEFAULT_FILL_ORDER]),
     pageSeconds: z.number().positive().default(10),
+    /**
+     * One node only, its band across the whole output (a Pi showing its own pods): a node
+     * name, or `$NODE_NAME` for the node in the NODE_NAME environment variable (a DaemonSet).
+     */
+    node: z.string().min(1).optional(),
   })
   .strict();
 
@@ -217,22 +223,31 @@ const outputSchema = z.discriminatedUnion(
         width: size.optional(),
         height: size.optional(),
         serpentine: z.boolean().default(false),
-        /** WS2812 gamma in podglow; WLED leaves realtime data uncorrected by default (README). */
+        /** WS2812 gamma in podglow; WLED leaves realtime data uncorrected by default (docs/devices/wled.md). */
+        gamma: z.boolean().default(true),
+      })
+      .strict(),
+    z
+      .object({
+        ...common,
+        type: z.literal('blinkt'),
+        /** The board mounted the other way round: the LED order is reversed. */
+        reverse: z.boolean().default(false),
+        /** Gamma correction of the colours (the APA102's PWM is linear in its byte, like a WS2812's). */
         gamma: z.boolean().default(true),
       })
       .strict(),
     z.object({ ...common, type: z.literal('terminal'), width: size.optional(), height: size.optional() }).strict(),
     z.object({ ...common, type: z.literal('web'), width: size.optional(), height: size.optional() }).strict(),
   ],
-  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, wled, blinkstick, terminal, web' },
+  { error: () => 'type must be one of unicornhat, unicornphat, ws281x, wled, blinkt, blinkstick, terminal, web' },
 );
 
-const matcher = z
-  .string()
-  .regex(
-    /^[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"$/,
-    'must be a PromQL label matcher such as job="kube-state-metrics"',
-  );
+// Label matchers and named queries are parsed with Prometheus' own PromQL grammar (./promql.ts).
+const matcher = z.string().superRefine((s, ctx) => {
+  const problem = matcherProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const httpUrl = z
   .string()
@@ -355,7 +370,14 @@ const threshold = z
 /** One named instant query: PromQL returning one number, coloured by thresholds. */
 const querySchema = z
   .object({
-    expr: z.string().trim().min(1, 'must be a PromQL expression'),
+    expr: z
+      .string()
+      .trim()
+      .min(1, 'must be a PromQL expression')
+      .superRefine((s, ctx) => {
+        const problem = promqlProblem(s);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     /** The number used when the query returns no series; without it, no series is an error. */
     ifEmpty: z.number().optional(),
     /** Ascending steps: the number takes the colour of the last step whose value it reaches. */

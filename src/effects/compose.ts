@@ -14,7 +14,10 @@ export function walkerStepMs(ledCount: number): number {
   return Math.min(500, Math.max(60, Math.round(3000 / Math.max(1, ledCount))));
 }
 
-/** A fade in progress: from `from` (device scale, floating point) to the current target. */
+/**
+ * A fade in progress: from `from` (device scale, floating point) to the current target,
+ * between two moments on the monotonic clock (performance.now()).
+ */
 export interface Fade {
   from: readonly Rgb[];
   start: number;
@@ -31,10 +34,13 @@ export interface EffectState {
   cap: number;
   /** True for WS2812 devices: the base colour goes through the gamma curve first. */
   gamma: boolean;
+  /** True when the device applies brightness itself (Driver.hardwareBrightness): light stays at full scale, 0 only when off. */
+  hardwareBrightness?: boolean;
   stale: boolean;
   /** Colour of the start-up walker and the stale status LED. */
   statusColor: Rgb;
   fps: number;
+  /** When the walker started, on the monotonic clock (performance.now()). */
   walkerStart: number;
   fade: Fade | null;
 }
@@ -46,7 +52,7 @@ export interface Composed {
   /** The device bytes: one rounding, lit channels at least 1, blinking LEDs off in their off phase. */
   leds: Rgb[];
   blink: boolean[];
-  /** When the LEDs change next on their own (epoch ms), Infinity when everything is still. */
+  /** When the LEDs change next on their own (monotonic ms, like `t`), Infinity when everything is still. */
   next: number;
   /** False while `fade` is still running. */
   fadeDone: boolean;
@@ -55,9 +61,11 @@ export interface Composed {
 /**
  * Device light of one base colour, in floating point (SPEC §6): base → gamma (WS2812) →
  * × brightness × cap × dim. Brightness 0 turns the output off; everything else is rounded once, later.
+ * A device with hardware brightness gets full-scale light and applies the brightness itself.
  */
-export function deviceLight(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma'>, dim = 1): Rgb {
-  const k = Math.max(0, Math.min(fx.brightness, 1)) * fx.cap * dim;
+export function deviceLight(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma' | 'hardwareBrightness'>, dim = 1): Rgb {
+  const b = Math.max(0, Math.min(fx.brightness, 1));
+  const k = (fx.hardwareBrightness ? (b > 0 ? 1 : 0) : b) * fx.cap * dim;
   if (!fx.gamma) return [clamp255(c[0]) * k, clamp255(c[1]) * k, clamp255(c[2]) * k];
   return [gammaLight(c[0]) * 255 * k, gammaLight(c[1]) * 255 * k, gammaLight(c[2]) * 255 * k];
 }
@@ -67,8 +75,21 @@ export function toDeviceBytes(c: Rgb): Rgb {
   return [deviceByte(c[0]), deviceByte(c[1]), deviceByte(c[2])];
 }
 
+/**
+ * Device bytes of a light value on its way to `to`: the floor of 1 holds only for channels
+ * lit in the target, so a channel fading out reaches 0 like any other step instead of
+ * sitting at 1/255 until the fade ends.
+ */
+export function fadeBytes(c: Rgb, to: Rgb): Rgb {
+  return [fadeByte(c[0], to[0]), fadeByte(c[1], to[1]), fadeByte(c[2], to[2])];
+}
+
+function fadeByte(v: number, to: number): number {
+  return to > 0 ? deviceByte(v) : clampByte(v);
+}
+
 /** The device bytes of a base colour at a brightness: what a still, live LED receives. */
-export function deviceColor(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma'>, dim = 1): Rgb {
+export function deviceColor(c: Rgb, fx: Pick<EffectState, 'brightness' | 'cap' | 'gamma' | 'hardwareBrightness'>, dim = 1): Rgb {
   return toDeviceBytes(deviceLight(c, fx, dim));
 }
 
@@ -103,9 +124,10 @@ export function target(frame: Frame, fx: EffectState): { light: Rgb[]; blink: bo
 }
 
 /**
- * What one output shows at time `t` (pure: no timers, no device): the walker before the
- * first frame, else the frame's target, faded from `fx.fade.from`, with blinking LEDs off in
- * the second half of every second; plus when that picture changes next.
+ * What one output shows at time `t` (monotonic ms; pure: no timers, no device): the walker
+ * before the first frame, else the frame's target, faded from `fx.fade.from`, with blinking
+ * LEDs off in the second half of every second; plus when that picture changes next. From
+ * `fade.end` on, the bytes are exactly the target's.
  */
 export function compose(frame: Frame | null, fx: EffectState, t: number): Composed {
   const n = fx.count;
@@ -122,14 +144,16 @@ export function compose(frame: Frame | null, fx: EffectState, t: number): Compos
   let next = Infinity;
   let fadeDone = true;
   const fade = fx.fade;
+  let bytes: (c: Rgb, i: number) => Rgb = toDeviceBytes;
   if (fade && t < fade.end && fade.from.length === n) {
     const p = (t - fade.start) / (fade.end - fade.start);
     light = light.map((c, i) => mixRgb(fade.from[i]!, c, p));
     next = Math.min(fade.end, t + 1000 / fx.fps);
     fadeDone = false;
+    bytes = (c: Rgb, i: number) => fadeBytes(c, still.light[i]!);
   }
   const blinkOff = Math.floor(t / BLINK_HALF_PERIOD_MS) % 2 === 1;
-  const leds = light.map((c, i) => (blinkOff && still.blink[i] ? OFF : toDeviceBytes(c)));
+  const leds = light.map((c, i) => (blinkOff && still.blink[i] ? OFF : bytes(c, i)));
   const litBlink = still.blink.some((b, i) => b && light[i]!.some((v) => v > 0));
   if (litBlink) next = Math.min(next, (Math.floor(t / BLINK_HALF_PERIOD_MS) + 1) * BLINK_HALF_PERIOD_MS);
   return { light, leds, blink: still.blink, next, fadeDone };

@@ -46,6 +46,8 @@ export class OutputPipeline {
   /** What compose() returned at the last render. */
   private shown: Composed;
   private lastWritten: Rgb[] | null = null;
+  /** The brightness sent with lastWritten, for devices that dim in hardware. */
+  private lastBrightness = NaN;
   private timer: NodeJS.Timeout | undefined;
   private pending: Rgb[] | null = null;
   private writing: Promise<void> | null = null;
@@ -62,6 +64,7 @@ export class OutputPipeline {
       brightness: opts.brightness,
       cap: opts.driver.maxBrightness,
       gamma: opts.driver.gamma,
+      hardwareBrightness: opts.driver.hardwareBrightness !== undefined,
       stale: false,
       statusColor: opts.statusColor,
       fps: opts.fps,
@@ -88,14 +91,19 @@ export class OutputPipeline {
     return this.opts.driver.up && !this.writeFailed;
   }
 
-  /** Starts the walker and the brightness schedule (the most recent entry applies now). */
-  start(now: number = Date.now()): void {
+  /**
+   * Starts the walker and the brightness schedule (the most recent entry applies now). The
+   * schedule reads the wall clock (cron strings); the walker, fades and blinks run on the
+   * monotonic clock, so a wall-clock step never moves them.
+   */
+  start(): void {
     if (this.started || this.halted) return;
     this.started = true;
-    const scheduled = this.schedule.current(new Date(now));
+    const scheduled = this.schedule.current(new Date());
     if (scheduled !== undefined) this.fx.brightness = scheduled;
     this.opts.metrics?.brightness.set({ output: this.name }, this.effectiveBrightness);
     this.schedule.start();
+    const now = performance.now();
     this.fx.walkerStart = now;
     this.render(now);
   }
@@ -147,7 +155,7 @@ export class OutputPipeline {
     if (!this.started || this.halted) return;
     this.lastWritten = null;
     this.syncDevice();
-    this.render(Date.now());
+    this.render(performance.now());
   }
 
   /** Subscribes to every change of the displayed colours; returns the unsubscribe function. */
@@ -160,13 +168,16 @@ export class OutputPipeline {
   view(): OutputView {
     const { width, height } = this.opts.geometry;
     const gamma = this.fx.gamma;
+    // A device that dims in hardware got full-scale bytes: show the light it gives.
+    const k = this.opts.driver.hardwareBrightness?.(this.effectiveBrightness) ?? 1;
+    const light = (c: Rgb): Rgb => (k === 1 ? c : [c[0] * k, c[1] * k, c[2] * k]);
     return {
       name: this.name,
       type: this.opts.type,
       width,
       height,
       base: fit(this.frame?.leds ?? [], this.n, OFF).map(toHex),
-      leds: this.shown.leds.map((c) => toHex(screenColor(c, gamma))),
+      leds: this.shown.leds.map((c) => toHex(screenColor(light(c), gamma))),
       blink: [...this.shown.blink],
       brightness: this.effectiveBrightness,
       up: this.up,
@@ -188,23 +199,33 @@ export class OutputPipeline {
   private syncDevice(): void {
     this.fx.cap = this.opts.driver.maxBrightness;
     this.fx.gamma = this.opts.driver.gamma;
+    this.fx.hardwareBrightness = this.opts.driver.hardwareBrightness !== undefined;
   }
 
-  /** Applies `update` and fades from what the LEDs show now to the new picture. */
+  /**
+   * Applies `update` and, when the still picture it leads to differs from the one before,
+   * fades from what the LEDs show now to the new one. The same picture again (a poll that
+   * brings no change) leaves a running fade alone, so fades always finish.
+   */
   private change(update: () => void): void {
     if (!this.started || this.halted) {
       update();
       return;
     }
-    const now = Date.now();
+    const now = performance.now();
+    const before = this.frame ? target(this.frame, this.fx) : null;
     this.syncDevice();
     // From what the LEDs show (the last render), so a fade never jumps.
     const from = this.shown.light;
     update();
     // Only a frame fades; its still picture is the fade's end.
+    const to = this.frame ? target(this.frame, this.fx) : null;
+    if (before && to && samePicture(before, to)) {
+      this.render(now);
+      return;
+    }
     const ms = this.opts.transitionMs;
-    const to = ms > 0 && this.frame ? target(this.frame, this.fx).light : null;
-    this.fx.fade = to && !sameLeds(from, to) ? { from, start: now, end: now + ms } : null;
+    this.fx.fade = ms > 0 && to && !sameLeds(from, to.light) ? { from, start: now, end: now + ms } : null;
     this.render(now);
   }
 
@@ -217,12 +238,16 @@ export class OutputPipeline {
     this.arm(now, this.shown.next);
   }
 
-  /** Arms the one timer for the next moment something moves, or none when all is still. */
+  /**
+   * Arms the one timer for the next moment something moves, or none when all is still. A
+   * timer that fires a hair early on performance.now() (Node's timer clock is coarser)
+   * renders the moment it was armed for, so the last step of a fade lands on its end.
+   */
   private arm(now: number, next: number): void {
     if (next === Infinity) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.render(Date.now());
+      this.render(Math.max(performance.now(), next));
     }, Math.max(0, Math.ceil(next - now)));
   }
 
@@ -233,8 +258,12 @@ export class OutputPipeline {
 
   private flush(): void {
     const leds = this.shown.leds;
-    if (this.lastWritten && sameLeds(leds, this.lastWritten)) return;
+    // With hardware brightness a brightness change alone is a new write.
+    const brightness = this.fx.hardwareBrightness ? this.effectiveBrightness : NaN;
+    const sameBrightness = Object.is(brightness, this.lastBrightness);
+    if (this.lastWritten && sameLeds(leds, this.lastWritten) && sameBrightness) return;
     this.lastWritten = leds;
+    this.lastBrightness = brightness;
     this.pending = leds;
     this.kick();
     if (this.listeners.size) {
@@ -258,7 +287,7 @@ export class OutputPipeline {
       const leds = this.pending;
       this.pending = null;
       try {
-        await driver.show(leds);
+        await (this.fx.hardwareBrightness ? driver.show(leds, this.effectiveBrightness) : driver.show(leds));
         metrics?.frames.inc({ output: this.name });
         if (this.writeFailed) {
           this.writeFailed = false;
@@ -274,4 +303,9 @@ export class OutputPipeline {
       metrics?.outputUp.set({ output: this.name }, this.up ? 1 : 0);
     }
   }
+}
+
+/** True when two still pictures light and blink every LED the same way. */
+function samePicture(a: { light: readonly Rgb[]; blink: readonly boolean[] }, b: { light: readonly Rgb[]; blink: readonly boolean[] }): boolean {
+  return sameLeds(a.light, b.light) && a.blink.length === b.blink.length && a.blink.every((x, i) => x === b.blink[i]);
 }

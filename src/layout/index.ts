@@ -29,7 +29,8 @@ export function renderLayout(layout: LayoutConfig, snapshot: Snapshot, ctx: Layo
 export function layoutPages(layout: LayoutConfig, snapshot: Snapshot, geometry: Geometry): number {
   switch (layout.type) {
     case 'matrix':
-      return matrixPlan(layout, snapshot.nodes.length, geometry).pages;
+      // One node (`node:`) never pages.
+      return layout.node !== undefined ? 1 : matrixPlan(layout, snapshot.nodes.length, geometry).pages;
     case 'nodes':
       return nodesPages(snapshot.nodes.length, geometry);
     case 'summary':

@@ -7,6 +7,16 @@ import { SEVERITY_ORDER, type PodState } from '../states.js';
 import { backgroundKey } from './severity.js';
 import type { LayoutContext } from './types.js';
 
+/** A matrix `node:` value meaning the node in the NODE_NAME environment variable. */
+export const THIS_NODE = '$NODE_NAME';
+
+/** The nodes a matrix shows: every node, or with `node:` only that one (none when it is not in the snapshot). */
+export function matrixNodes(layout: MatrixLayoutConfig, snapshot: Snapshot, nodeName: string | undefined): readonly NodeSnapshot[] {
+  if (layout.node === undefined) return snapshot.nodes;
+  const name = layout.node === THIS_NODE ? nodeName : layout.node;
+  return snapshot.nodes.filter((n) => n.name === name);
+}
+
 /** How a matrix splits its columns: band width, bands per page and page count. */
 export interface MatrixPlan {
   columnsPerNode: number;
@@ -73,11 +83,12 @@ function background(node: NodeSnapshot, ctx: LayoutContext): { color: Rgb; blink
  */
 export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
-  const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
+  const shown = matrixNodes(layout, snapshot, ctx.nodeName);
+  const plan = matrixPlan(layout, shown.length, geometry);
   const frame = blankFrame(geometry, plan.pages);
   const { leds, blink } = frame;
   const page = wrapPage(ctx.page, plan.pages);
-  const nodes = snapshot.nodes.slice(page * plan.bandsPerPage, (page + 1) * plan.bandsPerPage);
+  const nodes = shown.slice(page * plan.bandsPerPage, (page + 1) * plan.bandsPerPage);
   nodes.forEach((node, band) => {
     const seq = bandSequence(band * plan.columnsPerNode, plan.columnsPerNode, geometry, layout.origin);
     const { runs, overflow } = allocateBand(node.pods, layout.fillOrder, seq.length);
@@ -106,10 +117,11 @@ export interface MatrixBand {
 }
 
 /** Which node each band of page `page` shows (the same split as renderMatrix), for labels. */
-export function matrixBands(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry, page: number): MatrixBand[] {
-  const plan = matrixPlan(layout, snapshot.nodes.length, geometry);
+export function matrixBands(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry, page: number, nodeName?: string): MatrixBand[] {
+  const shown = matrixNodes(layout, snapshot, nodeName);
+  const plan = matrixPlan(layout, shown.length, geometry);
   const p = wrapPage(page, plan.pages);
-  return snapshot.nodes
+  return shown
     .slice(p * plan.bandsPerPage, (p + 1) * plan.bandsPerPage)
     .map((node, band) => ({ node: node.name, x: band * plan.columnsPerNode, width: plan.columnsPerNode }));
 }

@@ -35,7 +35,7 @@ export const PRESETS: Record<PresetName, PalettePreset> = {
       notReady: '#400000',
       cordoned: '#402600',
       status: '#ff9900',
-      // SPEC §4b: a critical alert strobes like graybern/k8s-blinkstick; a pressure condition is a dim yellow background.
+      // SPEC §4b: a critical alert strobes like graybern/k8s-blinkstick; a pressure condition is a dim background (teal: a dim yellow met cordoned's bytes at 0.5 and below).
       alertCritical: '#ff0040',
       alertWarning: '#ffd000',
       alertInfo: '#0080ff',

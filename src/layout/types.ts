@@ -15,6 +15,6 @@ export interface LayoutContext {
   palette: ResolvedPalette;
   /** Page of nodes to show (matrix paging); taken modulo the page count. */
   page: number;
-  /** Fallback node for a `summary` layout without `node` (the NODE_NAME environment variable). */
+  /** The NODE_NAME environment variable: a `summary` layout's node when it names none, a matrix's `$NODE_NAME`. */
   nodeName?: string;
 }

@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Driver } from '../output/driver.js';
 import { outputGeometry, type Geometry } from '../output/geometry.js';
-import type { Snapshot, Source } from '../snapshot.js';
+import type { Snapshot } from '../snapshot.js';
+import type { Source } from '../source/source.js';
 import { OutputPipeline } from '../effects/pipeline.js';
 import { layoutPageSeconds, layoutPages, renderLayout, resolvePalette, type ResolvedPalette } from '../layout/index.js';
 import { schedulePolls, intervalMs, type PollSchedule } from './scheduler.js';
@@ -34,6 +35,7 @@ export interface ControllerOptions {
 
 interface OutputState {
   name: string;
+  driver: Driver;
   geometry: Geometry;
   layout: LayoutConfig;
   palette: ResolvedPalette;
@@ -95,7 +97,7 @@ export class Controller implements StatusView {
     });
   }
 
-  private makeOutput(o: ControllerOutput): OutputState {
+  private makeOutput(o: ControllerOutput, register = true): OutputState {
     const { config } = this.opts;
     const geometry = outputGeometry(o.config);
     const palette = resolvePalette(config.palette, o.config.palette);
@@ -113,7 +115,11 @@ export class Controller implements StatusView {
       log: this.log,
       metrics: this.metrics,
     });
-    this.metrics.registerOutput(o.name, pipeline.effectiveBrightness);
+    if (register) {
+      this.metrics.registerOutput(o.name, pipeline.effectiveBrightness);
+      // A device already down at start (a WLED not answering yet) is down from the first scrape.
+      if (!o.driver.up) this.metrics.outputUp.set({ output: o.name }, 0);
+    }
     pipeline.onChange((view) => {
       for (const l of this.listeners) {
         try {
@@ -123,7 +129,7 @@ export class Controller implements StatusView {
         }
       }
     });
-    return { name: o.name, geometry, layout: o.config.layout ?? defaultLayout(o.config.type), palette, pipeline, page: 0 };
+    return { name: o.name, driver: o.driver, geometry, layout: o.config.layout ?? defaultLayout(o.config.type), palette, pipeline, page: 0 };
   }
 
   /** Starts the walker on every output, polls once right away, then on the schedule. */
@@ -195,6 +201,24 @@ export class Controller implements StatusView {
       this.metrics.outputErrors.inc({ output: o.name });
       this.log.error({ output: o.name, err: e }, 'output failed');
     }
+  }
+
+  /**
+   * An output's device told its size after start (DriverContext.onGeometry: a WLED sized from
+   * /json/info that answered late): a new pipeline at that size replaces the old one, is
+   * started like the others and shows the current snapshot; the preview follows its view.
+   */
+  resizeOutput(name: string, config: OutputConfig): void {
+    const i = this.outs.findIndex((x) => x.name === name);
+    if (i < 0 || this.stopping) return;
+    const old = this.outs[i]!;
+    clearTimeout(old.pageTimer);
+    void old.pipeline.halt();
+    const next = this.makeOutput({ name, config, driver: old.driver }, false);
+    this.outs[i] = next;
+    this.log.info({ output: name, width: next.geometry.width, height: next.geometry.height }, 'output resized to its device');
+    if (this.schedule) this.guard(next, () => next.pipeline.start());
+    this.render(next);
   }
 
   /** Device status from a driver (DriverContext.onStatus): metrics, log, and a rewrite on return. */

@@ -1,7 +1,8 @@
 import { formatDuration } from '../config/duration.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Snapshot, Source } from '../snapshot.js';
+import type { Snapshot } from '../snapshot.js';
+import type { Source } from '../source/source.js';
 import { PollError, toPollError } from '../source/errors.js';
 
 /** What one poll ended with: a snapshot or the reason it failed. */

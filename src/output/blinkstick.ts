@@ -108,6 +108,7 @@ export class BlinkStickDriver implements Driver {
   /** The model's geometry, found at start when `leds:` is unset. */
   private found: Geometry | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  /** When the device last answered, on the monotonic clock: a wall-clock step never delays the idle check. */
   private lastOk = 0;
   private stick: OpenStick | undefined;
   private last: Rgb[] | undefined;
@@ -195,7 +196,7 @@ export class BlinkStickDriver implements Driver {
       if (!stick || this.stopped) return;
       try {
         await stick.dev.sendFeatureReport(frameReport(stick.variant, stick.channel, this.visible(frame)));
-        this.lastOk = Date.now();
+        this.lastOk = performance.now();
       } catch (err) {
         if (this.stick === stick) await this.lost(err, 'write failed');
       }
@@ -257,7 +258,7 @@ export class BlinkStickDriver implements Driver {
   }
 
   private probe(): void {
-    const since = Date.now() - this.lastOk;
+    const since = performance.now() - this.lastOk;
     if (since < PROBE_MS) {
       this.armProbe(PROBE_MS - since);
       return;
@@ -268,7 +269,7 @@ export class BlinkStickDriver implements Driver {
       try {
         // A read, never the mode report's write: the EEPROM is not touched by probing.
         await stick.dev.getFeatureReport(COLOR_REPORT, 4);
-        this.lastOk = Date.now();
+        this.lastOk = performance.now();
       } catch (err) {
         if (this.stick === stick) await this.lost(err, 'stopped answering');
         return;
@@ -359,7 +360,7 @@ export class BlinkStickDriver implements Driver {
       );
     }
     this.stick = stick;
-    this.lastOk = Date.now();
+    this.lastOk = performance.now();
     this.armProbe();
     const key = keyOf(info.serialNumber);
     if (this.bound && this.bound !== key && !this.config.serial) this.claimsMap().delete(this.bound);

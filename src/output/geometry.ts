@@ -9,7 +9,7 @@ export interface Geometry {
 
 /**
  * The logical geometry of a configured output: fixed for the HATs, from count or
- * width × height for strips, from `leds` or the model's whole count for a BlinkStick (the
+ * width × height for strips, 8 × 1 for a Blinkt!, from `leds` or the model's whole count for a BlinkStick (the
  * configured `variant` or the serial; before the stick says, 2 as on a Nano), and from
  * width/height (or the layout's natural size) for terminal and web.
  */
@@ -23,10 +23,13 @@ export function outputGeometry(o: OutputConfig): Geometry {
     case 'ws281x':
       return o.count ? { width: o.count, height: 1 } : { width: o.width ?? 1, height: o.height ?? 1 };
     case 'wled':
-      // Without a size in the file, startPodglow and `podglow frame` fill it in from /json/info first.
       if (o.count) return { width: o.count, height: 1 };
       if (o.width && o.height) return { width: o.width, height: o.height };
-      throw new Error(`wled output for ${o.host}: no size yet (set count, or width and height, or read it with resolveWledSizes)`);
+      // No size in the file: the driver reads /json/info (`podglow frame` asks first); until the
+      // device answers, one LED stands for it.
+      return { width: 1, height: 1 };
+    case 'blinkt':
+      return { width: 8, height: 1 };
     case 'blinkstick': {
       const variant = configuredVariant(o.variant, o.serial);
       return { width: o.leds ?? (variant ? VARIANTS[variant].maxLeds : 2), height: 1 };
@@ -39,10 +42,15 @@ export function outputGeometry(o: OutputConfig): Geometry {
 }
 
 /**
- * The output's config with the geometry its device reported at start (a BlinkStick's model
- * without `leds:`), so layouts and the preview use every LED; other outputs are unchanged.
+ * The output's config with the geometry its device reported (a BlinkStick's model without
+ * `leds:`, a WLED's /json/info without a size in the file), so layouts and the preview use
+ * every LED; other outputs are unchanged.
  */
 export function withDeviceGeometry(o: OutputConfig, device: Geometry | undefined): OutputConfig {
-  if (!device || o.type !== 'blinkstick' || o.leds !== undefined) return o;
-  return { ...o, leds: device.width * device.height };
+  if (!device) return o;
+  if (o.type === 'blinkstick' && o.leds === undefined) return { ...o, leds: device.width * device.height };
+  if (o.type === 'wled' && !o.count && !(o.width && o.height)) {
+    return device.height > 1 ? { ...o, width: device.width, height: device.height } : { ...o, count: device.width };
+  }
+  return o;
 }

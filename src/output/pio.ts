@@ -2,7 +2,7 @@ import { constants, promises as fsp } from 'node:fs';
 import { clampByte, type Rgb } from '../color.js';
 import type { Logger } from '../log.js';
 import type { Driver } from './driver.js';
-import type { StripType } from './ws281x.js';
+import type { StripType } from './stripType.js';
 
 // Facts from raspberrypi/linux drivers/misc/ws2812-pio-rp1.c (ws2812_pio_rp1_write,
 // ws2812_pio_rp1_deferred_work, ws2812_apply_gamma) and

@@ -10,6 +10,7 @@ const FACTORIES: { [T in OutputType]: FactoryFor<T> } = {
   unicornphat: async (config, ctx) => (await import('./unicornphat.js')).createUnicornPhatDriver(config, ctx),
   ws281x: async (config, ctx) => (await import('./ws281x.js')).createWs281xDriver(config, ctx),
   wled: async (config, ctx) => (await import('./wled.js')).createWledDriver(config, ctx),
+  blinkt: async (config, ctx) => (await import('./blinkt.js')).createBlinktDriver(config, ctx),
   blinkstick: async (config, ctx) => (await import('./blinkstick.js')).createBlinkStickDriver(config, ctx),
   terminal: async (config, ctx) => (await import('./terminal.js')).createTerminalDriver(config, ctx),
   web: async (config, ctx) => (await import('./web.js')).createWebDriver(config, ctx),

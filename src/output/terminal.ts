@@ -1,7 +1,8 @@
 import { OFF, parseHex, toHex, type Rgb } from '../color.js';
 import type { OutputConfig } from '../config/schema.js';
 import type { StatusView } from '../loop/status.js';
-import type { Driver, DriverContext, DriverFactory } from './driver.js';
+import type { Driver, DriverContext, DriverFactory, DisplayInfo } from './driver.js';
+import { layoutLabels, type LegendEntry, type OutputLabels } from '../layout/labels.js';
 import type { Geometry } from './geometry.js';
 
 /** Where the terminal output writes: stdout, or anything with `write` (tests). */
@@ -56,9 +57,79 @@ export function ledRows(geometry: Geometry, leds: readonly Rgb[], opts: LedRowOp
   return rows;
 }
 
-/** Renders one output as lines of ANSI truecolour LED glyphs (a title line, then the rows). */
-export function renderTerminalFrame(name: string, geometry: Geometry, leds: readonly Rgb[]): string[] {
-  return [`\x1b[1m${name}\x1b[0m`, ...ledRows(geometry, leds, { color: true }).map((r) => ' ' + r)];
+/** Text under a TTY picture: words placed under LEDs (by LED index), then whole lines below it. */
+export interface TerminalLabels {
+  /** By LED index: text starting under that LED (a node name, or a marker keyed in `below`). */
+  under: ReadonlyMap<number, string>;
+  /** Lines after the LEDs: the key of the markers, the legend. */
+  below: string[];
+}
+
+/**
+ * Renders one output as lines of ANSI truecolour LED glyphs (a title line, then the rows),
+ * with `labels` under the rows they belong to and below the picture.
+ */
+export function renderTerminalFrame(name: string, geometry: Geometry, leds: readonly Rgb[], labels?: TerminalLabels): string[] {
+  const rows = ledRows(geometry, leds, { color: true });
+  const out = [`\x1b[1m${name}\x1b[0m`];
+  let r = 0;
+  // The same rows and wrapping as ledRows: each LED takes two columns ("● ").
+  for (let y = 0; y < geometry.height; y++) {
+    for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) {
+      out.push(' ' + rows[r++]);
+      const line: string[] = [];
+      for (let x = x0; x < Math.min(geometry.width, x0 + MAX_PER_LINE); x++) {
+        const text = labels?.under.get(y * geometry.width + x);
+        if (text === undefined) continue;
+        const at = 2 * (x - x0);
+        while (line.length < at) line.push(' ');
+        line.splice(at, text.length, ...text);
+      }
+      if (line.length) out.push(' ' + line.join('').trimEnd());
+    }
+  }
+  return labels ? [...out, ...labels.below] : out;
+}
+
+/** Marks for LEDs whose node name does not fit under them: 1-9, then a-z, A-Z, then `+`. */
+const MARKS = '123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * The terminal's labels for one picture, as the web preview has them: node names under the
+ * bands of a matrix (or a mark under each band or LED with a key line when names do not fit),
+ * the node a summary shows, and a one-line legend of the palette colours in the picture.
+ */
+export function terminalLabels(geometry: Geometry, labels: OutputLabels, legend: readonly LegendEntry[], base: readonly string[], color: boolean): TerminalLabels {
+  const under = new Map<number, string>();
+  const below: string[] = [];
+  const bottom = (geometry.height - 1) * geometry.width;
+  // Matrix bands: the name under the band's first column, when every name fits its band.
+  const places = labels.bands.length
+    ? labels.bands.map((b) => ({ node: b.node, index: bottom + b.x, room: 2 * b.width - 1 }))
+    : labels.ledNodes.map((l) => ({ node: l.node, index: l.index, room: 1 }));
+  if (places.length && places.every((p) => [...p.node].length <= p.room)) {
+    for (const p of places) under.set(p.index, p.node);
+  } else if (places.length) {
+    const key = places.map((p, i) => {
+      const mark = MARKS[i] ?? '+';
+      under.set(p.index, mark);
+      return `${mark} ${p.node}`;
+    });
+    below.push(' ' + key.join('  '));
+  }
+  if (labels.subject) below.push(` ${labels.subject === '*' ? 'the whole cluster' : `node ${labels.subject}`}`);
+  const inUse = new Set(base.map((c) => c.toLowerCase()));
+  const shown = legend.filter((e) => e.color !== '#000000' && inUse.has(e.color.toLowerCase()));
+  if (shown.length) {
+    const entry = (e: LegendEntry): string => {
+      if (!color) return `${e.color}${e.blink ? '*' : ''} ${e.key}`;
+      const [r, g, b] = parseHex(e.color);
+      const dot = `\x1b[38;2;${r};${g};${b}m${LED}\x1b[39m`;
+      return `${e.blink ? `\x1b[5m${dot}\x1b[25m` : dot} ${e.key}`;
+    };
+    below.push(' ' + shown.map(entry).join('  '));
+  }
+  return { under, below };
 }
 
 /** What the display is doing, as the log line of the terminal output names it. */
@@ -165,6 +236,8 @@ export interface TerminalOptions {
   color?: boolean;
   /** Clock of the log lines' time stamps (tests). */
   now?: () => Date;
+  /** The output's layout and legend: on a TTY, node names and a legend are drawn with the LEDs. */
+  display?: DisplayInfo;
 }
 
 /**
@@ -183,6 +256,10 @@ export class TerminalDriver implements Driver {
   private lastKey = '';
   private readonly color: boolean;
   private readonly now: () => Date;
+  private readonly display: DisplayInfo | undefined;
+  /** On a TTY with `display`: the labels of the picture the controller last laid out. */
+  private labels: TerminalLabels | undefined;
+  private lastShown: readonly Rgb[] | null = null;
 
   constructor(
     private readonly name: string,
@@ -192,6 +269,7 @@ export class TerminalDriver implements Driver {
   ) {
     this.color = opts.color ?? !process.env.NO_COLOR;
     this.now = opts.now ?? (() => new Date());
+    this.display = opts.display;
   }
 
   get up(): boolean {
@@ -207,9 +285,32 @@ export class TerminalDriver implements Driver {
     this.stopped = false;
   }
 
-  /** Off a TTY, logs the controller's base frames and display state instead of every shown picture. */
+  /**
+   * Off a TTY, logs the controller's base frames and display state instead of every shown
+   * picture. On a TTY (with the output's layout known), labels the picture from them.
+   */
   follow(status: StatusView): void {
-    if (!this.isLog || this.unfollow) return;
+    if (this.unfollow) return;
+    if (!this.isLog) {
+      const display = this.display;
+      if (!display) return;
+      let lastSnapshot: unknown;
+      let lastKey = '';
+      this.unfollow = status.onFrame((view) => {
+        if (view.name !== this.name || this.stopped) return;
+        // Frame events come per fade step too: the labels change only with the snapshot, page or base frame.
+        const snapshot = status.snapshot();
+        const key = `${view.width}x${view.height}/${view.page}/${view.base.join()}`;
+        if (snapshot === lastSnapshot && key === lastKey) return;
+        lastSnapshot = snapshot;
+        lastKey = key;
+        const geometry = { width: view.width, height: view.height };
+        const labels = layoutLabels(display.layout, snapshot, geometry, view.page, display.nodeName);
+        this.labels = terminalLabels(geometry, labels, display.legend, view.base, this.color);
+        if (this.lastShown) void this.show(this.lastShown);
+      });
+      return;
+    }
     this.unfollow = status.onFrame((view) => {
       if (view.name !== this.name || this.stopped) return;
       const state: DisplayState = status.snapshot() === null ? 'waiting' : status.stale() ? 'stale' : 'live';
@@ -223,7 +324,8 @@ export class TerminalDriver implements Driver {
       if (!this.unfollow) this.log('live', leds);
       return;
     }
-    screenFor(this.stream).draw(this.block, renderTerminalFrame(this.name, this.geometry, leds));
+    this.lastShown = leds;
+    screenFor(this.stream).draw(this.block, renderTerminalFrame(this.name, this.geometry, leds, this.labels));
   }
 
   async stop(blank: boolean): Promise<void> {
@@ -253,7 +355,7 @@ export class TerminalDriver implements Driver {
 
 /** Builds a terminal driver factory that writes to `stream` (default stdout). */
 export function terminalDriverFactory(stream: TerminalStream = process.stdout, opts: TerminalOptions = {}): DriverFactory {
-  return async (_config: OutputConfig, ctx: DriverContext) => new TerminalDriver(ctx.name, ctx.geometry, stream, opts);
+  return async (_config: OutputConfig, ctx: DriverContext) => new TerminalDriver(ctx.name, ctx.geometry, stream, { display: ctx.display, ...opts });
 }
 
 /** The `terminal` output (SPEC §7): ANSI truecolour LEDs on stdout. */

@@ -5,6 +5,7 @@ import { clampByte, type Rgb } from '../color.js';
 import type { Config, OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Backoff } from './backoff.js';
+import { withDeviceGeometry, type Geometry } from './geometry.js';
 import type { Driver, DriverContext } from './driver.js';
 import { matrixOrder } from './ws281x.js';
 
@@ -107,10 +108,8 @@ export function parseWledInfo(data: unknown, where: string): WledInfo {
  * count. Outputs that already have a size are returned unchanged.
  */
 export async function resolveWledSize(o: WledConfig, opts: { timeoutMs?: number; httpPort?: number } = {}): Promise<WledConfig> {
-  if (o.count || (o.width && o.height)) return o;
-  const info = await fetchWledInfo(o.host, opts);
-  if (info.matrix) return { ...o, width: info.matrix.w, height: info.matrix.h };
-  return { ...o, count: info.count };
+  if (!sizedByDevice(o)) return o;
+  return withDeviceGeometry(o, infoGeometry(await fetchWledInfo(o.host, opts))) as WledConfig;
 }
 
 /**
@@ -138,6 +137,16 @@ export async function resolveWledSizes(config: Config, log?: Logger, opts: { tim
   return { ...config, outputs };
 }
 
+/** True when the output's size must come from the device's /json/info (none in the config). */
+export function sizedByDevice(o: WledConfig): boolean {
+  return !o.count && !(o.width && o.height);
+}
+
+/** The geometry a /json/info answer describes: a 2D set-up's matrix, else a strip of `count`. */
+export function infoGeometry(info: WledInfo): Geometry {
+  return info.matrix ? { width: info.matrix.w, height: info.matrix.h } : { width: info.count, height: 1 };
+}
+
 /** Timing of the WLED driver; tests shorten the retry. */
 export interface WledTiming {
   /** Smallest gap between two frames sent (1000 / fps). */
@@ -147,15 +156,28 @@ export interface WledTiming {
   retryMaxMs: number;
   /** How long a reconnected device must stay free of errors to count as up again. */
   probeMs: number;
+  /** Timeout of each /json/info request. */
+  infoTimeoutMs: number;
+  /** HTTP port of /json/info (WLED serves it on 80; tests use another). */
+  httpPort?: number;
 }
 
-const DEFAULT_TIMING: Omit<WledTiming, 'minIntervalMs'> = { keepaliveMs: KEEPALIVE_MS, retryInitialMs: 1000, retryMaxMs: 30_000, probeMs: 300 };
+const DEFAULT_TIMING: Omit<WledTiming, 'minIntervalMs'> = {
+  keepaliveMs: KEEPALIVE_MS,
+  retryInitialMs: 1000,
+  retryMaxMs: 30_000,
+  probeMs: 300,
+  infoTimeoutMs: INFO_TIMEOUT_MS,
+};
 
 /**
  * Drives a WLED device over DDP: sends each frame and re-sends it every second while
  * idle (so WLED stays in realtime mode), never faster than the fps cap. A refused or
  * failed send marks the output down and reconnects with backoff; frames shown meanwhile
- * are kept and the newest is sent on return. Needs no privileges.
+ * are kept and the newest is sent on return. Without a size in the config it reads the
+ * device's /json/info first; a device that does not answer yet (WLED boards often join the
+ * Wi-Fi after the Pi has booted) is down and asked again with backoff, and its size goes to
+ * `ctx.onGeometry` when it answers. Needs no privileges.
  */
 export class WledDriver implements Driver {
   readonly maxBrightness = 1;
@@ -163,8 +185,10 @@ export class WledDriver implements Driver {
   private socket: Socket | undefined;
   private isUp = true;
   private stopped = false;
-  private readonly frame: Buffer;
-  private readonly physical: readonly number[];
+  private frame: Buffer;
+  private physical: readonly number[];
+  /** The device's size from /json/info, once it answered (outputs without a size in the config). */
+  private sized: Geometry | undefined;
   private readonly timing: WledTiming;
   private seqNo = 0;
   private lastSent = -Infinity;
@@ -193,11 +217,49 @@ export class WledDriver implements Driver {
     return this.isUp && !this.stopped;
   }
 
+  /** The size read from the device's /json/info, when the config has none and the device has answered. */
+  get deviceGeometry(): Geometry | undefined {
+    return this.sized;
+  }
+
   async start(): Promise<void> {
-    if (this.socket || this.stopped) return;
+    if (this.socket || this.stopped || this.retry) return;
     // An unreachable device does not stop podglow: it is retried in the background.
+    if (sizedByDevice(this.config) && !this.sized && !(await this.readSize())) return;
     await this.connect();
     if (this.socket) this.ctx.log.info({ leds: this.physical.length }, `${this.label}: sending DDP`);
+  }
+
+  /** Asks /json/info for the size; false (down, asked again with backoff) while the device does not answer. */
+  private async readSize(): Promise<boolean> {
+    let info: WledInfo;
+    try {
+      info = await fetchWledInfo(this.config.host, { timeoutMs: this.timing.infoTimeoutMs, httpPort: this.timing.httpPort });
+    } catch (e) {
+      if (this.stopped) return false;
+      const err = e as Error;
+      if (this.isUp) {
+        this.isUp = false;
+        this.ctx.log.warn({ err: err.message }, `${this.label}: no size in the config and the device does not answer yet; asking again`);
+        this.ctx.onStatus?.(false, err);
+      }
+      this.retry = setTimeout(() => void this.sizeLater(), this.backoff.take());
+      return false;
+    }
+    const geometry = infoGeometry(info);
+    this.sized = geometry;
+    this.physical = matrixOrder(geometry.width, geometry.height, this.config.serpentine);
+    this.frame = Buffer.alloc(this.physical.length * 3);
+    this.ctx.log.info({ count: info.count, width: geometry.width, height: geometry.height }, `${this.label}: size from /json/info`);
+    return true;
+  }
+
+  /** The retry of readSize: once the device answers, its size goes to the controller and frames flow. */
+  private async sizeLater(): Promise<void> {
+    this.retry = undefined;
+    if (this.stopped || !(await this.readSize()) || this.stopped) return;
+    this.ctx.onGeometry?.(this.sized!);
+    await this.reconnect();
   }
 
   private nextSeq(): number {
@@ -309,6 +371,7 @@ export class WledDriver implements Driver {
     clearTimeout(this.keepalive);
     clearTimeout(this.deferred);
     clearTimeout(this.retry);
+    this.retry = undefined;
     clearTimeout(this.probe);
     const socket = this.socket;
     if (socket && blank) {
@@ -333,7 +396,7 @@ function sendOn(socket: Socket, packet: Buffer): Promise<void> {
   return new Promise((resolve, reject) => socket.send(packet, (err) => (err ? reject(err) : resolve())));
 }
 
-/** Builds the WLED driver; the geometry (size) must already be known (resolveWledSizes). */
+/** Builds the WLED driver; without a size in the config, it reads /json/info when started. */
 export async function createWledDriver(config: WledConfig, ctx: DriverContext, timing?: Partial<WledTiming>): Promise<Driver> {
   return new WledDriver(config, ctx, timing);
 }

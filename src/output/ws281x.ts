@@ -3,12 +3,11 @@ import type { OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Driver, DriverContext } from './driver.js';
 import { resolveBackend, PioDriver, type PioIo, type Ws2812Backend } from './pio.js';
+import type { StripType } from './stripType.js';
 import { defaultLoaders, type NativeLoaders, type Ws281xChannel, type Ws281xModule, type Ws281xOptions } from './native.js';
 
 /** A `ws281x` output's configuration. */
 export type Ws281xConfig = Extract<OutputConfig, { type: 'ws281x' }>;
-/** Strip types the config accepts. */
-export type StripType = Ws281xConfig['stripType'];
 
 /** WS2812 data rate. */
 export const WS281X_FREQ = 800_000;
@@ -75,7 +74,7 @@ function initHint(label: string, err: unknown): string {
     ? ' The rpi_ws281x library bundled with rpi-ws281x-native 1.0.4 does not know this board ' +
       '(it predates the Raspberry Pi 5, the Zero 2 W and newer Pi 4/400/CM4 revisions).'
     : '';
-  return `${label}: ws281x init failed: ${msg}.${hw} On a Raspberry Pi 5 use backend: pio (or auto). Check that this is a supported Raspberry Pi, that nothing else uses the PWM/DMA channel, and the README hardware section.`;
+  return `${label}: ws281x init failed: ${msg}.${hw} On a Raspberry Pi 5 use backend: pio (or auto). Check that this is a supported Raspberry Pi, and that nothing else uses the PWM/DMA channel (docs/devices/unicornhat.md).`;
 }
 
 /**

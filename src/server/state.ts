@@ -1,19 +1,11 @@
 import type { Snapshot } from '../snapshot.js';
 import type { OutputView, StatusView } from '../loop/status.js';
 import { VERSION } from '../version.js';
-import { toHex } from '../color.js';
-import { PALETTE_KEYS, defaultLayout, outputName, type Config, type LayoutConfig } from '../config/schema.js';
-import type { ResolvedPalette } from '../layout/types.js';
+import { defaultLayout, outputName, type Config, type LayoutConfig } from '../config/schema.js';
 import { resolvePalette } from '../layout/palette.js';
-import { matrixBands, type MatrixBand } from '../layout/matrix.js';
-import { nodesOnPage } from '../layout/nodes.js';
+import { layoutLabels, legendFromPalette, type LegendEntry, type OutputLabels } from '../layout/labels.js';
 
-/** One row of the preview page's legend: a state or marker and the colour it shows. */
-export interface LegendEntry {
-  key: string;
-  color: string;
-  blink: boolean;
-}
+export { legendFromPalette, type LegendEntry, type OutputLabels };
 
 /** What the page needs to know of one configured output besides what it shows. */
 export interface PreviewOutput {
@@ -42,18 +34,6 @@ export function previewContext(config: Config, nodeName: string | undefined = pr
     });
   });
   return { outputs, legend: legendFromPalette(resolvePalette(config.palette)), nodeName };
-}
-
-/** Which node each part of an output shows, so the page can write names under the LEDs. */
-export interface OutputLabels {
-  /** Layout type, or null when the server does not know the output's config. */
-  layout: LayoutConfig['type'] | null;
-  /** matrix: the node of each band on the current page. */
-  bands: MatrixBand[];
-  /** nodes: the node each LED shows on the current page. */
-  ledNodes: { node: string; index: number }[];
-  /** summary: the node it summarises, `*` for the whole cluster, null when none. */
-  subject: string | null;
 }
 
 /**
@@ -149,29 +129,7 @@ export function snapshotKey(snapshot: Snapshot | null): string {
 /** Labels of one output for its current page, from its layout and the snapshot. */
 export function outputLabels(view: OutputView, snapshot: Snapshot | null, ctx: PreviewContext): OutputLabels {
   const info = ctx.outputs.get(view.name);
-  const labels: OutputLabels = { layout: info?.layout.type ?? null, bands: [], ledNodes: [], subject: null };
-  if (!info) return labels;
-  const layout = info.layout;
-  if (layout.type === 'summary') {
-    labels.subject = layout.node ?? ctx.nodeName ?? null;
-    return labels;
-  }
-  if (!snapshot) return labels;
+  if (!info) return { layout: null, bands: [], ledNodes: [], subject: null };
   // The geometry the output really has (the view), as the controller laid it out.
-  const geometry = { width: view.width, height: view.height };
-  if (layout.type === 'matrix') {
-    labels.bands = matrixBands(layout, snapshot, geometry, view.page);
-  } else {
-    labels.ledNodes = nodesOnPage(snapshot, geometry, view.page).map((n, index) => ({ node: n.name, index }));
-  }
-  return labels;
-}
-
-/** Legend rows for a resolved palette: pod states in precedence order, then the markers. */
-export function legendFromPalette(palette: ResolvedPalette): LegendEntry[] {
-  return PALETTE_KEYS.map((key) => ({
-    key,
-    color: toHex(palette.colors[key]),
-    blink: palette.blink.has(key),
-  }));
+  return layoutLabels(info.layout, snapshot, { width: view.width, height: view.height }, view.page, ctx.nodeName);
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
-import { emptyAlerts, sortNodeNames, type Snapshot, type Source } from '../snapshot.js';
+import { emptyAlerts, sortNodeNames, type Snapshot } from '../snapshot.js';
+import type { Source } from './source.js';
 import { emptyCounts, type PodState, type StateCounts } from '../states.js';
 import { PollError } from './errors.js';
 import { alertSeverity, queryResult } from './extras.js';

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Snapshot, Source } from '../snapshot.js';
+import type { Snapshot } from '../snapshot.js';
+import type { Source } from './source.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, PrometheusClient, ResponseBudget, type RawResponse, type RequestSignals } from './client.js';
 import { PollError } from './errors.js';
 import { isUserQuery, parseNumberAnswer, requestErrors, userQueryFailure } from './extras.js';

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { POD_STATES, type PodState } from '../states.js';
+import { compileAnchored } from '../config/regex.js';
 import { buildExtraQueries, type ExtraQueryName } from './extras.js';
 
 /** Names of the pod and node queries every poll sends. */
@@ -184,15 +185,14 @@ export function buildRecordingRules(config: Config): RuleFile {
 }
 
 /**
- * Compiles include/exclude regexes into a predicate; each regex matches the whole name, as
- * PromQL's `=~` does, so the demo source and the real one's node filter agree with the
+ * Compiles include/exclude regexes into a predicate; each regex matches the whole name with
+ * RE2, as PromQL's `=~` does, so the demo source and the real one's node filter agree with the
  * namespace filter PromQL applies.
  */
 export function nameFilter(include: readonly string[], exclude: readonly string[]): (name: string) => boolean {
-  const anchored = (res: readonly string[]) => (res.length ? new RegExp(`^(?:${regexUnion(res)})$`) : null);
-  const inc = anchored(include);
-  const exc = anchored(exclude);
-  return (name) => (!inc || inc.test(name)) && !(exc && exc.test(name));
+  const inc = include.length ? compileAnchored(include) : null;
+  const exc = exclude.length ? compileAnchored(exclude) : null;
+  return (name) => (!inc || inc(name)) && !(exc && exc(name));
 }
 
 /** nodes.include/exclude as a predicate on node names. */

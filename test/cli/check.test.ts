@@ -105,6 +105,21 @@ outputs: [{ type: web }]
     expect(err).toContain('namespaces.exclude[1]: must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`');
   });
 
+  it('catches a PromQL typo in a named query and in a matcher: path and position, exit 2', async () => {
+    const path = file(`
+prometheus:
+  url: "http://prom:9090"
+  matchers: ['job=kube-state-metrics']
+queries:
+  errors: { expr: 'sum(rate(http_requests_total[5m])' }
+outputs: [{ type: web }]
+`);
+    expect(await main(['--config', path])).toBe(2);
+    expect(err).toContain('queries.errors.expr: PromQL syntax error at line 1, column 34 of the expression: unexpected end of expression');
+    expect(err).toContain('prometheus.matchers[0]: must be a PromQL label matcher such as job="kube-state-metrics": PromQL syntax error at line 1, column 5 of the matcher: unexpected "kube-state-metrics"');
+    expect(out).toBe('');
+  });
+
   it('a missing explicit file, bad flags: exit 2; --help: exit 0', async () => {
     expect(await main(['--config', join(dir, 'absent.yaml')])).toBe(2);
     expect(err).toContain('(file): not found');

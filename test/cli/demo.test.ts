@@ -101,6 +101,29 @@ describe('podglow demo', () => {
     expect(frames.at(-1)!.match(/\x1b\[38;2;48;48;48m●/g)).toHaveLength(64);
   }, 60_000);
 
+  it('--blinkt adds an 8 × 1 Blinkt! preview of node pi-2: one LED per pod, labelled with the node', async () => {
+    run = demo(['--port', '0', '--blinkt']);
+    const r = run;
+    const url = await waitFor(() => /preview at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.stdout())?.[1], `the preview URL (stderr: ${r.stderr()})`);
+    type Out = { name: string; type: string; width: number; height: number; base: string[]; bands: { node: string; x: number; width: number }[] };
+    type State = { ready: boolean; snapshot: { nodes: { name: string; pods: Record<string, number> }[] } | null; outputs: Out[] };
+    const state = async (): Promise<State> => (await fetch(new URL('api/state', url))).json() as Promise<State>;
+    let s = await state();
+    for (let i = 0; i < 100 && !s.ready; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      s = await state();
+    }
+    const blinkt = s.outputs.find((o) => o.name === 'blinkt')!;
+    expect([blinkt.type, blinkt.width, blinkt.height]).toEqual(['web', 8, 1]);
+    expect(blinkt.bands).toEqual([{ node: 'pi-2', x: 0, width: 8 }]);
+    // One LED per shown pod of pi-2 (succeeded pods are not shown), at most eight.
+    const pods = s.snapshot!.nodes.find((n) => n.name === 'pi-2')!.pods;
+    const shown = Object.entries(pods).reduce((n, [st, c]) => (st === 'succeeded' ? n : n + c), 0);
+    expect(blinkt.base.filter((c) => c !== '#000000').length).toBeGreaterThanOrEqual(Math.min(8, shown));
+    r.child.kill('SIGTERM');
+    expect((await r.exited).code).toBe(0);
+  }, 60_000);
+
   it('says clearly when the port is taken', async () => {
     blocker = createServer();
     await new Promise<void>((res) => blocker!.listen(0, '127.0.0.1', res));

@@ -142,6 +142,22 @@ describe('podglow run (child process)', () => {
     expect(r.stderr).not.toContain('output started');
   });
 
+  it.each(['json', 'pretty'])('prints a device that cannot start once, with its fix, in %s logs', async (format) => {
+    const config = join(dir, `nodevice-${format}.yaml`);
+    writeFileSync(
+      config,
+      ['source: demo', 'server: { enabled: false }', 'outputs: [ { type: unicornhat, backend: pio, device: /dev/podglow-absent-leds } ]', `log: { format: ${format} }`].join('\n'),
+    );
+    const r = await runCli(['--config', config]).exited;
+    expect(r.code, r.stderr).toBe(1);
+    const count = (text: string) => r.stderr.split(text).length - 1;
+    expect(count('cannot start'), r.stderr).toBe(1);
+    expect(count('/dev/podglow-absent-leds does not exist'), r.stderr).toBe(1);
+    expect(count('dtoverlay=ws2812-pio'), r.stderr).toBe(1);
+    // Where it failed stays in the log: the driver's frames, once.
+    expect(count('PioDriver.start'), r.stderr).toBe(1);
+  });
+
   it('exits 1 with the reason when start-up fails (the HTTP port is taken), without waiting for a signal', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));

@@ -8,7 +8,7 @@
 // project and takes `--allow-scripts=a,b` instead; entries are names or exact versions.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './render.js';
@@ -43,7 +43,7 @@ describe('package.json install policy', () => {
   it('documents the same list for global installs, where package.json is not consulted', () => {
     const flag = `--allow-scripts=${allowed().join(',')}`;
     expect(readFileSync(join(ROOT, 'deploy/systemd/podglow.service'), 'utf8')).toContain(flag);
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(flag);
+    expect(readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8')).toContain(flag);
   });
 
   it('builds before packing and ships no bench, tests or sources', () => {
@@ -163,7 +163,7 @@ function analyze(unit: string, args: string[]): { ok: boolean; output: string } 
   const dir = mkdtempSync(join(tmpdir(), 'podglow-unit-'));
   try {
     const file = join(dir, 'podglow.service');
-    writeFileSync(file, unit.replace('ExecStart=/usr/local/bin/podglow', `ExecStart=${process.execPath}`));
+    writeFileSync(file, unit.replace('ExecStart=podglow ', `ExecStart=${process.execPath} `));
     const r = spawnSync('systemd-analyze', [...args, file], { encoding: 'utf8', timeout: 30_000 });
     if (r.error) throw new Error('systemd-analyze not found: install systemd (Debian: apt-get install systemd), or run scripts/test-deps.sh');
     return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
@@ -177,12 +177,48 @@ describe('deploy/systemd', () => {
   const s = unitSettings(unit);
 
   it('runs the globally installed CLI with the config and env file under /etc/podglow', () => {
-    expect(s.get('ExecStart')).toEqual(['/usr/local/bin/podglow run --config /etc/podglow/podglow.yaml']);
+    expect(s.get('ExecStart')).toEqual(['podglow run --config /etc/podglow/podglow.yaml']);
     expect(s.get('EnvironmentFile')).toEqual(['-/etc/podglow/podglow.env']);
     // The 5 s shutdown fits; a config error (exit 2) is not retried in a loop.
     expect(s.get('TimeoutStopSec')).toEqual(['10s']);
     expect(s.get('RestartPreventExitStatus')).toEqual(['2']);
   });
+
+  // systemd.service(5), "Command lines": a command that is not an absolute path is resolved with
+  // a fixed search path (/usr/local/bin, /usr/bin, ...); npm links a global install's binary into
+  // {prefix}/bin (npm docs, configuring-npm/folders.md). Rendered into a scratch root for both
+  // prefixes, systemd-analyze verify finds it in either, and refuses a root that has neither.
+  it.each([['/usr (NodeSource, Debian)', 'usr'], ['/usr/local', 'usr/local'], ['no podglow installed', null]])(
+    'finds the binary with npm prefix %s',
+    (_name, prefix) => {
+      const root = mkdtempSync(join(tmpdir(), 'podglow-root-'));
+      try {
+        // The units a service depends on by default (sysinit.target, ...), from this machine.
+        cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true });
+        mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+        writeFileSync(join(root, 'etc/systemd/system/podglow.service'), unit);
+        if (prefix) {
+          const pkgDir = join(root, prefix, 'lib/node_modules/podglow/dist/src');
+          mkdirSync(pkgDir, { recursive: true });
+          writeFileSync(join(pkgDir, 'cli.js'), '#!/usr/bin/env node\n', { mode: 0o755 });
+          mkdirSync(join(root, prefix, 'bin'), { recursive: true });
+          symlinkSync('../lib/node_modules/podglow/dist/src/cli.js', join(root, prefix, 'bin/podglow'));
+        }
+        const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, 'podglow.service'], { encoding: 'utf8', timeout: 30_000 });
+        if (r.error) throw new Error('systemd-analyze not found: install systemd (Debian: apt-get install systemd), or run scripts/test-deps.sh');
+        const output = `${r.stdout}${r.stderr}`;
+        if (prefix) {
+          expect(r.status, output).toBe(0);
+          expect(output.trim()).toBe('');
+        } else {
+          expect(r.status).not.toBe(0);
+          expect(output).toContain('Command podglow is not executable');
+        }
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('passes systemd-analyze verify', () => {
     const r = analyze(unit, ['verify']);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_CRASH_REASONS, emptyCounts, type StateCounts } from '../../src/states.js';
+import { filterResources, renderOtherFamilies, requestedResources } from './ksmFull.js';
 
 /** Pod phases as kube-state-metrics exports them. */
 export const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
@@ -48,6 +49,8 @@ export interface RenderOptions {
   legacyWaitingReasons?: boolean;
   /** `# HELP` / `# TYPE` lines (default true). */
   metadata?: boolean;
+  /** Also the families podglow does not read (test/helpers/ksmFull.ts), so a scrape costs about what a real one does. */
+  full?: boolean;
 }
 
 /** Waiting reasons old KSM exported as 0/1 rows per container. */
@@ -153,7 +156,7 @@ export function renderExposition(cluster: KsmCluster | null, generation = 0, opt
   for (const { p, ns, pod, uid } of pods) {
     if (p.deleting) out.push(`kube_pod_deletion_timestamp{namespace="${ns}",pod="${pod}",uid="${uid}"} 1.7632e+09`);
   }
-  return out.join('\n') + '\n';
+  return out.join('\n') + '\n' + (opts.full ? renderOtherFamilies(cluster, meta) : '');
 }
 
 /** SPEC §2 state of one fixture pod, as podglow should show it (the reference for tests). */
@@ -250,7 +253,13 @@ export interface KsmFixture {
  * The text is rendered once per scenario and served from memory, so large clusters are cheap to scrape.
  */
 export async function startKsmFixture(
-  opts: { cluster?: KsmCluster | null; replicas?: number; render?: RenderOptions } = {},
+  opts: {
+    cluster?: KsmCluster | null;
+    replicas?: number;
+    render?: RenderOptions;
+    /** Serve `/metrics?resources=pods,nodes` as kube-state-metrics v2.18.0+ does (only those resources); default: ignore it, as older versions do. */
+    resourcesParam?: boolean;
+  } = {},
 ): Promise<KsmFixture> {
   let cluster: KsmCluster | null = opts.cluster ?? null;
   let render: RenderOptions = opts.render ?? {};
@@ -261,6 +270,8 @@ export async function startKsmFixture(
   const replicaClusters = new Map<number, KsmCluster>();
   const replicaBodies = new Map<number, Buffer>();
   let scrapes = 0;
+  // Bodies for `?resources=`, per resource list; emptied with `body` on every change.
+  const filtered = new Map<string, Buffer>();
   const current = () =>
     (body ??= Buffer.from(rawText === null ? renderExposition(cluster, generation, render) : `${renderExposition(null, generation)}${rawText}`));
   const servers: http.Server[] = [];
@@ -281,6 +292,12 @@ export async function startKsmFixture(
         b = replicaBodies.get(i) ?? Buffer.from(renderExposition(own, generation, render));
         replicaBodies.set(i, b);
       } else b = current();
+      const only = opts.resourcesParam ? requestedResources(req.url ?? '') : null;
+      if (only) {
+        const key = `${i}:${[...only].sort().join(',')}`;
+        b = filtered.get(key) ?? Buffer.from(filterResources(b.toString(), only));
+        filtered.set(key, b);
+      }
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': b.length });
       res.end(b);
     });
@@ -309,23 +326,27 @@ export async function startKsmFixture(
       replicaBodies.clear();
       failStatus = null;
       body = null;
+      filtered.clear();
       return ++generation;
     },
     setReplica(index, c) {
       replicaClusters.set(index, c);
       replicaBodies.clear();
       body = null;
+      filtered.clear();
       return ++generation;
     },
     setText(text) {
       rawText = text.replace(/^[ \t]+/gm, '').replace(/\n*$/, '\n');
       failStatus = null;
       body = null;
+      filtered.clear();
       return ++generation;
     },
     fail(status) {
       failStatus = status;
       body = null;
+      filtered.clear();
       return ++generation;
     },
     seriesCount() {

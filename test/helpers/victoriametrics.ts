@@ -69,7 +69,7 @@ function launchOnFreePort(bin: string, args: (port: number) => string[], readyPa
 /**
  * Starts a single-node VictoriaMetrics scraping `jobs`, plus vmalert when there are rule
  * files. `-search.latencyOffset=1s`: by default (30 s) VictoriaMetrics hides the last 30 s
- * of samples from a query at `time=now` (measured; see README "Backends"), which would make
+ * of samples from a query at `time=now` (measured; see docs/prometheus.md, "Backends"), which would make
  * every scenario switch wait half a minute.
  */
 export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBackend> {

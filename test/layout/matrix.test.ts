@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLayout, type MatrixLayoutConfig } from '../../src/config/schema.js';
 import { allocateBand, matrixPlan, renderMatrix } from '../../src/layout/matrix.js';
+import { layoutPages } from '../../src/layout/index.js';
 import { resolvePalette } from '../../src/layout/palette.js';
 import type { LayoutContext } from '../../src/layout/types.js';
 import { emptyCounts } from '../../src/states.js';
@@ -287,5 +288,27 @@ describe('matrix layout: alerts and conditions behind the pods (SPEC §4b severi
     const frame = renderMatrix(matrix({ columnsPerNode: 1 }), s, ctx({ geometry: { width: 8, height: 4 }, palette: classic }));
     expect(art(frame, { '#00ff00': 'G' })).toEqual(['........', '........', '..G.....', 'GGGG....']);
     expect(frame.blink.every((b) => !b)).toBe(true);
+  });
+});
+
+describe('matrix layout: one node only (`node:`), as on a Pi showing its own pods', () => {
+  const STRIP = { width: 8, height: 1 };
+  const scene = snapshot([node('pi-1', { running: 2 }), node('pi-2', { pending: 3 }), node('pi-3', { failed: 1 })]);
+
+  it('a node name gives that node the whole output; `$NODE_NAME` takes the NODE_NAME node', () => {
+    expect(art(renderMatrix(matrix({ node: 'pi-2' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual(['AAA.....']);
+    expect(art(renderMatrix(matrix({ node: '$NODE_NAME' }), scene, ctx({ geometry: STRIP, nodeName: 'pi-3' })), DEFAULT_LEGEND)).toEqual(['X.......']);
+    // On an 8×8 the band is all eight columns: two pods fill column 0 from the bottom up.
+    expect(art(renderMatrix(matrix({ node: 'pi-1' }), scene, ctx()), DEFAULT_LEGEND).slice(-3)).toEqual(['........', 'G.......', 'G.......']);
+    const wide = snapshot([node('pi-1', { running: 10 }), node('pi-2')]);
+    expect(art(renderMatrix(matrix({ node: 'pi-1' }), wide, ctx()), DEFAULT_LEGEND).slice(-2)).toEqual(['GG......', 'GG......']);
+  });
+
+  it('a node not in the snapshot (or no NODE_NAME) shows nothing, and one node never pages', () => {
+    expect(art(renderMatrix(matrix({ node: 'pi-9' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual(['........']);
+    expect(art(renderMatrix(matrix({ node: '$NODE_NAME' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual(['........']);
+    const many = snapshot(Array.from({ length: 20 }, (_, i) => node(`n${i}`, { running: 1 })));
+    expect(layoutPages(matrix({ node: 'n3' }), many, STRIP)).toBe(1);
+    expect(layoutPages(matrix(), many, STRIP)).toBeGreaterThan(1);
   });
 });

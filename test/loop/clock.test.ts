@@ -10,7 +10,8 @@ import { Controller } from '../../src/loop/controller.js';
 import { DisplayHealth } from '../../src/loop/displayHealth.js';
 import { PollError } from '../../src/source/errors.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Snapshot, Source } from '../../src/snapshot.js';
+import type { Snapshot } from '../../src/snapshot.js';
+import type { Source } from '../../src/source/source.js';
 import { RecordingDriver } from '../fakes/recordingDriver.js';
 import { snap, testConfig } from './helpers.js';
 

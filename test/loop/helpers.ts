@@ -1,6 +1,7 @@
 import { parseConfig } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
-import { emptyAlerts, type Snapshot, type Source } from '../../src/snapshot.js';
+import { emptyAlerts, type Snapshot } from '../../src/snapshot.js';
+import type { Source } from '../../src/source/source.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 
 /** A snapshot with the given nodes (all Ready, schedulable) and pod counts. */

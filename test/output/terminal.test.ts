@@ -8,7 +8,7 @@ import { FakeStatusView, node, outputView, snapshotOf } from '../fakes/fakeStatu
 import { startPodglow } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { PollError } from '../../src/source/errors.js';
-import type { Source } from '../../src/snapshot.js';
+import type { Source } from '../../src/source/source.js';
 
 class Recorder implements TerminalStream {
   chunks: string[] = [];

@@ -10,7 +10,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { DriverContext } from '../../src/output/driver.js';
 import { outputGeometry } from '../../src/output/geometry.js';
 import { createDriver } from '../../src/output/registry.js';
-import { WledDriver, fetchWledInfo, resolveWledSizes, type WledConfig } from '../../src/output/wled.js';
+import { WledDriver, createWledDriver, fetchWledInfo, resolveWledSizes, type WledConfig } from '../../src/output/wled.js';
 import { outputFrames } from '../../src/cli/frame.js';
 import { startPodglow } from '../../src/app.js';
 import { Metrics } from '../../src/metrics.js';
@@ -349,6 +349,103 @@ describe('wled output: size from /json/info', () => {
     expect(() => outputConfig({ type: 'wled', host: 'x', width: 8 })).toThrow(/width and height together/);
     expect(() => outputConfig({ type: 'wled', host: 'x', count: 8, width: 8, height: 1 })).toThrow(/not both/);
     expect(() => outputConfig({ type: 'wled', host: 'wled.local:4048' })).toThrow(/port/);
+  });
+});
+
+describe('wled output sized from /json/info, off at start (SPEC §7)', () => {
+  /** A fake WLED whose HTTP side is off until `answer()`: connections to its port are refused, then /json/info answers. */
+  async function lateWled(info: unknown) {
+    const paths: string[] = [];
+    const refused = createServer();
+    // Reserve a free TCP port, then free it: until answer() nobody listens there.
+    await new Promise<void>((r) => refused.listen(0, '127.0.0.1', () => r()));
+    const port = (refused.address() as { port: number }).port;
+    await new Promise<void>((r) => refused.close(() => r()));
+    const server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(info));
+    });
+    cleanups.push(() => new Promise<void>((r) => (server.listening ? server.close(() => r()) : r())));
+    return { port, paths, answer: () => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r())) };
+  }
+
+  it('keeps podglow running (output up 0, asked again with backoff, others unaffected), then takes its geometry when it answers', async () => {
+    const ddp = await receiver();
+    // Aircoookie/WLED wled00/json.cpp serializeInfo: leds.count, and leds.matrix {w, h} for a 2D set-up.
+    const device = await lateWled({ name: 'WLED', leds: { count: 128, matrix: { w: 16, h: 8 } } });
+    const config = parseConfig(
+      {
+        source: 'demo',
+        interval: '1s',
+        server: { enabled: true, address: '127.0.0.1', port: 0 },
+        outputs: [
+          { name: 'sign', type: 'wled', host: '127.0.0.1', port: ddp.port, brightness: 1 },
+          { name: 'other', type: 'web', width: 8, height: 1 },
+        ],
+      },
+      { env: {} },
+    );
+    const metrics = new Metrics({ defaultMetrics: false });
+    const other = new RecordingDriver({ name: 'other' });
+    const timing = { retryInitialMs: 100, retryMaxMs: 400, infoTimeoutMs: 500, httpPort: device.port, probeMs: 100 };
+    const app = await startPodglow(config, {
+      log: silentLogger,
+      metrics,
+      createDriver: (o, ctx) => (o.type === 'wled' ? createWledDriver(o, ctx, timing) : Promise.resolve(other)),
+    });
+    cleanups.push(() => app.stop());
+    const up = async () => Object.fromEntries((await metrics.outputUp.get()).values.map((v) => [v.labels.output, v.value]));
+    const state = async () =>
+      ((await (await fetch(new URL('api/state', app.url))).json()) as { outputs: { name: string; width: number; height: number; up: boolean }[] }).outputs;
+
+    // Off: podglow started anyway; the wled output is down from the first scrape, the other draws on.
+    expect(await up()).toMatchObject({ sign: 0 });
+    const shown = other.calls.length;
+    await new Promise((res) => setTimeout(res, 700));
+    expect((await up()).sign).toBe(0);
+    expect((await up()).other).toBe(1);
+    expect(other.calls.length).toBeGreaterThan(shown);
+    expect(ddp.packets).toHaveLength(0);
+    expect((await state()).find((o) => o.name === 'sign')).toMatchObject({ up: false });
+
+    // It answers: asked again (backoff), sized 16 × 8, DDP frames of 128 LEDs flow, up 1.
+    await device.answer();
+    await ddp.until(() => ddp.frames.some((f) => f.rgb.length === 16 * 8 * 3 && f.rgb.some((b) => b > 0)), 8000);
+    expect(device.paths.every((p) => p === '/json/info')).toBe(true);
+    const deadline = Date.now() + 4000;
+    while ((await up()).sign !== 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    expect(await up()).toEqual({ sign: 1, other: 1 });
+    // The preview and frames use the device's geometry.
+    expect((await state()).find((o) => o.name === 'sign')).toMatchObject({ width: 16, height: 8, up: true });
+    expect(app.controller.outputs().find((o) => o.name === 'sign')).toMatchObject({ width: 16, height: 8 });
+    expect(app.controller.outputs().find((o) => o.name === 'sign')!.base).toHaveLength(128);
+  }, 20_000);
+
+  it('asks again with backoff while the device stays off, and stops asking when stopped', async () => {
+    const device = await lateWled({ leds: { count: 30 } });
+    let asked = 0;
+    const stub = createServer((_req, res) => {
+      asked++;
+      res.statusCode = 503; // up on the network, not WLED yet: an error too
+      res.end();
+    });
+    await new Promise<void>((r) => stub.listen(device.port, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => stub.close(() => r())));
+    const { driver, onStatus } = wled({}, 30, { retryInitialMs: 100, retryMaxMs: 200, infoTimeoutMs: 300, httpPort: device.port });
+    await driver.start();
+    expect(driver.up).toBe(false);
+    expect(driver.deviceGeometry).toBeUndefined();
+    expect(onStatus).toHaveBeenCalledTimes(1);
+    expect(onStatus).toHaveBeenCalledWith(false, expect.any(Error));
+    await new Promise((res) => setTimeout(res, 700));
+    // 100, 200, 200 ms apart: a few more requests, not one per frame.
+    expect(asked).toBeGreaterThanOrEqual(3);
+    expect(asked).toBeLessThan(12);
+    await driver.stop(false);
+    const after = asked;
+    await new Promise((res) => setTimeout(res, 500));
+    expect(asked).toBe(after);
   });
 });
 

@@ -45,7 +45,7 @@ describe('soak (canned answers in process, back-to-back polls)', () => {
     expect(r.framesWritten).toBeGreaterThan(20);
     expect(r.heapSlopeBytesPer1000Polls).toBeLessThan(HEAP_BOUND);
     expect(r.rssSlopeBytesPer1000Polls).toBeLessThan(4 * 1024 * 1024);
-    // tsx's loader is in this process too; the built code's figure is in the README.
+    // tsx's loader is in this process too; the built code's figure is in docs/performance.md.
     expect(r.rssMaxMiB).toBeLessThan(250);
     for (const [type, n] of Object.entries(r.resourcesMaxLastQuarter)) {
       expect(n, `${type} in the last quarter`).toBeLessThanOrEqual((r.resourcesMaxFirstQuarter[type] ?? 0) + 1);

@@ -80,8 +80,9 @@ const QUERIES: ConfigInput['queries'] = {
   none_default: { expr: 'kube_node_info{node="nope"}', ifEmpty: 0, thresholds: [{ color: '#00ff00' }] },
   nan_scalar: { expr: '0 / 0' },
   nan_vector: { expr: 'count(kube_node_info) * NaN' },
-  broken: { expr: 'sum(' },
-  // README worked example: `>= 0` drops a NaN ratio, and the empty answer takes ifEmpty.
+  // Parses (a typo like `sum(` is a config error now), but Prometheus' type check rejects it: HTTP 400 at poll time.
+  broken: { expr: 'rate(kube_node_info)' },
+  // The worked example of docs/layouts.md: `>= 0` drops a NaN ratio, and the empty answer takes ifEmpty.
   nan_filtered: { expr: '(count(kube_node_info) * NaN) >= 0', ifEmpty: 1, thresholds: [{ value: 0.999, color: '#00ff00' }] },
 };
 

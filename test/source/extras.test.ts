@@ -11,7 +11,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { emptyAlerts } from '../../src/snapshot.js';
 import { PollError } from '../../src/source/errors.js';
-import { alertsExpression, conditionsExpression, parseNumberAnswer, queryResult, thresholdColor } from '../../src/source/extras.js';
+import { alertSeverity, alertsExpression, conditionsExpression, parseNumberAnswer, queryResult, thresholdColor } from '../../src/source/extras.js';
 import { PrometheusSource } from '../../src/source/prometheus.js';
 import { parseVectorResponse } from '../../src/source/parse.js';
 import { buildQueries } from '../../src/source/promql.js';
@@ -70,6 +70,18 @@ describe('extra PromQL', () => {
       alerts: { exclude: ['Watch.dog', 'a|b'], matchers: ['team=~"a|b"'], severityLabel: 'sev', nodeLabels: ['node', 'instance', 'hostname'] },
     });
     promtoolCheck([conditionsExpression(config()), alertsExpression(config().alerts), conditionsExpression(awkward), alertsExpression(awkward.alerts)]);
+  });
+});
+
+describe('matching is exact and case-sensitive (docs/layouts.md), as in Alertmanager', () => {
+  it('counts severity="Critical" as otherSeverity and does not exclude "watchdog"', () => {
+    const { alerts } = config();
+    expect(alertSeverity(alerts, 'critical')).toBe('critical');
+    expect(alertSeverity(alerts, 'Critical')).toBe('warning');
+    expect(alertSeverity(config({ alerts: { otherSeverity: 'ignore' } }).alerts, 'CRITICAL')).toBeUndefined();
+    expect(alertSeverity(config({ alerts: { severities: { critical: ['critical', 'Critical'] } } }).alerts, 'Critical')).toBe('critical');
+    // Excluded names are literal, case and all: `watchdog` still counts.
+    expect(alertsExpression(alerts)).toContain('alertname!~"Watchdog|InfoInhibitor"');
   });
 });
 

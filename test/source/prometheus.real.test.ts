@@ -345,7 +345,7 @@ describe.each(BACKENDS)('PrometheusSource against a real %s', (kind) => {
     }
     console.info(`${kind}: the disputed pod was shown on ${chosen.join(', ')}`);
     // Prometheus keeps the first series of a tie in topk, in its (sorted) series order: stable.
-    // VictoriaMetrics breaks the tie at random (README "Backends").
+    // VictoriaMetrics breaks the tie at random (docs/prometheus.md, "Backends").
     if (kind === 'prometheus') expect(new Set(chosen).size).toBe(1);
   }, 60_000);
 });

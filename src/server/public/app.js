@@ -16,6 +16,7 @@ const BOARD_NAMES = {
   unicornphat: 'Unicorn pHAT',
   ws281x: 'WS281x',
   wled: 'WLED',
+  blinkt: 'Blinkt!',
   blinkstick: 'BlinkStick',
   terminal: 'terminal',
   web: 'web',
@@ -99,7 +100,7 @@ function formatAge(ms) {
 // ---- outputs ---------------------------------------------------------------
 
 function boardClass(o) {
-  if (o.type === 'unicornhat' || o.type === 'unicornphat' || o.type === 'blinkstick') return 'board-' + o.type;
+  if (o.type === 'unicornhat' || o.type === 'unicornphat' || o.type === 'blinkstick' || o.type === 'blinkt') return 'board-' + o.type;
   if (o.height === 1 && o.width > 8) return 'board-strip';
   if (o.height === 1 && o.width <= 8) return 'board-blinkstick';
   return 'board-' + o.type;
