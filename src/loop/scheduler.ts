@@ -1,4 +1,5 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { nodeCron } from './nodeCron.js';
 import { DURATION_RE, parseDuration } from '../config/duration.js';
 import type { Logger } from '../log.js';
 import { cronLogger, cronPeriodMs } from './cron.js';
@@ -41,7 +42,7 @@ export function schedulePolls(interval: string, tick: () => Promise<void>, log: 
   const safeTick = (): Promise<void> => tick().catch((e: unknown) => log.error({ err: e }, 'poll tick failed'));
   if (DURATION_RE.test(interval)) return monotonic(parseDuration(interval), safeTick, opts.now ?? (() => performance.now()), interval);
   void safeTick();
-  const task: ScheduledTask = cronSchedule(interval, safeTick, {
+  const task: ScheduledTask = nodeCron().schedule(interval, safeTick, {
     noOverlap: true,
     logger: cronLogger(log),
     name: 'poll',
