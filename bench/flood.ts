@@ -61,7 +61,7 @@ export async function startPodglowChild(opts: { cli?: string; config?: string; n
     child.stderr!.on('data', (d: string) => {
       buf = (buf + d).slice(-100_000);
       for (const line of d.split('\n')) {
-        if (/"level":(40|50|60)/.test(line)) warnings.length < 50 && warnings.push(line.slice(0, 300));
+        if (/"level":(40|50|60)/.test(line) && warnings.length < 50) warnings.push(line.slice(0, 300));
         const m = /"url":"([^"]+)".*"msg":"podglow running"/.exec(line);
         if (m) {
           clearTimeout(timer);
@@ -121,7 +121,9 @@ export async function flood(url: string, size: number, holdMs: number): Promise<
       let head = '';
       let done = false;
       const finish = (): void => {
-        if (!done) (done = true), resolve();
+        if (done) return;
+        done = true;
+        resolve();
       };
       s.on('connect', () => s.write('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n'));
       s.on('data', (d: Buffer) => {
