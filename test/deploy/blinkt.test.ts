@@ -140,8 +140,8 @@ describe('deploy/systemd/blinkt.conf (a Pi outside the cluster)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podglow-unit-'));
     try {
       const unit = readFileSync(join(ROOT, 'deploy/systemd/podglow.service'), 'utf8').replace(
-        'ExecStart=/usr/local/bin/podglow',
-        `ExecStart=${process.execPath}`,
+        'ExecStart=podglow ',
+        `ExecStart=${process.execPath} `,
       );
       const file = join(dir, 'podglow.service');
       writeFileSync(file, `${unit}\n${readFileSync(join(ROOT, 'deploy/systemd/blinkt.conf'), 'utf8')}`);

@@ -56,8 +56,9 @@ describe('/metrics through the real controller', () => {
     let next: () => ReturnType<ConstructorParameters<typeof ScriptedSource>[0]> = () => new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090');
     const source = new ScriptedSource(() => next());
     // staleAfter below the interval is refused at load (issue 10); set after validation so
-    // staleness comes quickly while the 1 h interval keeps the scheduler from polling.
-    const config = withStaleAfter(700, {
+    // staleness comes quickly while the 1 h interval keeps the scheduler from polling; 2.5 s leaves
+    // room for a promtool run between the good poll and the /readyz check on a loaded machine.
+    const config = withStaleAfter(2500, {
       interval: '1h',
       server: { enabled: true, address: '127.0.0.1', port: 0 },
       outputs: [
@@ -133,7 +134,7 @@ describe('/metrics through the real controller', () => {
     // 3. No good poll for staleAfter.
     next = () => new PollError('timeout', 'Prometheus did not answer within 10s');
     await app.controller.pollNow();
-    await new Promise((r) => setTimeout(r, 900));
+    await new Promise((r) => setTimeout(r, 2700));
     ({ values } = await scrape());
     expect(values.get('podglow_data_stale')).toBe(1);
     expect(values.get('podglow_polls_total{result="failure"}')).toBe(2);
