@@ -54,13 +54,13 @@ export const HEADERS_TIMEOUT_MS = 10_000;
  * Most open connections server-wide: 256 event streams plus as many slow or idle clients.
  * Beyond it Node closes the socket at accept, before any parser or request object exists,
  * so a flood costs next to nothing. Measured with bench/flood.ts (five floods of 2,000 plus
- * 500 slow clients): peak RSS 105 MiB at 512, 136 MiB at 1,024 and 206 MiB without a cap.
+ * 500 slow clients, the shipped V8 flags): peak RSS 96 MiB at 512, up to 161 MiB at 1,024;
+ * 206 MiB with no cap and Node's defaults.
  */
 export const MAX_CONNECTIONS = 512;
 
 /** Unsent bytes at which an event stream client is dropped: a few state events, far below what a browser that reads ever holds. */
 export const SSE_MAX_BUFFERED_BYTES = 64 * 1024;
-
 
 /** A running HTTP server. */
 export interface RunningServer {
