@@ -54,8 +54,8 @@ export const HEADERS_TIMEOUT_MS = 10_000;
  * Most open connections server-wide: 256 event streams plus as many slow or idle clients.
  * Beyond it Node closes the socket at accept, before any parser or request object exists,
  * so a flood costs next to nothing. Measured with bench/flood.ts (five floods of 2,000 plus
- * 500 slow clients, the shipped V8 flags): peak RSS 96 MiB at 512, up to 161 MiB at 1,024;
- * 206 MiB with no cap and Node's defaults.
+ * 500 slow clients): peak RSS 96 MiB at 512 with the shipped V8 flags, up to 161 MiB at 1,024
+ * with the young-generation cap alone, 206 MiB with no cap and Node's defaults.
  */
 export const MAX_CONNECTIONS = 512;
 
