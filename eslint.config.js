@@ -18,6 +18,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A `let` read by callbacks before its one assignment (the controller the drivers report to).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // The terminal output and its tests match ANSI escape sequences on purpose.
       'no-control-regex': 'off',
       // podglow's hint errors put what a user needs from the cause into one message (the fix to

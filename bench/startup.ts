@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateCluster, startKsmFixture } from '../test/helpers/ksmFixture.js';
 import { startPrometheus } from '../test/helpers/prometheus.js';
+import { shebangFlags } from './flood.js';
 
 /** The built CLI measured; `--cli PATH` measures another build (e.g. an older commit's, for a before/after). */
 let CLI = 'dist/src/cli.js';
@@ -85,7 +86,8 @@ async function runOnce(url: string, polls: number): Promise<{ firstFrameMs: numb
     ].join('\n'),
   );
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'run', '--config', config], {
+  // With the node flags of the CLI's shebang, as npm's bin link, systemd and the image run it.
+  const child = spawn(process.execPath, [...shebangFlags(CLI), CLI, 'run', '--config', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '' },
   });

@@ -9,8 +9,6 @@ import type { Driver, DriverContext } from './output/driver.js';
 import { outputGeometry, withDeviceGeometry } from './output/geometry.js';
 import { createDriver as registryCreateDriver } from './output/registry.js';
 import { createSource } from './source/index.js';
-import { startServer } from './server/index.js';
-import { previewContext } from './server/state.js';
 import { Controller, type ControllerOutput } from './loop/controller.js';
 
 /** Options of startPodglow; everything but `log` has a production default. */
@@ -53,6 +51,12 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   const metrics = opts.metrics ?? new Metrics();
   const create = opts.createDriver ?? registryCreateDriver;
   let controller: Controller | undefined;
+  // Loaded only when serving, so express and the page's code stay out of a config without the
+  // server; loaded first, so nothing waits on it between the first poll and the server.
+  const serverModules =
+    config.server.enabled && opts.server !== false
+      ? await Promise.all([import('./server/index.js'), import('./server/state.js')]).then(([i, st]) => ({ startServer: i.startServer, previewContext: st.previewContext }))
+      : undefined;
 
   const started: Started[] = [];
   try {
@@ -109,8 +113,9 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   controller.start();
 
   let server: { url: string; close(): Promise<void> } | undefined;
-  if (config.server.enabled && opts.server !== false) {
+  if (serverModules) {
     try {
+      const { startServer, previewContext } = serverModules;
       const preview = previewContext(config, process.env.NODE_NAME || undefined);
       server = await startServer(controller, metrics, { address: config.server.address, port: config.server.port, preview }, log);
     } catch (e) {

@@ -77,6 +77,18 @@ export class Metrics {
     },
   });
   readonly brightness = new Gauge({ name: 'podglow_brightness', help: 'Current brightness of each output (0..1, after caps and schedules).', labelNames: ['output'], registers: [this.registry] });
+  readonly httpConnections = new Gauge({ name: 'podglow_http_connections', help: 'Open connections to the HTTP server.', registers: [this.registry] });
+  readonly httpConnectionsRefused = new Counter({
+    name: 'podglow_http_connections_refused_total',
+    help: 'Connections closed at accept because the server had its most open connections.',
+    registers: [this.registry],
+  });
+  readonly sseClients = new Gauge({ name: 'podglow_sse_clients', help: 'Connected /api/events clients.', registers: [this.registry] });
+  readonly sseClientsDropped = new Counter({
+    name: 'podglow_sse_clients_dropped_total',
+    help: '/api/events clients dropped because they stopped reading (unsent bytes past the bound).',
+    registers: [this.registry],
+  });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     this.buildInfo.set({ version: VERSION }, 1);

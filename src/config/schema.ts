@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validate as validateCron } from 'node-cron';
+import { nodeCron } from '../loop/nodeCron.js';
 import { POD_STATES, DEFAULT_CRASH_REASONS, DEFAULT_FILL_ORDER, isPodState } from '../states.js';
 import { DURATION_RE, parseDuration } from './duration.js';
 import { regexProblem } from './regex.js';
@@ -29,7 +29,7 @@ export function isTimeZone(tz: string): boolean {
 
 /** Shortest poll interval: a shorter one would hammer Prometheus (`0s` spins). */
 export const MIN_INTERVAL_MS = 1000;
-const cron = z.string().refine((s) => validateCron(s), 'must be a valid cron expression (e.g. "0 22 * * *")');
+const cron = z.string().refine((s) => nodeCron().validate(s), 'must be a valid cron expression (e.g. "0 22 * * *")');
 const fraction = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
 /** Colour names a palette can set: every pod state, the marker colours, then alerts, node conditions and query errors (SPEC §4b). */
@@ -469,7 +469,7 @@ export const configSchema = z
     /** `auto` (poll when new data lands, SPEC §3b), a fixed interval (`10s`) or a cron expression (`*\/15 * * * * *`). */
     interval: z
       .string()
-      .refine((s) => s === AUTO_INTERVAL || DURATION_RE.test(s) || validateCron(s), 'must be a duration such as 10s or a cron expression, or auto')
+      .refine((s) => s === AUTO_INTERVAL || DURATION_RE.test(s) || nodeCron().validate(s), 'must be a duration such as 10s or a cron expression, or auto')
       .refine((s) => !DURATION_RE.test(s) || parseDuration(s) >= MIN_INTERVAL_MS, 'must be at least 1s')
       .default(AUTO_INTERVAL),
     /** Bounds of `interval: auto`: full polls no closer than minInterval, and at least every maxInterval. */

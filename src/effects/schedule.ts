@@ -1,4 +1,5 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { nodeCron } from '../loop/nodeCron.js';
 import type { Logger } from '../log.js';
 import { cronLogger, previousRun } from '../loop/cron.js';
 
@@ -44,7 +45,7 @@ export class BrightnessSchedule {
     if (this.tasks.length || !this.entries.length) return;
     const logger = cronLogger(this.log);
     this.tasks = this.entries.map((e) =>
-      cronSchedule(e.cron, () => this.onChange(e.brightness), {
+      nodeCron().schedule(e.cron, () => this.onChange(e.brightness), {
         logger,
         name: `brightness ${e.cron}`,
         ...(this.timeZone ? { timezone: this.timeZone } : {}),

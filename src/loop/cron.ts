@@ -1,4 +1,5 @@
-import { createTask, parse, type Logger as CronLogger } from 'node-cron';
+import type { Logger as CronLogger } from 'node-cron';
+import { nodeCron } from './nodeCron.js';
 import type { Logger } from '../log.js';
 
 /** Routes node-cron's own messages (missed or blocked runs) into the process log. */
@@ -14,7 +15,7 @@ export function cronLogger(log: Logger): CronLogger {
 
 /** The longest gap between the next few runs of a cron expression in `timeZone`, in milliseconds. */
 export function cronPeriodMs(expr: string, timeZone?: string): number {
-  const task = createTask(expr, () => undefined, timeZone ? { timezone: timeZone } : {});
+  const task = nodeCron().createTask(expr, () => undefined, timeZone ? { timezone: timeZone } : {});
   try {
     const runs = task.getNextRuns(5);
     let gap = 0;
@@ -89,12 +90,12 @@ const desc = (xs: readonly (number | string)[]): number[] =>
  * never fired.
  */
 export function previousRun(expr: string, now: Date, lookbackDays = 400, timeZone?: string): Date | null {
-  const fields = parse(expr);
+  const fields = nodeCron().parse(expr);
   const hours = desc(fields.hour);
   const minutes = desc(fields.minute);
   const seconds = desc(fields.second);
   // The day fields (L, W, nth weekday) are only checked through node-cron's own matcher.
-  const task = createTask(expr, () => undefined, timeZone ? { timezone: timeZone } : {});
+  const task = nodeCron().createTask(expr, () => undefined, timeZone ? { timezone: timeZone } : {});
   const today = wallTime(now, timeZone);
   try {
     for (let d = 0; d <= lookbackDays; d++) {

@@ -1,4 +1,5 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
+import { nodeCron } from './nodeCron.js';
 import { DURATION_RE, parseDuration } from '../config/duration.js';
 import { AUTO_INTERVAL } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -54,7 +55,7 @@ export function schedulePolls(interval: string, tick: () => Promise<void>, log: 
   const safeTick = (): Promise<void> => tick().catch((e: unknown) => log.error({ err: e }, 'poll tick failed'));
   if (DURATION_RE.test(interval)) return monotonic(parseDuration(interval), safeTick, opts.now ?? (() => performance.now()), interval);
   void safeTick();
-  const task: ScheduledTask = cronSchedule(interval, safeTick, {
+  const task: ScheduledTask = nodeCron().schedule(interval, safeTick, {
     noOverlap: true,
     logger: cronLogger(log),
     name: 'poll',

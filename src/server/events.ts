@@ -18,6 +18,10 @@ export interface EventHubOptions {
    * cheap comparison: it reaches clients within this time, not at the next heartbeat.
    */
   checkMs?: number;
+  /** Called with the number of connected clients whenever it changes (the podglow_sse_clients gauge). */
+  onCount?: (clients: number) => void;
+  /** Called once for each client dropped for not reading (podglow_sse_clients_dropped_total). */
+  onDrop?: () => void;
 }
 
 /**
@@ -56,21 +60,23 @@ export class EventHub {
       res.status(503).set('Retry-After', '10').json({ error: 'too many event stream clients' });
       return;
     }
-    res.writeHead(200, {
+    const headers: Record<string, string> = {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
       // Reverse proxies (nginx) would otherwise buffer the stream.
       'X-Accel-Buffering': 'no',
-    });
+    };
+    // A HEAD ends at once: Node then keeps or closes the connection as the client asked.
     if (req.method === 'HEAD') {
-      res.end();
+      res.writeHead(200, headers).end();
       return;
     }
+    res.writeHead(200, { ...headers, Connection: 'keep-alive' });
     req.socket.setNoDelay(true);
     // Bring the hub's memory up to date first, so the new client's state is its baseline too.
     if (this.clients.size > 0) this.check();
     this.clients.add(res);
+    this.opts.onCount?.(this.clients.size);
     const drop = (): void => this.remove(res);
     req.on('close', drop);
     res.on('error', drop);
@@ -113,6 +119,7 @@ export class EventHub {
 
   private remove(res: Response): void {
     if (!this.clients.delete(res)) return;
+    this.opts.onCount?.(this.clients.size);
     if (this.clients.size === 0) this.detach();
   }
 
@@ -165,6 +172,7 @@ export class EventHub {
     }
     if (res.writableLength > this.opts.maxBufferedBytes) {
       this.log.warn({ buffered: res.writableLength }, 'dropping a slow /api/events client');
+      this.opts.onDrop?.();
       this.remove(res);
       res.destroy();
       return;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { StatusView } from '../loop/status.js';
@@ -38,12 +39,35 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** How often SSE compares the poll status with what was sent (default 250 ms). */
   statusCheckMs?: number;
+  /** Longest wait for a request's headers, and for the whole request (default HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs?: number;
+  /** Most open connections; more are closed at accept (default MAX_CONNECTIONS). */
+  maxConnections?: number;
+  /** Unsent bytes after which an `/api/events` client is dropped (default SSE_MAX_BUFFERED_BYTES). */
+  sseMaxBufferedBytes?: number;
 }
+
+/** A request's headers must arrive within this (SPEC §9; kube-state-metrics uses 5 s, Node's default is 60 s). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Most open connections server-wide: 256 event streams plus as many slow or idle clients.
+ * Beyond it Node closes the socket at accept, before any parser or request object exists,
+ * so a flood costs next to nothing. Measured with bench/flood.ts (five floods of 2,000 plus
+ * 500 slow clients): peak RSS 96 MiB at 512 with the shipped V8 flags, up to 161 MiB at 1,024
+ * with the young-generation cap alone, 206 MiB with no cap and Node's defaults.
+ */
+export const MAX_CONNECTIONS = 512;
+
+/** Unsent bytes at which an event stream client is dropped: a few state events, far below what a browser that reads ever holds. */
+export const SSE_MAX_BUFFERED_BYTES = 64 * 1024;
 
 /** A running HTTP server. */
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:9810/`. */
   url: string;
+  /** The node:http server underneath (its timeouts and connection cap). */
+  http: Server;
   /** Ends event streams and closes every connection. */
   close(): Promise<void>;
 }
@@ -57,7 +81,14 @@ export async function startServer(view: StatusView, metrics: Metrics, opts: Serv
   const hub = new EventHub(
     view,
     preview,
-    { maxClients: opts.maxEventClients ?? 256, heartbeatMs: opts.heartbeatMs ?? 15_000, maxBufferedBytes: 1 << 20, checkMs: opts.statusCheckMs },
+    {
+      maxClients: opts.maxEventClients ?? 256,
+      heartbeatMs: opts.heartbeatMs ?? 15_000,
+      maxBufferedBytes: opts.sseMaxBufferedBytes ?? SSE_MAX_BUFFERED_BYTES,
+      checkMs: opts.statusCheckMs,
+      onCount: (n) => metrics.sseClients.set(n),
+      onDrop: () => metrics.sseClientsDropped.inc(),
+    },
     log,
   );
   const app = express();
@@ -79,9 +110,14 @@ export async function startServer(view: StatusView, metrics: Metrics, opts: Serv
     next();
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
     const body = await metrics.registry.metrics();
-    res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store').send(body);
+    res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store').set('Vary', 'Accept-Encoding');
+    // Gzipped only when asked, as node_exporter does; a client that sends no Accept-Encoding gets plain text.
+    // On this thread: the body is tens of KiB (well under a millisecond), and zlib on the
+    // thread pool would give each pool thread a malloc arena of its own to keep.
+    if (wantsGzip(req.headers['accept-encoding'])) res.set('Content-Encoding', 'gzip').send(gzipSync(body));
+    else res.send(body);
   });
 
   // Liveness: 503 once polling has wedged (SPEC §6), so the orchestrator restarts podglow.
@@ -132,8 +168,18 @@ export async function startServer(view: StatusView, metrics: Metrics, opts: Serv
     res.status(status).json({ error: status >= 500 ? 'internal error' : 'bad request' });
   });
 
-  const server = createServer(app);
+  const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  // Node checks the header and request deadlines every connectionsCheckingInterval (30 s by
+  // default): a tenth of the deadline keeps a slow client's stay within 10 % of it.
+  const server = createServer({ headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: Math.max(50, headersTimeout / 10) }, app);
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+  metrics.httpConnections.set(0);
+  server.on('connection', (socket) => {
+    metrics.httpConnections.inc();
+    socket.once('close', () => metrics.httpConnections.dec());
+  });
+  server.on('drop', () => metrics.httpConnectionsRefused.inc());
   await listen(server, opts.port, opts.address);
   const addr = server.address() as AddressInfo;
   const url = `http://${hostForUrl(addr.address)}:${addr.port}/`;
@@ -142,6 +188,7 @@ export async function startServer(view: StatusView, metrics: Metrics, opts: Serv
   let closing: Promise<void> | null = null;
   return {
     url,
+    http: server,
     close() {
       closing ??= new Promise<void>((resolve) => {
         hub.closeAll();
@@ -161,6 +208,17 @@ function listen(server: Server, port: number, address: string): Promise<void> {
       server.off('error', onError);
       resolve();
     });
+  });
+}
+
+/** True when an Accept-Encoding header accepts gzip (a `q=0` refuses it). */
+export function wantsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding?.trim() !== 'gzip' && coding?.trim() !== 'x-gzip') return false;
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    return q === undefined || Number(q) > 0;
   });
 }
 

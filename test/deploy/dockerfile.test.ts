@@ -150,7 +150,10 @@ describe('deploy/Dockerfile', () => {
   it('runs the compiled CLI that `npm run build` produces, with the config path the manifests mount', () => {
     const entry = JSON.parse(runtime.body.find((i) => i.cmd === 'ENTRYPOINT')!.args) as string[];
     const cmd = JSON.parse(runtime.body.find((i) => i.cmd === 'CMD')!.args) as string[];
-    expect(entry).toEqual(['node', pkg.bin.podglow]);
+    // With the node flags of the CLI's shebang, so the image runs it as npm's bin link and systemd do.
+    const shebang = /^#!\/usr\/bin\/env -S node((?: --[\w-]+(?:=\S+)?)*)\n/.exec(readFileSync(join(ROOT, 'src/cli.ts'), 'utf8'));
+    expect(shebang, 'src/cli.ts starts with #!/usr/bin/env -S node FLAGS').not.toBeNull();
+    expect(entry).toEqual(['node', ...shebang![1]!.trim().split(' ').filter(Boolean), pkg.bin.podglow]);
     expect(pkg.bin.podglow).toBe('dist/src/cli.js');
     const fromBuild = copies(runtime).filter((c) => c.flags.includes(`--from=${build.name}`));
     for (const need of ['/app/dist/', '/app/node_modules/', '/app/package.json']) {
