@@ -31,13 +31,16 @@ export async function measureClusters(
     log(`clusters: ${size.clusters} × ${size.nodes} nodes against one cluster of ${size.clusters * size.nodes}`);
     const fixtures: KsmFixture[] = [];
     try {
-      for (let i = 0; i < size.clusters; i++) fixtures.push(await startKsmFixture({ cluster: generateCluster({ nodes: size.nodes, podsPerNode: 30, seed: i + 1 }) }));
+      for (let i = 0; i < size.clusters; i++)
+        fixtures.push(await startKsmFixture({ cluster: generateCluster({ nodes: size.nodes, podsPerNode: 30, seed: i + 1 }) }));
       const all = generateCluster({ nodes: size.clusters * size.nodes, podsPerNode: 30 });
       fixtures.push(await startKsmFixture({ cluster: all }));
       const prom = await startPrometheus({
         scrapeInterval: '5s',
         jobs: [
-          ...fixtures.slice(0, -1).map((f, i) => ({ job: `ksm-c${i}`, targets: f.targets, labels: { cluster: `cluster-${i + 1}` } })),
+          ...fixtures
+            .slice(0, -1)
+            .map((f, i) => ({ job: `ksm-c${i}`, targets: f.targets, labels: { cluster: `cluster-${i + 1}` } })),
           { job: 'ksm-one', targets: fixtures.at(-1)!.targets },
         ],
       });
@@ -63,8 +66,13 @@ export function clustersMarkdown(results: readonly ClustersResult[]): string[] {
   const kB = (b: number) => `${(b / 1024).toFixed(1)} kB`;
   const ms = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
   const lines = ['## Several clusters in one poll (clusters:, SPEC §3c)', ''];
-  lines.push('One Prometheus scraping one kube-state-metrics fixture per cluster (target label `cluster`), 30 pods per node; `clusters: auto` against one cluster of the same total size. Outputs: the three bench outputs plus an 8-LED `clusters` layout.', '');
-  lines.push('| clusters × nodes | queries per poll | series | bytes per poll (JSON; wire) | latency p50 | podglow CPU per poll (parse + snapshot + layouts) | whole process CPU per poll |');
+  lines.push(
+    'One Prometheus scraping one kube-state-metrics fixture per cluster (target label `cluster`), 30 pods per node; `clusters: auto` against one cluster of the same total size. Outputs: the three bench outputs plus an 8-LED `clusters` layout.',
+    '',
+  );
+  lines.push(
+    '| clusters × nodes | queries per poll | series | bytes per poll (JSON; wire) | latency p50 | podglow CPU per poll (parse + snapshot + layouts) | whole process CPU per poll |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const row = (label: string, x: ClustersWorkerResult) =>

@@ -36,14 +36,25 @@ function median(xs: number[]): number {
 }
 
 /** Measures `polls` polls; with `clusters` one block per value of the cluster label. */
-export async function clustersWorker(url: string, matcher: string, polls: number, clusters: boolean): Promise<ClustersWorkerResult> {
-  const outputs = clusters ? [...BENCH_OUTPUTS!, { name: 'desk', type: 'web' as const, width: 8, height: 1, layout: { type: 'clusters' as const } }] : BENCH_OUTPUTS;
+export async function clustersWorker(
+  url: string,
+  matcher: string,
+  polls: number,
+  clusters: boolean,
+): Promise<ClustersWorkerResult> {
+  const outputs = clusters
+    ? [...BENCH_OUTPUTS!, { name: 'desk', type: 'web' as const, width: 8, height: 1, layout: { type: 'clusters' as const } }]
+    : BENCH_OUTPUTS;
   const config = parseConfig(
     { prometheus: { url, timeout: '60s', matchers: [matcher] }, ...(clusters ? { clusters: 'auto' } : {}), outputs },
     { env: {} },
   );
   const source = new PrometheusSource(config, { log: silentLogger });
-  const outs = config.outputs.map((o) => ({ layout: o.layout ?? defaultLayout(o.type), geometry: outputGeometry(o), palette: resolvePalette(config.palette, o.palette) }));
+  const outs = config.outputs.map((o) => ({
+    layout: o.layout ?? defaultLayout(o.type),
+    geometry: outputGeometry(o),
+    palette: resolvePalette(config.palette, o.palette),
+  }));
   for (let i = 0; i < 3; i++) await source.pollWithStats();
   const rows = [];
   const cpu0 = process.cpuUsage();
@@ -68,7 +79,14 @@ export async function clustersWorker(url: string, matcher: string, polls: number
     const answers = Object.fromEntries(names.map((n, k) => [n, parseVectorResponse(bodies[k]!, n).samples])) as PollAnswers;
     const time = new Date();
     const snapshot = clusters
-      ? buildClusterSnapshot(answers, { time, keepNode, extras: config, clusters: 'auto', clusterLabel: 'cluster', staleAfterMs: 30_000 })
+      ? buildClusterSnapshot(answers, {
+          time,
+          keepNode,
+          extras: config,
+          clusters: 'auto',
+          clusterLabel: 'cluster',
+          staleAfterMs: 30_000,
+        })
       : buildSnapshot(answers, { time, keepNode, extras: config });
     for (const o of outs) renderLayout(o.layout, snapshot, { geometry: o.geometry, palette: o.palette, page: 0 });
     if (i >= 5) replay.push(performance.now() - t0);

@@ -16,13 +16,19 @@ export function extrasExposition(nodes: number, job: string): string {
   for (let i = 1; i <= nodes; i++) {
     for (const cond of ['DiskPressure', 'PIDPressure', 'NetworkUnavailable']) {
       const current = cond === 'DiskPressure' && i % 50 === 0 ? 'true' : 'false';
-      for (const st of ['false', 'true', 'unknown']) out.push(`kube_node_status_condition{job="${job}",node="node-${i}",condition="${cond}",status="${st}"} ${st === current ? 1 : 0}`);
+      for (const st of ['false', 'true', 'unknown'])
+        out.push(
+          `kube_node_status_condition{job="${job}",node="node-${i}",condition="${cond}",status="${st}"} ${st === current ? 1 : 0}`,
+        );
     }
   }
   out.push('# TYPE ALERTS gauge', 'ALERTS{alertname="Watchdog",alertstate="firing",severity="none"} 1');
   for (let i = 1; i <= nodes; i++) {
     const sev = i % 30 === 0 ? 'critical' : 'warning';
-    if (i % 10 === 0) out.push(`ALERTS{alertname="NodeFilesystemSpaceFillingUp",alertstate="firing",severity="${sev}",instance="node-${i}:9100",job="node-exporter"} 1`);
+    if (i % 10 === 0)
+      out.push(
+        `ALERTS{alertname="NodeFilesystemSpaceFillingUp",alertstate="firing",severity="${sev}",instance="node-${i}:9100",job="node-exporter"} 1`,
+      );
     if (i % 10 === 5) out.push(`ALERTS{alertname="KubePodNotReady",alertstate="pending",severity="warning",node="node-${i}"} 1`);
   }
   return out.join('\n') + '\n';

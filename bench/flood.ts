@@ -42,7 +42,9 @@ export function shebangFlags(cli: string): string[] {
 }
 
 /** Starts `node [nodeArgs] CLI run` on `config` (nodeArgs default: the CLI's shebang flags) and resolves once it serves HTTP. */
-export async function startPodglowChild(opts: { cli?: string; config?: string; nodeArgs?: string[] } = {}): Promise<PodglowChild> {
+export async function startPodglowChild(
+  opts: { cli?: string; config?: string; nodeArgs?: string[] } = {},
+): Promise<PodglowChild> {
   const cli = resolve(opts.cli ?? 'dist/src/cli.js');
   const dir = mkdtempSync(join(tmpdir(), 'podglow-flood-'));
   const file = join(dir, 'podglow.yaml');
@@ -176,7 +178,10 @@ export function slowClients(url: string, count: number): () => void {
 }
 
 /** Latency of one GET, ms (NaN when it failed). */
-export async function timedGet(url: string, headers: Record<string, string> = {}): Promise<{ ms: number; status: number; body: string }> {
+export async function timedGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ ms: number; status: number; body: string }> {
   const t0 = performance.now();
   try {
     const r = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
@@ -188,7 +193,10 @@ export async function timedGet(url: string, headers: Record<string, string> = {}
 }
 
 /** Scrapes /metrics and probes /healthz every `everyMs`; returns the latencies and a stop function. */
-export function scraper(url: string, everyMs = 1000): { healthzMs: number[]; failures: () => number; last: () => string; stop(): void } {
+export function scraper(
+  url: string,
+  everyMs = 1000,
+): { healthzMs: number[]; failures: () => number; last: () => string; stop(): void } {
   const healthzMs: number[] = [];
   let failures = 0;
   let last = '';
@@ -219,7 +227,11 @@ export async function steadyRss(pid: number, ms: number): Promise<number> {
 /** V8 heap figures from a /metrics body (prom-client's default metrics), MiB. */
 export function heapOf(body: string): { heapUsedMiB: number; heapTotalMiB: number; externalMiB: number } {
   const v = (name: string): number => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(body)?.[1] ?? NaN) / 1048576;
-  return { heapUsedMiB: v('nodejs_heap_size_used_bytes'), heapTotalMiB: v('nodejs_heap_size_total_bytes'), externalMiB: v('nodejs_external_memory_bytes') };
+  return {
+    heapUsedMiB: v('nodejs_heap_size_used_bytes'),
+    heapTotalMiB: v('nodejs_heap_size_total_bytes'),
+    externalMiB: v('nodejs_external_memory_bytes'),
+  };
 }
 
 /**
@@ -267,7 +279,15 @@ export interface FloodBenchResult {
 }
 
 /** Steady RSS, then `floods` floods of `size` with `slow` slow clients and scrapes throughout, then the settled RSS. */
-export async function floodBench(opts: { cli?: string; nodeArgs?: string[]; floods?: number; size?: number; slow?: number; holdMs?: number; gcProbe?: boolean }): Promise<FloodBenchResult> {
+export async function floodBench(opts: {
+  cli?: string;
+  nodeArgs?: string[];
+  floods?: number;
+  size?: number;
+  slow?: number;
+  holdMs?: number;
+  gcProbe?: boolean;
+}): Promise<FloodBenchResult> {
   const cli = opts.cli ?? 'dist/src/cli.js';
   const nodeArgs = [...(opts.nodeArgs ?? shebangFlags(cli)), ...(opts.gcProbe ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
   const p = await startPodglowChild({ cli, nodeArgs });
@@ -327,7 +347,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'gc-probe': { type: 'boolean', default: false },
     },
   });
-  floodBench({ gcProbe: values['gc-probe'], cli: values.cli, nodeArgs: values['node-arg'], floods: Number(values.floods), size: Number(values.size), slow: Number(values.slow) }).then(
+  floodBench({
+    gcProbe: values['gc-probe'],
+    cli: values.cli,
+    nodeArgs: values['node-arg'],
+    floods: Number(values.floods),
+    size: Number(values.size),
+    slow: Number(values.slow),
+  }).then(
     (r) => {
       console.log(JSON.stringify(r, null, 1));
       process.exit(0);

@@ -32,7 +32,14 @@ export interface FrameWorkerResult {
 function snapshot(nodes: Record<string, Partial<StateCounts>>): Snapshot {
   return {
     time: new Date(0).toISOString(),
-    nodes: Object.entries(nodes).map(([name, pods]) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts() })),
+    nodes: Object.entries(nodes).map(([name, pods]) => ({
+      name,
+      ready: true,
+      unschedulable: false,
+      pods: { ...emptyCounts(), ...pods },
+      conditions: [],
+      alerts: emptyAlerts(),
+    })),
     unscheduled: emptyCounts(),
     alerts: emptyAlerts(),
     queries: {},
@@ -44,18 +51,41 @@ const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 /** Runs every measurement; `idleSeconds` per idle window. */
 export async function frameWorker(idleSeconds = 10): Promise<FrameWorkerResult> {
-  const config = parseConfig({ source: 'demo', outputs: [{ name: 'hat', type: 'unicornhat', layout: { type: 'matrix' } }] }, { env: {} });
+  const config = parseConfig(
+    { source: 'demo', outputs: [{ name: 'hat', type: 'unicornhat', layout: { type: 'matrix' } }] },
+    { env: {} },
+  );
   const layout = config.outputs[0]!.layout!;
   const palette = resolvePalette(config.palette);
   const geometry = { width: 8, height: 8 };
   const snaps = [
-    snapshot({ 'pi-1': { running: 9, pending: 2 }, 'pi-2': { running: 12, failed: 1 }, 'pi-3': { running: 7, terminating: 2 }, 'pi-4': { running: 16 } }),
-    snapshot({ 'pi-1': { running: 10, pending: 1 }, 'pi-2': { running: 11, unknown: 1 }, 'pi-3': { running: 9 }, 'pi-4': { running: 15, pending: 3 } }),
+    snapshot({
+      'pi-1': { running: 9, pending: 2 },
+      'pi-2': { running: 12, failed: 1 },
+      'pi-3': { running: 7, terminating: 2 },
+      'pi-4': { running: 16 },
+    }),
+    snapshot({
+      'pi-1': { running: 10, pending: 1 },
+      'pi-2': { running: 11, unknown: 1 },
+      'pi-3': { running: 9 },
+      'pi-4': { running: 15, pending: 3 },
+    }),
   ];
   const ctx = { geometry, palette, page: 0 };
   const frames = snaps.map((s) => renderLayout(layout, s, ctx));
   const pipeline = (driver: Driver, transitionMs: number) => {
-    const p = new OutputPipeline({ name: 'hat', type: 'unicornhat', driver, geometry, brightness: 0.4, transitionMs, fps: 30, statusColor: palette.colors.status, log: silentLogger });
+    const p = new OutputPipeline({
+      name: 'hat',
+      type: 'unicornhat',
+      driver,
+      geometry,
+      brightness: 0.4,
+      transitionMs,
+      fps: 30,
+      statusColor: palette.colors.status,
+      log: silentLogger,
+    });
     p.start();
     return p;
   };

@@ -34,7 +34,8 @@ type Mode = keyof typeof MODES;
 
 function cluster(phase: PodPhase): KsmCluster {
   const pods = [{ name: 'flip', namespace: 'default', node: 'node-1', phase }];
-  for (let i = 0; i < 20; i++) pods.push({ name: `web-${i}`, namespace: 'default', node: `node-${2 + (i % 3)}`, phase: 'Running' });
+  for (let i = 0; i < 20; i++)
+    pods.push({ name: `web-${i}`, namespace: 'default', node: `node-${2 + (i % 3)}`, phase: 'Running' });
   return { nodes: [1, 2, 3, 4].map((i) => ({ name: `node-${i}` })), pods };
 }
 
@@ -62,9 +63,11 @@ async function promWork(url: string): Promise<{ queries: number; seconds: number
   let queries = 0;
   let seconds = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('prometheus_http_requests_total{') && line.includes('handler="/api/v1/query"')) queries += Number(line.split(' ').pop());
+    if (line.startsWith('prometheus_http_requests_total{') && line.includes('handler="/api/v1/query"'))
+      queries += Number(line.split(' ').pop());
     // Engine work: every slice but queue_time (waiting for a query slot is no work).
-    if (line.startsWith('prometheus_engine_query_duration_seconds_sum{') && !line.includes('queue_time')) seconds += Number(line.split(' ').pop());
+    if (line.startsWith('prometheus_engine_query_duration_seconds_sum{') && !line.includes('queue_time'))
+      seconds += Number(line.split(' ').pop());
   }
   return { queries, seconds };
 }
@@ -96,14 +99,21 @@ async function unitCosts(url: string): Promise<{ probeMs: number; pollQueries: n
   for (let i = 0; i < N; i++) await source.poll();
   const w2 = await promWork(url);
   source.close();
-  return { probeMs: ((w1.seconds - w0.seconds) / N) * 1000, pollQueries: (w2.queries - w1.queries) / N, pollMs: ((w2.seconds - w1.seconds) / N) * 1000 };
+  return {
+    probeMs: ((w1.seconds - w0.seconds) / N) * 1000,
+    pollQueries: (w2.queries - w1.queries) / N,
+    pollMs: ((w2.seconds - w1.seconds) / N) * 1000,
+  };
 }
 
 async function runScrape(scrapeS: number, durationS: number, phases: number) {
   const fixture = await startKsmFixture({ cluster: cluster('Running') });
   const proms = {} as Record<Mode, TestPrometheus>;
   for (const mode of Object.keys(MODES) as Mode[]) {
-    proms[mode] = await startPrometheus({ jobs: [{ job: 'kube-state-metrics', targets: fixture.targets }], scrapeInterval: `${scrapeS}s` });
+    proms[mode] = await startPrometheus({
+      jobs: [{ job: 'kube-state-metrics', targets: fixture.targets }],
+      scrapeInterval: `${scrapeS}s`,
+    });
     await proms[mode].waitForGeneration(fixture.generation, 3 * scrapeS * 1000 + 10_000);
   }
   const flips: Flip[] = [];
@@ -155,7 +165,8 @@ async function runScrape(scrapeS: number, durationS: number, phases: number) {
   for (const mode of Object.keys(MODES) as Mode[]) after[mode] = await promWork(proms[mode].url);
   for (const inst of instances) await inst.app.stop();
 
-  const out: Record<Mode, { e2e: number[]; share: number[]; queriesPerMin: number; querySecondsPerMin: number; missed: number }> = {} as never;
+  const out: Record<Mode, { e2e: number[]; share: number[]; queriesPerMin: number; querySecondsPerMin: number; missed: number }> =
+    {} as never;
   for (const mode of Object.keys(MODES) as Mode[]) {
     const e2e: number[] = [];
     const share: number[] = [];
@@ -188,7 +199,11 @@ async function runScrape(scrapeS: number, durationS: number, phases: number) {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scrapes: { type: 'string', default: '5,30' }, duration: { type: 'string' }, phases: { type: 'string', default: '4' } },
+    options: {
+      scrapes: { type: 'string', default: '5,30' },
+      duration: { type: 'string' },
+      phases: { type: 'string', default: '4' },
+    },
   });
   const scrapes = values.scrapes.split(',').map(Number);
   const phases = Number(values.phases);
@@ -212,10 +227,14 @@ async function main(): Promise<void> {
     rows.push(
       `| ${s} s | probe every 1 s (computed) | – | – | ≈0.5 | ≈1.0 | ${(60 + polls * u.pollQueries).toFixed(1)} | ${(60 * u.probeMs + polls * u.pollMs).toFixed(1)} | – |`,
     );
-    units.push(`scrape ${s} s: a probe is 1 query and ${u.probeMs.toFixed(2)} ms of engine time; a full poll ${u.pollQueries.toFixed(0)} queries and ${u.pollMs.toFixed(2)} ms`);
+    units.push(
+      `scrape ${s} s: a probe is 1 query and ${u.probeMs.toFixed(2)} ms of engine time; a full poll ${u.pollQueries.toFixed(0)} queries and ${u.pollMs.toFixed(2)} ms`,
+    );
     process.stderr.write(`  ${r.flips} flips over ${r.minutes.toFixed(1)} min\n`);
   }
-  console.log('| scrape | podglow | end to end p50 (s) | p95 (s) | own share p50 (s) | p95 (s) | queries / min | query ms / min | samples |');
+  console.log(
+    '| scrape | podglow | end to end p50 (s) | p95 (s) | own share p50 (s) | p95 (s) | queries / min | query ms / min | samples |',
+  );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
   console.log('\n(per podglow instance; Prometheus work from its own /metrics: /api/v1/query requests and engine seconds)');

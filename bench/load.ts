@@ -9,7 +9,18 @@ import { connect, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { slope } from '../test/soak/soak.js';
-import { flood, heapOf, liveHeapMiB, memoryOf, percentile, resetPeak, scraper, shebangFlags, slowClients, startPodglowChild } from './flood.js';
+import {
+  flood,
+  heapOf,
+  liveHeapMiB,
+  memoryOf,
+  percentile,
+  resetPeak,
+  scraper,
+  shebangFlags,
+  slowClients,
+  startPodglowChild,
+} from './flood.js';
 
 /** Settings of one load run; every duration in seconds. */
 export interface LoadOptions {
@@ -105,7 +116,10 @@ export async function loadBench(opts: LoadOptions = {}): Promise<LoadResult> {
   try {
     // Warm-up, then the steady RSS before the first flood.
     await sleep(Math.min(20_000, seconds * 200));
-    const steadyMiB = percentile(samples.slice(-10).map((s) => s.rss), 50);
+    const steadyMiB = percentile(
+      samples.slice(-10).map((s) => s.rss),
+      50,
+    );
     const steadyHeapMinMiB = Math.min(...samples.map((s) => s.heap).filter(Number.isFinite));
     const tSteady = performance.now();
     resetPeak(p.pid);
@@ -124,7 +138,11 @@ export async function loadBench(opts: LoadOptions = {}): Promise<LoadResult> {
     // Last: the snapshot's own memory would count in the RSS and the peak.
     const liveEnd = opts.liveHeap ? await liveHeapMiB(p, scrapes.last) : undefined;
     const second = samples.filter((s) => s.t >= samples.at(-1)!.t / 2);
-    const perHour = (ys: number[]): number => slope(second.map((s) => s.t / 3600), ys);
+    const perHour = (ys: number[]): number =>
+      slope(
+        second.map((s) => s.t / 3600),
+        ys,
+      );
     return {
       seconds: (performance.now() - t0) / 1000,
       floods,
@@ -135,7 +153,8 @@ export async function loadBench(opts: LoadOptions = {}): Promise<LoadResult> {
       heapSlopeMiBPerHour: perHour(second.filter((s) => Number.isFinite(s.heap)).map((s) => s.heap)),
       steadyHeapMinMiB,
       liveHeapEndMiB: liveEnd,
-      liveHeapSlopeMiBPerHour: liveEnd === undefined ? undefined : (liveEnd - steadyHeapMinMiB) / ((performance.now() - tSteady) / 3_600_000),
+      liveHeapSlopeMiBPerHour:
+        liveEnd === undefined ? undefined : (liveEnd - steadyHeapMinMiB) / ((performance.now() - tSteady) / 3_600_000),
       healthzP99Ms: percentile(scrapes.healthzMs, 99),
       healthzProbes: scrapes.healthzMs.length,
       maxPollGapSeconds: maxGap,
@@ -160,7 +179,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'live-heap': { type: 'boolean', default: true },
     },
   });
-  loadBench({ liveHeap: values['live-heap'], seconds: Number(values.minutes) * 60, floodEvery: Number(values['flood-every']), slow: Number(values.slow), cli: values.cli }).then(
+  loadBench({
+    liveHeap: values['live-heap'],
+    seconds: Number(values.minutes) * 60,
+    floodEvery: Number(values['flood-every']),
+    slow: Number(values.slow),
+    cli: values.cli,
+  }).then(
     (r) => {
       console.log(JSON.stringify(r, null, 1));
       process.exit(0);

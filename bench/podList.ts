@@ -15,7 +15,7 @@ export const JQ_PROGRAM =
 function pod(node: string, i: number, ns: string): unknown {
   const app = `app-${i % 17}`;
   const name = `${app}-7d9f8c${(i * 7919).toString(36).padStart(4, '0')}-${(i * 104729).toString(36).slice(-5)}`;
-  const uid = `${(i * 2654435761 >>> 0).toString(16).padStart(8, '0')}-1f2e-4d3c-8b7a-${node.length.toString(16).padStart(4, '0')}${i.toString(16).padStart(8, '0')}`;
+  const uid = `${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}-1f2e-4d3c-8b7a-${node.length.toString(16).padStart(4, '0')}${i.toString(16).padStart(8, '0')}`;
   const phase = i % 29 === 0 ? 'Pending' : 'Running';
   const started = '2026-11-20T08:15:30Z';
   return {
@@ -25,10 +25,16 @@ function pod(node: string, i: number, ns: string): unknown {
       creationTimestamp: started,
       generateName: `${app}-7d9f8c-`,
       labels: { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': app, 'pod-template-hash': '7d9f8c' },
-      annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-11-19T10:00:00Z', 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' },
+      annotations: {
+        'kubectl.kubernetes.io/restartedAt': '2026-11-19T10:00:00Z',
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '8080',
+      },
       name,
       namespace: ns,
-      ownerReferences: [{ apiVersion: 'apps/v1', blockOwnerDeletion: true, controller: true, kind: 'ReplicaSet', name: `${app}-7d9f8c`, uid }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', blockOwnerDeletion: true, controller: true, kind: 'ReplicaSet', name: `${app}-7d9f8c`, uid },
+      ],
       resourceVersion: String(100000 + i),
       uid,
     },
@@ -39,13 +45,34 @@ function pod(node: string, i: number, ns: string): unknown {
           image: `registry.example.org/team/${app}:1.4.${i % 9}`,
           imagePullPolicy: 'IfNotPresent',
           ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
-          env: [{ name: 'LOG_LEVEL', value: 'info' }, { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }],
+          env: [
+            { name: 'LOG_LEVEL', value: 'info' },
+            { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+          ],
           resources: { limits: { cpu: '500m', memory: '256Mi' }, requests: { cpu: '50m', memory: '64Mi' } },
-          livenessProbe: { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' }, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
-          readinessProbe: { httpGet: { path: '/ready', port: 'http', scheme: 'HTTP' }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+          livenessProbe: {
+            httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP' },
+            periodSeconds: 10,
+            timeoutSeconds: 1,
+            successThreshold: 1,
+            failureThreshold: 3,
+          },
+          readinessProbe: {
+            httpGet: { path: '/ready', port: 'http', scheme: 'HTTP' },
+            periodSeconds: 5,
+            timeoutSeconds: 1,
+            successThreshold: 1,
+            failureThreshold: 3,
+          },
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
-          volumeMounts: [{ mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: `kube-api-access-${i.toString(36)}`, readOnly: true }],
+          volumeMounts: [
+            {
+              mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+              name: `kube-api-access-${i.toString(36)}`,
+              readOnly: true,
+            },
+          ],
         },
       ],
       dnsPolicy: 'ClusterFirst',
@@ -71,7 +98,9 @@ function pod(node: string, i: number, ns: string): unknown {
             sources: [
               { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
               { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
-              { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+              {
+                downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] },
+              },
             ],
           },
         },
@@ -124,10 +153,14 @@ export function measureJqPoll(podList: string): { bytes: number; jqCpuSeconds: n
     const file = join(dir, 'pods.json');
     writeFileSync(file, podList);
     // `times` prints the children's user and system time: jq's CPU, not wall time.
-    const r = spawnSync('bash', ['-c', `jq -c "$1" < "$2" > "$3/out.json" && times && jq length "$3/out.json"`, 'bash', JQ_PROGRAM, file, dir], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
+    const r = spawnSync(
+      'bash',
+      ['-c', `jq -c "$1" < "$2" > "$3/out.json" && times && jq length "$3/out.json"`, 'bash', JQ_PROGRAM, file, dir],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      },
+    );
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`jq failed (is Debian's jq installed?): ${r.stderr}`);
     const lines = r.stdout.trim().split('\n');

@@ -104,7 +104,8 @@ export async function pollWorker(url: string, job: string, polls: number, record
   const one = async () => {
     const r = await source.pollWithStats();
     const t = performance.now();
-    for (const o of outs) o.pipeline.setFrame(renderLayout(o.layout, r.snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
+    for (const o of outs)
+      o.pipeline.setFrame(renderLayout(o.layout, r.snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
     return { r, renderMs: performance.now() - t };
   };
   for (let i = 0; i < 3; i++) await one();
@@ -134,36 +135,75 @@ export async function pollWorker(url: string, job: string, polls: number, record
     const answers = Object.fromEntries(names.map((n, k) => [n, parseVectorResponse(bodies[k]!, n).samples])) as PollAnswers;
     const snapshot = buildSnapshot(answers, { time: new Date(), keepNode, extras: config });
     const t1 = performance.now();
-    for (const o of outs) o.pipeline.setFrame(renderLayout(o.layout, snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
+    for (const o of outs)
+      o.pipeline.setFrame(renderLayout(o.layout, snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
     const t2 = performance.now();
     if (i >= 5) replay.push({ parseMs: t1 - t0, renderMs: t2 - t1 });
   }
   for (const o of outs) await o.pipeline.halt();
   const last = rows.at(-1)!.r;
   const mem = process.memoryUsage();
-  const pods = last.snapshot.nodes.reduce((n, node) => n + Object.values(node.pods).reduce((a, b) => a + b, 0), 0) +
+  const pods =
+    last.snapshot.nodes.reduce((n, node) => n + Object.values(node.pods).reduce((a, b) => a + b, 0), 0) +
     Object.values(last.snapshot.unscheduled).reduce((a, b) => a + b, 0);
   return {
     polls,
     nodes: last.snapshot.nodes.length,
     pods,
-    bytesReceived: quantile(rows.map((x) => x.r.stats.bytesReceived), 0.5),
-    bytesDecoded: quantile(rows.map((x) => x.r.stats.bytesDecoded), 0.5),
+    bytesReceived: quantile(
+      rows.map((x) => x.r.stats.bytesReceived),
+      0.5,
+    ),
+    bytesDecoded: quantile(
+      rows.map((x) => x.r.stats.bytesDecoded),
+      0.5,
+    ),
     series: last.stats.queries.reduce((n, q) => n + q.series, 0),
-    requestMsP50: quantile(rows.map((x) => x.r.stats.requestMs), 0.5),
-    requestMsP95: quantile(rows.map((x) => x.r.stats.requestMs), 0.95),
-    podsQueryMsP50: quantile(rows.map((x) => x.r.stats.queries.find((q) => q.name === 'pods')!.requestMs), 0.5),
-    parseMsP50: quantile(replay.map((x) => x.parseMs), 0.5),
-    renderMsP50: quantile(replay.map((x) => x.renderMs), 0.5),
-    podglowCpuMsP50: quantile(replay.map((x) => x.parseMs + x.renderMs), 0.5),
-    livePodglowMsP50: quantile(rows.map((x) => x.r.stats.parseMs + x.renderMs), 0.5),
+    requestMsP50: quantile(
+      rows.map((x) => x.r.stats.requestMs),
+      0.5,
+    ),
+    requestMsP95: quantile(
+      rows.map((x) => x.r.stats.requestMs),
+      0.95,
+    ),
+    podsQueryMsP50: quantile(
+      rows.map((x) => x.r.stats.queries.find((q) => q.name === 'pods')!.requestMs),
+      0.5,
+    ),
+    parseMsP50: quantile(
+      replay.map((x) => x.parseMs),
+      0.5,
+    ),
+    renderMsP50: quantile(
+      replay.map((x) => x.renderMs),
+      0.5,
+    ),
+    podglowCpuMsP50: quantile(
+      replay.map((x) => x.parseMs + x.renderMs),
+      0.5,
+    ),
+    livePodglowMsP50: quantile(
+      rows.map((x) => x.r.stats.parseMs + x.renderMs),
+      0.5,
+    ),
     processCpuMsPerPoll: (cpu.user + cpu.system) / 1000 / polls,
     rssMiB: mem.rss / 1048576,
     heapUsedMiB: mem.heapUsed / 1048576,
     extras: Object.fromEntries(
       last.stats.queries
         .filter((q) => q.name === 'conditions' || q.name === 'alerts')
-        .map((q) => [q.name, { requestMsP50: quantile(rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs), 0.5), series: q.series, bytesDecoded: q.bytesDecoded }]),
+        .map((q) => [
+          q.name,
+          {
+            requestMsP50: quantile(
+              rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs),
+              0.5,
+            ),
+            series: q.series,
+            bytesDecoded: q.bytesDecoded,
+          },
+        ]),
     ),
   };
 }

@@ -99,7 +99,13 @@ export async function soakWorker(url: string, polls: number, sampleEvery = 100, 
       if (i % sampleEvery === 0) {
         gc?.();
         const mem = process.memoryUsage();
-        samples.push({ poll: i, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, resources: resourceCounts(), processListeners: processListeners() });
+        samples.push({
+          poll: i,
+          rssBytes: mem.rss,
+          heapUsedBytes: mem.heapUsed,
+          resources: resourceCounts(),
+          processListeners: processListeners(),
+        });
       }
     }
     cpu = process.cpuUsage(cpu0);

@@ -14,7 +14,9 @@ import type { Snapshot } from '../src/snapshot.js';
 import type { Source } from '../src/source/source.js';
 import { emptyCounts } from '../src/states.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, nodes: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, nodes: { type: 'string', default: '100' } },
+});
 const seconds = Number(values.seconds);
 const nodeCount = Number(values.nodes);
 

@@ -52,7 +52,11 @@ export function measureCommand(label: string, args: string[], runs: number): Com
       const out = join(dir, 'time.txt');
       const [cmd, argv] = haveTime ? [TIME, ['-f', '%M', '-o', out, process.execPath, ...args]] : [process.execPath, args];
       const t0 = performance.now();
-      const r = spawnSync(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, PODGLOW_CONFIG: '' } });
+      const r = spawnSync(cmd, argv, {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        encoding: 'utf8',
+        env: { ...process.env, PODGLOW_CONFIG: '' },
+      });
       const ms = performance.now() - t0;
       if (r.status !== 0) throw new Error(`${label}: exit ${r.status}: ${r.stderr}`);
       // Run 0 warms the page cache; it is not counted.
@@ -105,7 +109,8 @@ async function runOnce(url: string, polls: number): Promise<{ firstFrameMs: numb
       if (base && firstFrameMs !== undefined) {
         const body = await (await fetch(new URL('metrics', base))).text();
         const ok = Number(/^podglow_polls_total\{result="success"\} (\S+)/m.exec(body)?.[1] ?? 0);
-        if (ok >= polls) return { firstFrameMs, rssMiB: Number(/^process_resident_memory_bytes (\S+)/m.exec(body)![1]) / 1048576 };
+        if (ok >= polls)
+          return { firstFrameMs, rssMiB: Number(/^process_resident_memory_bytes (\S+)/m.exec(body)![1]) / 1048576 };
       }
       await new Promise((r) => setTimeout(r, firstFrameMs === undefined ? 5 : 250));
     }
@@ -167,15 +172,24 @@ export async function measureStartup(opts: { runs?: number; polls?: number } = {
 /** The result as a Markdown section for bench/results.md. */
 export function startupMarkdown(r: StartupResult): string[] {
   const base = r.commands[0]!;
-  const lines = ['## Start-up (built CLI)', '', `Whole-process medians of ${r.runs} runs (after one warm-up run); peak RSS from GNU time.`, ''];
+  const lines = [
+    '## Start-up (built CLI)',
+    '',
+    `Whole-process medians of ${r.runs} runs (after one warm-up run); peak RSS from GNU time.`,
+    '',
+  ];
   lines.push('| command | wall time | × `node -e 0` | peak RSS |', '|---|---:|---:|---:|');
   for (const c of r.commands) {
-    lines.push(`| \`${c.label}\` | ${c.wallMs.toFixed(0)} ms | ${(c.wallMs / base.wallMs).toFixed(2)}× | ${c.maxRssMiB === null ? '—' : `${c.maxRssMiB.toFixed(0)} MiB`} |`);
+    lines.push(
+      `| \`${c.label}\` | ${c.wallMs.toFixed(0)} ms | ${(c.wallMs / base.wallMs).toFixed(2)}× | ${c.maxRssMiB === null ? '—' : `${c.maxRssMiB.toFixed(0)} MiB`} |`,
+    );
   }
   lines.push('');
   lines.push(`| \`podglow run\`, 10 nodes × 30 pods, real Prometheus | value |`, '|---|---:|');
   lines.push(`| spawn → first frame (terminal output line), median of 5 | ${r.firstFrameMs.toFixed(0)} ms |`);
-  lines.push(`| steady RSS after ${r.steadyPolls} polls at 1 s (process_resident_memory_bytes) | ${r.steadyRssMiB.toFixed(1)} MiB |`);
+  lines.push(
+    `| steady RSS after ${r.steadyPolls} polls at 1 s (process_resident_memory_bytes) | ${r.steadyRssMiB.toFixed(1)} MiB |`,
+  );
   lines.push('');
   return lines;
 }

@@ -8,13 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { before: { type: 'string' }, after: { type: 'string', default: 'dist/src/cli.js' }, runs: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    before: { type: 'string' },
+    after: { type: 'string', default: 'dist/src/cli.js' },
+    runs: { type: 'string', default: '20' },
+  },
+});
 if (!values.before) throw new Error('--before PATH/dist/src/cli.js is required');
 const dir = mkdtempSync(join(tmpdir(), 'podglow-startup-'));
 const config = join(dir, 'podglow.yaml');
 writeFileSync(config, 'prometheus: { url: "http://127.0.0.1:9" }\noutputs: [ { type: web, width: 8, height: 8 } ]\n');
 const cases: Record<string, string[]> = { 'node -e 0': ['-e', '0'] };
-for (const [label, cli] of [['before', values.before], ['after', values.after]] as const) {
+for (const [label, cli] of [
+  ['before', values.before],
+  ['after', values.after],
+] as const) {
   cases[`${label} --version`] = [cli, '--version'];
   cases[`${label} --help`] = [cli, '--help'];
   cases[`${label} check`] = [cli, 'check', '--config', config];
@@ -36,4 +45,5 @@ try {
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(times['node -e 0']!);
-for (const [k, xs] of Object.entries(times)) console.log(`| \`${k}\` | ${median(xs).toFixed(0)} ms | ${(median(xs) / base).toFixed(2)}× |`);
+for (const [k, xs] of Object.entries(times))
+  console.log(`| \`${k}\` | ${median(xs).toFixed(0)} ms | ${(median(xs) / base).toFixed(2)}× |`);

@@ -31,5 +31,12 @@ const text = readFileSync(outPath, 'utf8');
 rmSync(dir, { recursive: true, force: true });
 const bytes = Buffer.byteLength(text);
 const lines = text.split('\n').length - 1;
-const result = { seconds, exitCode: code, bytes, lines, bytesPerMinute: Math.round((bytes / seconds) * 60), linesPerMinute: Math.round((lines / seconds) * 60) };
+const result = {
+  seconds,
+  exitCode: code,
+  bytes,
+  lines,
+  bytesPerMinute: Math.round((bytes / seconds) * 60),
+  linesPerMinute: Math.round((lines / seconds) * 60),
+};
 console.log(JSON.stringify(result));

@@ -55,7 +55,10 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
   // server; loaded first, so nothing waits on it between the first poll and the server.
   const serverModules =
     config.server.enabled && opts.server !== false
-      ? await Promise.all([import('./server/index.js'), import('./server/state.js')]).then(([i, st]) => ({ startServer: i.startServer, previewContext: st.previewContext }))
+      ? await Promise.all([import('./server/index.js'), import('./server/state.js')]).then(([i, st]) => ({
+          startServer: i.startServer,
+          previewContext: st.previewContext,
+        }))
       : undefined;
 
   const started: Started[] = [];

@@ -17,23 +17,55 @@ export const POLL_ERROR_REASONS = [
 export type PollErrorReason = (typeof POLL_ERROR_REASONS)[number];
 
 /** prom-client default metrics that are gauges with a `_total` suffix (promtool rejects them). */
-const LINT_FAILING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const LINT_FAILING_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /** podglow's own metrics (SPEC §8) in their own Registry. */
 export class Metrics {
   readonly registry = new Registry();
-  readonly buildInfo = new Gauge({ name: 'podglow_build_info', help: 'podglow build information; always 1.', labelNames: ['version'], registers: [this.registry] });
+  readonly buildInfo = new Gauge({
+    name: 'podglow_build_info',
+    help: 'podglow build information; always 1.',
+    labelNames: ['version'],
+    registers: [this.registry],
+  });
   readonly pollDuration = new Histogram({
     name: 'podglow_poll_duration_seconds',
     help: 'Time taken by one poll of the source, successful or not.',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly polls = new Counter({ name: 'podglow_polls_total', help: 'Polls of the source by result.', labelNames: ['result'], registers: [this.registry] });
-  readonly pollErrors = new Counter({ name: 'podglow_poll_errors_total', help: 'Failed polls by reason.', labelNames: ['reason'], registers: [this.registry] });
-  readonly lastSuccess = new Gauge({ name: 'podglow_last_successful_poll_timestamp_seconds', help: 'Unix time of the last successful poll; 0 before the first.', registers: [this.registry] });
-  readonly stale = new Gauge({ name: 'podglow_data_stale', help: '1 while the displayed data is stale or not yet loaded, else 0.', registers: [this.registry] });
-  readonly pods = new Gauge({ name: 'podglow_pods', help: 'Pods displayed per node and state (node="" for unscheduled pods).', labelNames: ['node', 'state', 'cluster'], registers: [this.registry] });
+  readonly polls = new Counter({
+    name: 'podglow_polls_total',
+    help: 'Polls of the source by result.',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly pollErrors = new Counter({
+    name: 'podglow_poll_errors_total',
+    help: 'Failed polls by reason.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'podglow_last_successful_poll_timestamp_seconds',
+    help: 'Unix time of the last successful poll; 0 before the first.',
+    registers: [this.registry],
+  });
+  readonly stale = new Gauge({
+    name: 'podglow_data_stale',
+    help: '1 while the displayed data is stale or not yet loaded, else 0.',
+    registers: [this.registry],
+  });
+  readonly pods = new Gauge({
+    name: 'podglow_pods',
+    help: 'Pods displayed per node and state (node="" for unscheduled pods).',
+    labelNames: ['node', 'state', 'cluster'],
+    registers: [this.registry],
+  });
   readonly alerts = new Gauge({
     name: 'podglow_alerts',
     help: 'Firing alerts displayed, by severity and node (node="" for cluster-wide alerts).',
@@ -46,7 +78,12 @@ export class Metrics {
     labelNames: ['node', 'condition', 'cluster'],
     registers: [this.registry],
   });
-  readonly nodes = new Gauge({ name: 'podglow_nodes', help: 'Nodes in the last good snapshot.', labelNames: ['cluster'], registers: [this.registry] });
+  readonly nodes = new Gauge({
+    name: 'podglow_nodes',
+    help: 'Nodes in the last good snapshot.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
   // The cluster label appears only with clusters: (SPEC §8); one-cluster configs export exactly what they did.
   readonly clusterStale = new Gauge({
     name: 'podglow_cluster_stale',
@@ -54,9 +91,24 @@ export class Metrics {
     labelNames: ['cluster'],
     registers: [this.registry],
   });
-  readonly frames = new Counter({ name: 'podglow_frames_total', help: 'Frames written to each output.', labelNames: ['output'], registers: [this.registry] });
-  readonly outputErrors = new Counter({ name: 'podglow_output_errors_total', help: 'Failed writes or device errors per output.', labelNames: ['output'], registers: [this.registry] });
-  readonly outputUp = new Gauge({ name: 'podglow_output_up', help: '1 while the output device is usable, else 0.', labelNames: ['output'], registers: [this.registry] });
+  readonly frames = new Counter({
+    name: 'podglow_frames_total',
+    help: 'Frames written to each output.',
+    labelNames: ['output'],
+    registers: [this.registry],
+  });
+  readonly outputErrors = new Counter({
+    name: 'podglow_output_errors_total',
+    help: 'Failed writes or device errors per output.',
+    labelNames: ['output'],
+    registers: [this.registry],
+  });
+  readonly outputUp = new Gauge({
+    name: 'podglow_output_up',
+    help: '1 while the output device is usable, else 0.',
+    labelNames: ['output'],
+    registers: [this.registry],
+  });
   /** Where podglow_data_age_seconds reads the current age (ms) from; null before it is known. */
   private dataAgeOf: () => number | null = () => null;
   /** With clusters: each cluster's data age (s) at the last good poll, and when that was (monotonic ms). */
@@ -76,14 +128,27 @@ export class Metrics {
       this.dataAge.set(ms === null ? NaN : ms / 1000);
     },
   });
-  readonly brightness = new Gauge({ name: 'podglow_brightness', help: 'Current brightness of each output (0..1, after caps and schedules).', labelNames: ['output'], registers: [this.registry] });
-  readonly httpConnections = new Gauge({ name: 'podglow_http_connections', help: 'Open connections to the HTTP server.', registers: [this.registry] });
+  readonly brightness = new Gauge({
+    name: 'podglow_brightness',
+    help: 'Current brightness of each output (0..1, after caps and schedules).',
+    labelNames: ['output'],
+    registers: [this.registry],
+  });
+  readonly httpConnections = new Gauge({
+    name: 'podglow_http_connections',
+    help: 'Open connections to the HTTP server.',
+    registers: [this.registry],
+  });
   readonly httpConnectionsRefused = new Counter({
     name: 'podglow_http_connections_refused_total',
     help: 'Connections closed at accept because the server had its most open connections.',
     registers: [this.registry],
   });
-  readonly sseClients = new Gauge({ name: 'podglow_sse_clients', help: 'Connected /api/events clients.', registers: [this.registry] });
+  readonly sseClients = new Gauge({
+    name: 'podglow_sse_clients',
+    help: 'Connected /api/events clients.',
+    registers: [this.registry],
+  });
   readonly sseClientsDropped = new Counter({
     name: 'podglow_sse_clients_dropped_total',
     help: '/api/events clients dropped because they stopped reading (unsent bytes past the bound).',

@@ -1,13 +1,5 @@
 /** Display states of a pod, in the precedence order of SPEC §2 (first match wins). */
-export const POD_STATES = [
-  'terminating',
-  'crashing',
-  'failed',
-  'unknown',
-  'pending',
-  'running',
-  'succeeded',
-] as const;
+export const POD_STATES = ['terminating', 'crashing', 'failed', 'unknown', 'pending', 'running', 'succeeded'] as const;
 
 /** One display state of a pod. */
 export type PodState = (typeof POD_STATES)[number];
@@ -29,14 +21,7 @@ export const SEVERITY_ORDER: readonly PodState[] = [
 ];
 
 /** Default order in which a matrix band lays out pods (succeeded hidden). */
-export const DEFAULT_FILL_ORDER: readonly PodState[] = [
-  'running',
-  'pending',
-  'terminating',
-  'unknown',
-  'crashing',
-  'failed',
-];
+export const DEFAULT_FILL_ORDER: readonly PodState[] = ['running', 'pending', 'terminating', 'unknown', 'crashing', 'failed'];
 
 /** Container waiting reasons that make a pod `crashing` unless configured otherwise. */
 export const DEFAULT_CRASH_REASONS: readonly string[] = [

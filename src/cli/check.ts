@@ -32,7 +32,10 @@ export function queryLengthWarnings(queries: Record<string, string | undefined>)
     .filter((e): e is [string, string] => e[1] !== undefined)
     .map(([name, q]) => [name, Buffer.byteLength(q)] as const)
     .filter(([, n]) => n > MAX_QUERY_BYTES)
-    .map(([name, n]) => `warning: the ${name} query is ${n} bytes, over 16 KiB: VictoriaMetrics refuses it by default (-search.maxQueryLen=16384); shorten namespaces/matchers or raise that flag`);
+    .map(
+      ([name, n]) =>
+        `warning: the ${name} query is ${n} bytes, over 16 KiB: VictoriaMetrics refuses it by default (-search.maxQueryLen=16384); shorten namespaces/matchers or raise that flag`,
+    );
 }
 
 /** The report `podglow check` prints for a valid config. */
@@ -49,14 +52,20 @@ export function describeConfig(config: Config, file: string): string {
         : `poll ${config.interval}`;
     lines.push(`source: prometheus at ${redactUrl(p.url!)} (${poll}, timeout ${formatDuration(p.timeout)})`);
     const lanes = lanesInUse(config);
-    if (lanes.length) lines.push(`lanes: reads the first of job ${lanes.map((l) => `"${l}"`).join(', ')} that has data (else every job)`);
+    if (lanes.length)
+      lines.push(`lanes: reads the first of job ${lanes.map((l) => `"${l}"`).join(', ')} that has data (else every job)`);
     const auth = p.bearerTokenFile ? 'bearer token from file' : p.basicAuth ? `basic auth as ${p.basicAuth.username}` : 'none';
-    const tls = p.tls.insecureSkipVerify ? 'verification OFF (insecureSkipVerify)' : p.tls.caFile ? 'verified with caFile' : 'verified with system CAs';
+    const tls = p.tls.insecureSkipVerify
+      ? 'verification OFF (insecureSkipVerify)'
+      : p.tls.caFile
+        ? 'verified with caFile'
+        : 'verified with system CAs';
     lines.push(`auth: ${auth}; headers: ${Object.keys(p.headers).join(', ') || 'none'}; TLS: ${tls}`);
   }
   lines.push(`outputs: ${outputs.join(', ')}`);
   if (config.source === 'prometheus') {
-    if (config.interval === AUTO_INTERVAL) lines.push('', 'Probe sent between polls to learn when new data lands (POST /api/v1/query):', freshnessQuery(config));
+    if (config.interval === AUTO_INTERVAL)
+      lines.push('', 'Probe sent between polls to learn when new data lands (POST /api/v1/query):', freshnessQuery(config));
     lines.push('', 'Instant queries sent concurrently on every poll (POST /api/v1/query):');
     const rule = config.prometheus.recordingRule;
     const lanes = lanesInUse(config);
@@ -103,10 +112,13 @@ export async function main(argv: string[]): Promise<number> {
     const { values } = parsed;
     const config = configFromFlags(values);
     const explicit = typeof values.config === 'string' ? values.config : process.env.PODGLOW_CONFIG;
-    const file = explicit ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : '(no file: defaults, environment and flags)');
+    const file =
+      explicit ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : '(no file: defaults, environment and flags)');
     if (values.rules) {
       if (!config.prometheus.recordingRule) {
-        throw new UsageError('--rules: no recording rule configured: set prometheus.recordingRule (e.g. podglow:pods:count) in the config');
+        throw new UsageError(
+          '--rules: no recording rule configured: set prometheus.recordingRule (e.g. podglow:pods:count) in the config',
+        );
       }
       console.log(rulesYaml(config, file).trimEnd());
       return 0;

@@ -18,11 +18,11 @@ const HELP = [
   '      --address ADDR       address to listen on (default 127.0.0.1; 0.0.0.0 for other machines)',
   '      --wled HOST[:PORT]   also drive this WLED device over DDP (port 4048 by default)',
   '      --wled-size WxH|N    its size (default: read from http://HOST/json/info)',
-  '      --blinkt             also preview a Blinkt! (8 LEDs): node pi-2\'s pods, one LED each, as',
-  '                           deploy/overlays/blinkt shows each Pi\'s own pods',
+  "      --blinkt             also preview a Blinkt! (8 LEDs): node pi-2's pods, one LED each, as",
+  "                           deploy/overlays/blinkt shows each Pi's own pods",
   '      --clusters N         simulate N clusters (2..8) on one light; the last goes stale for a while and comes back',
   ...COMMON_HELP.filter((l) => !l.includes('--prometheus-url')).map((l) =>
-    l.includes('--config') ? '  -c, --config FILE        use this config\'s outputs and settings, with the demo source' : l,
+    l.includes('--config') ? "  -c, --config FILE        use this config's outputs and settings, with the demo source" : l,
   ),
 ].join('\n');
 
@@ -54,7 +54,10 @@ export function demoClustersConfig(n: number, raw: ConfigInput): Pick<ConfigInpu
     clusters: demoClusterNames(n),
     // Short, so the simulated outage shows within seconds (the default floor is 90 s of data age).
     staleAfter: '6s',
-    outputs: [...(raw.outputs ?? []), { name: 'clusters', type: 'web', width: 8, height: 1, brightness: 1, layout: { type: 'clusters' } }],
+    outputs: [
+      ...(raw.outputs ?? []),
+      { name: 'clusters', type: 'web', width: 8, height: 1, brightness: 1, layout: { type: 'clusters' } },
+    ],
   };
 }
 
@@ -100,11 +103,13 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (!parsed) return 0;
   const { values } = parsed;
-  if (values['prometheus-url'] !== undefined) throw new UsageError('the demo does not use Prometheus: --prometheus-url makes no sense here');
+  if (values['prometheus-url'] !== undefined)
+    throw new UsageError('the demo does not use Prometheus: --prometheus-url makes no sense here');
   let port: number | undefined;
   if (typeof values.port === 'string') {
     port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a port number 0..65535, got "${values.port}"`);
+    if (!/^\d+$/.test(values.port) || port > 65535)
+      throw new UsageError(`--port must be a port number 0..65535, got "${values.port}"`);
   }
   const address = typeof values.address === 'string' ? values.address : undefined;
 
@@ -115,14 +120,17 @@ export async function main(argv: string[]): Promise<number> {
   let clusters: number | undefined;
   if (typeof values.clusters === 'string') {
     clusters = Number(values.clusters);
-    if (!/^\d+$/.test(values.clusters) || clusters < 2 || clusters > 8) throw new UsageError(`--clusters must be a number 2..8, got "${values.clusters}"`);
+    if (!/^\d+$/.test(values.clusters) || clusters < 2 || clusters > 8)
+      throw new UsageError(`--clusters must be a number 2..8, got "${values.clusters}"`);
   }
 
   let config: Config;
   if (typeof values.config === 'string') {
     if (wled) throw new UsageError('--wled adds to the built-in demo outputs; with --config, add a wled output to that file');
-    if (values.blinkt) throw new UsageError('--blinkt adds to the built-in demo outputs; with --config, add a web output of 8 × 1 to that file');
-    if (clusters !== undefined) throw new UsageError('--clusters goes with the built-in demo config; with --config, set clusters: in that file');
+    if (values.blinkt)
+      throw new UsageError('--blinkt adds to the built-in demo outputs; with --config, add a web output of 8 × 1 to that file');
+    if (clusters !== undefined)
+      throw new UsageError('--clusters goes with the built-in demo config; with --config, set clusters: in that file');
     config = configFromFlags(values, { source: 'demo' });
     if (port !== undefined) config.server.port = port;
     if (address) config.server.address = address;

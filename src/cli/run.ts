@@ -50,16 +50,18 @@ export function runUntilSignal(stop: () => Promise<void>, log: Logger, opts: Sig
         if (result === undefined) log.error(`shutdown took longer than ${timeoutMs / 1000}s; exiting`);
         exit(result ?? EXIT_FAILURE);
       }, timeoutMs).unref();
-      void stop().then(
-        () => 0,
-        (e: unknown) => {
-          log.error({ err: e }, 'shutdown failed');
-          return EXIT_FAILURE;
-        },
-      ).then((code) => {
-        result = code;
-        resolve(code);
-      });
+      void stop()
+        .then(
+          () => 0,
+          (e: unknown) => {
+            log.error({ err: e }, 'shutdown failed');
+            return EXIT_FAILURE;
+          },
+        )
+        .then((code) => {
+          result = code;
+          resolve(code);
+        });
     };
     proc.on('SIGTERM', onSignal);
     proc.on('SIGINT', onSignal);

@@ -37,14 +37,23 @@ function formatClusters(s: Snapshot, clusters: ClusterSnapshot[]): string {
   const parts = clusters.map((c) => {
     const title = c.displayName ? `${printable(c.displayName)} (${printable(c.name)})` : printable(c.name);
     const age = c.dataAgeSeconds === null ? 'no data' : `data ${c.dataAgeSeconds}s old`;
-    const body = c.nodes.length ? formatNodes({ ...s, nodes: c.nodes, unscheduled: c.unscheduled, alerts: c.alerts, queries: {} }) : '(no nodes)';
+    const body = c.nodes.length
+      ? formatNodes({ ...s, nodes: c.nodes, unscheduled: c.unscheduled, alerts: c.alerts, queries: {} })
+      : '(no nodes)';
     return [`== cluster ${title}: ${age}${c.stale ? ', STALE' : ''}`, body].join('\n');
   });
   const queries = Object.entries(s.queries).map(([name, q]) =>
-    q.error !== undefined ? `ERROR: ${printable(q.error)}` : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
+    q.error !== undefined
+      ? `ERROR: ${printable(q.error)}`
+      : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
   );
   const { critical, warning, info } = s.alerts;
-  return [parts.join('\n\n'), '', `alerts without a cluster label: ${critical} critical, ${warning} warning, ${info} info`, ...queries].join('\n');
+  return [
+    parts.join('\n\n'),
+    '',
+    `alerts without a cluster label: ${critical} critical, ${warning} warning, ${info} info`,
+    ...queries,
+  ].join('\n');
 }
 
 function formatNodes(s: Snapshot): string {
@@ -60,7 +69,15 @@ function formatNodes(s: Snapshot): string {
     alerts(n.alerts),
     n.conditions.map(printable).join(',') || '-',
   ]);
-  rows.push(['(unscheduled)', '', '', ...POD_STATES.map((st) => String(s.unscheduled[st])), String(total(s.unscheduled)), '', '']);
+  rows.push([
+    '(unscheduled)',
+    '',
+    '',
+    ...POD_STATES.map((st) => String(s.unscheduled[st])),
+    String(total(s.unscheduled)),
+    '',
+    '',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) =>
     r
@@ -71,7 +88,9 @@ function formatNodes(s: Snapshot): string {
   const notReady = s.nodes.filter((n) => n.ready !== true).length;
   // An error already names its query.
   const queries = Object.entries(s.queries).map(([name, q]) =>
-    q.error !== undefined ? `ERROR: ${printable(q.error)}` : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
+    q.error !== undefined
+      ? `ERROR: ${printable(q.error)}`
+      : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
   );
   return [
     fmt(head),
@@ -126,7 +145,10 @@ export function snapshotJson(s: Snapshot): string {
 
 /** The one-line reason printed when a poll fails. */
 export function failureLine(e: unknown): string {
-  const text = e instanceof PollError ? `poll failed (${e.reason}): ${e.message}` : `poll failed: ${e instanceof Error ? e.message : String(e)}`;
+  const text =
+    e instanceof PollError
+      ? `poll failed (${e.reason}): ${e.message}`
+      : `poll failed: ${e instanceof Error ? e.message : String(e)}`;
   return `podglow: ${text.replace(/\s*\n\s*/g, ' ')}`;
 }
 

@@ -59,7 +59,9 @@ export function applyEnv(doc: Record<string, unknown>, env: Env): string[] {
   if (env.PODGLOW_CLUSTER) section('prometheus').cluster = env.PODGLOW_CLUSTER;
   if (env.PODGLOW_INTERVAL) doc.interval = env.PODGLOW_INTERVAL;
   if (env.PODGLOW_NAMESPACES) {
-    section('namespaces').include = env.PODGLOW_NAMESPACES.split(',').map((s) => s.trim()).filter(Boolean);
+    section('namespaces').include = env.PODGLOW_NAMESPACES.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   if (env.PODGLOW_LOG_LEVEL) section('log').level = env.PODGLOW_LOG_LEVEL;
   if (env.PODGLOW_PORT) {
@@ -69,7 +71,8 @@ export function applyEnv(doc: Record<string, unknown>, env: Env): string[] {
   }
   if (env.PODGLOW_BRIGHTNESS) {
     const b = Number(env.PODGLOW_BRIGHTNESS);
-    if (Number.isNaN(b) || b < 0 || b > 1) problems.push(`PODGLOW_BRIGHTNESS: must be a number 0..1, got "${env.PODGLOW_BRIGHTNESS}"`);
+    if (Number.isNaN(b) || b < 0 || b > 1)
+      problems.push(`PODGLOW_BRIGHTNESS: must be a number 0..1, got "${env.PODGLOW_BRIGHTNESS}"`);
     else if (Array.isArray(doc.outputs)) {
       for (const o of doc.outputs) if (o && typeof o === 'object') (o as Record<string, unknown>).brightness = b;
     }
@@ -128,7 +131,10 @@ export const MIN_DEFAULT_DATA_STALE_MS = 90_000;
  * Data older than this (server clock) is stale even when polls succeed, for the whole light
  * and, with clusters:, for each cluster (ms): staleAfter, by default at least MIN_DEFAULT_DATA_STALE_MS.
  */
-export function dataStaleAfterMs(config: Pick<Config, 'staleAfter' | 'interval' | 'timezone'>, pollStaleAfterMs = staleAfterMs(config)): number {
+export function dataStaleAfterMs(
+  config: Pick<Config, 'staleAfter' | 'interval' | 'timezone'>,
+  pollStaleAfterMs = staleAfterMs(config),
+): number {
   return config.staleAfter ?? Math.max(pollStaleAfterMs, MIN_DEFAULT_DATA_STALE_MS);
 }
 

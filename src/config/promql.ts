@@ -52,7 +52,18 @@ export function promqlProblem(expr: string): string | null {
 const MATCHER_EXAMPLE = 'must be a PromQL label matcher such as job="kube-state-metrics"';
 
 /** Go's one-character string escapes, as PromQL strings use them. */
-const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'" };
+const ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+};
 
 /** The value of a PromQL string literal (Go quoting: "…", '…' or raw `…`), or an error for an escape PromQL does not know. */
 function unquote(literal: string): { value: string } | { error: string } {
@@ -100,8 +111,13 @@ export function matcherProblem(matcher: string): string | null {
   const list = selector?.firstChild;
   const one = list?.firstChild;
   if (
-    selector?.name !== 'VectorSelector' || selector.from !== 0 || selector.to !== wrapped.length ||
-    list?.name !== 'LabelMatchers' || !one || one.nextSibling || !one.name.endsWith('LabelMatcher')
+    selector?.name !== 'VectorSelector' ||
+    selector.from !== 0 ||
+    selector.to !== wrapped.length ||
+    list?.name !== 'LabelMatchers' ||
+    !one ||
+    one.nextSibling ||
+    !one.name.endsWith('LabelMatcher')
   ) {
     return `${MATCHER_EXAMPLE}, one per list entry`;
   }

@@ -7,10 +7,7 @@ import { matcherProblem, promqlProblem } from './promql.js';
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #00ff00');
 const state = z.enum(POD_STATES, { error: () => `must be one of ${POD_STATES.join(', ')}` });
-const duration = z
-  .string()
-  .regex(DURATION_RE, 'must be a duration such as 500ms, 10s or 1m')
-  .transform(parseDuration);
+const duration = z.string().regex(DURATION_RE, 'must be a duration such as 500ms, 10s or 1m').transform(parseDuration);
 // Namespace, node, condition and alert regexes: RE2, as Prometheus parses them (checked with re2js).
 const regex = z.string().superRefine((s, ctx) => {
   const problem = regexProblem(s);
@@ -66,7 +63,10 @@ const matrixLayout = z
     type: z.literal('matrix'),
     columnsPerNode: z.union([z.literal('auto'), z.int().min(1, 'must be at least 1')]).default('auto'),
     origin: z.enum(['bottom', 'top']).default('bottom'),
-    fillOrder: z.array(state).min(1).default([...DEFAULT_FILL_ORDER]),
+    fillOrder: z
+      .array(state)
+      .min(1)
+      .default([...DEFAULT_FILL_ORDER]),
     pageSeconds: z.number().positive().default(10),
     /**
      * One node only, its band across the whole output (a Pi showing its own pods): a node
@@ -80,12 +80,16 @@ const nodesLayout = z
   .object({
     type: z.literal('nodes'),
     /** States that count when choosing each node's colour (most severe wins). */
-    states: z.array(state).min(1).default(POD_STATES.filter((s) => s !== 'succeeded')),
+    states: z
+      .array(state)
+      .min(1)
+      .default(POD_STATES.filter((s) => s !== 'succeeded')),
   })
   .strict();
 
 /** Summary LED entries beyond pod states (SPEC §4b): alerts by severity, a node condition, a named query. */
-export const SUMMARY_ENTRY_RE = /^(?:alert:(?:critical|warning|info)|condition:[A-Za-z][A-Za-z0-9_.-]*|query:[a-zA-Z_][a-zA-Z0-9_]*)$/;
+export const SUMMARY_ENTRY_RE =
+  /^(?:alert:(?:critical|warning|info)|condition:[A-Za-z][A-Za-z0-9_.-]*|query:[a-zA-Z_][a-zA-Z0-9_]*)$/;
 const summaryEntry = z
   .string({ error: () => 'must be a string' })
   .refine(
@@ -126,7 +130,10 @@ const clustersLayout = z
   .object({
     type: z.literal('clusters'),
     /** States that count when choosing each cluster's colour (most severe over all its nodes wins). */
-    states: z.array(state).min(1).default(POD_STATES.filter((s) => s !== 'succeeded')),
+    states: z
+      .array(state)
+      .min(1)
+      .default(POD_STATES.filter((s) => s !== 'succeeded')),
   })
   .strict();
 
@@ -138,7 +145,10 @@ const scheduleEntry = z.object({ cron, brightness: fraction }).strict();
 
 /** Settings every output has. */
 const common = {
-  name: z.string().regex(/^[a-zA-Z0-9_.-]+$/, 'must be letters, digits, _ . or -').optional(),
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]+$/, 'must be letters, digits, _ . or -')
+    .optional(),
   layout: layoutSchema.optional(),
   brightness: fraction.default(0.5),
   schedule: z.array(scheduleEntry).default([]),
@@ -157,7 +167,10 @@ const size = z.int().min(1).max(1024);
 const ws2812Backend = {
   backend: z.enum(['auto', 'rpi-ws281x', 'pio']).default('auto'),
   /** The ws2812-pio character device (pio backend). */
-  device: z.string().regex(/^\/\S+$/, 'must be an absolute device path such as /dev/leds0').default('/dev/leds0'),
+  device: z
+    .string()
+    .regex(/^\/\S+$/, 'must be an absolute device path such as /dev/leds0')
+    .default('/dev/leds0'),
 };
 
 const outputSchema = z.discriminatedUnion(
@@ -259,16 +272,14 @@ const matcher = z.string().superRefine((s, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-const httpUrl = z
-  .string()
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL');
 
 /** The fast lane podglow ships (deploy/) and the job kube-state-metrics usually has, in that order. */
 export const DEFAULT_LANES = ['kube-state-metrics-fast', 'kube-state-metrics'] as const;
@@ -310,7 +321,10 @@ const prometheusSchema = z
     matchers: z.array(matcher).default([]),
     /** Value of the cluster label to select (added as a matcher on `clusterLabel`). */
     cluster: z.string().min(1).optional(),
-    clusterLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name').default('cluster'),
+    clusterLabel: z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')
+      .default('cluster'),
     /**
      * Scrape jobs of kube-state-metrics, fastest first: podglow reads the first that has data,
      * one only (SPEC §3b). Not used when `matchers` names a job or with `recordingRule`.
@@ -329,7 +343,12 @@ const prometheusSchema = z
      * 16 MiB; the largest real answer, 5,000 nodes, is 2.4 MB). Over it the poll fails with
      * a named error instead of growing memory.
      */
-    maxResponseBytes: z.number().int().min(64 * 1024, 'must be at least 65536 (64 KiB)').max(1024 * 1024 * 1024).optional(),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(64 * 1024, 'must be at least 65536 (64 KiB)')
+      .max(1024 * 1024 * 1024)
+      .optional(),
   })
   .strict()
   .refine((p) => !(p.bearerTokenFile && p.basicAuth), { message: 'use bearerTokenFile or basicAuth, not both' });
@@ -348,7 +367,11 @@ const alertsSchema = z
     severityLabel: labelName.default('severity'),
     /** Values of severityLabel counted as each severity. */
     severities: z
-      .object({ critical: labelValues.default(['critical']), warning: labelValues.default(['warning']), info: labelValues.default(['info']) })
+      .object({
+        critical: labelValues.default(['critical']),
+        warning: labelValues.default(['warning']),
+        info: labelValues.default(['info']),
+      })
       .strict()
       .prefault({}),
     /** How an alert with no or another severity value counts; `ignore` drops it. */
@@ -362,7 +385,8 @@ const alertsSchema = z
     for (const sev of ['critical', 'warning', 'info'] as const) {
       a.severities[sev].forEach((v, i) => {
         const other = seen.get(v);
-        if (other) ctx.addIssue({ code: 'custom', path: ['severities', sev, i], message: `"${v}" is already listed under ${other}` });
+        if (other)
+          ctx.addIssue({ code: 'custom', path: ['severities', sev, i], message: `"${v}" is already listed under ${other}` });
         seen.set(v, sev);
       });
     }
@@ -381,7 +405,9 @@ const conditionsSchema = z
 const clusterEntry = z.union(
   [
     z.string().min(1, 'must not be empty'),
-    z.object({ name: z.string().min(1, 'must not be empty'), displayName: z.string().min(1, 'must not be empty').optional() }).strict(),
+    z
+      .object({ name: z.string().min(1, 'must not be empty'), displayName: z.string().min(1, 'must not be empty').optional() })
+      .strict(),
   ],
   { error: () => 'must be a cluster label value, or {name, displayName}' },
 );
@@ -434,10 +460,15 @@ const querySchema = z
   .strict()
   .superRefine((q, ctx) => {
     q.thresholds.forEach((t, i) => {
-      if (t.value === undefined && i > 0) ctx.addIssue({ code: 'custom', path: ['thresholds', i, 'value'], message: 'required (only the first step may omit it)' });
+      if (t.value === undefined && i > 0)
+        ctx.addIssue({ code: 'custom', path: ['thresholds', i, 'value'], message: 'required (only the first step may omit it)' });
       const prev = q.thresholds[i - 1]?.value;
       if (t.value !== undefined && prev !== undefined && t.value <= prev) {
-        ctx.addIssue({ code: 'custom', path: ['thresholds', i, 'value'], message: `must be greater than the previous step (${prev})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['thresholds', i, 'value'],
+          message: `must be greater than the previous step (${prev})`,
+        });
       }
     });
   });
@@ -450,7 +481,12 @@ const queriesSchema = z
     if (names.length > MAX_QUERIES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_QUERIES} queries` });
     // Names appear in summary entries (`query:<name>`) and metric-like contexts: keep them plain.
     for (const n of names) {
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n)) ctx.addIssue({ code: 'custom', path: [n], message: 'query names must be letters, digits or _ (not starting with a digit)' });
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n))
+        ctx.addIssue({
+          code: 'custom',
+          path: [n],
+          message: 'query names must be letters, digits or _ (not starting with a digit)',
+        });
     }
   });
 
@@ -469,7 +505,10 @@ export const configSchema = z
     /** `auto` (poll when new data lands, SPEC §3b), a fixed interval (`10s`) or a cron expression (`*\/15 * * * * *`). */
     interval: z
       .string()
-      .refine((s) => s === AUTO_INTERVAL || DURATION_RE.test(s) || nodeCron().validate(s), 'must be a duration such as 10s or a cron expression, or auto')
+      .refine(
+        (s) => s === AUTO_INTERVAL || DURATION_RE.test(s) || nodeCron().validate(s),
+        'must be a duration such as 10s or a cron expression, or auto',
+      )
       .refine((s) => !DURATION_RE.test(s) || parseDuration(s) >= MIN_INTERVAL_MS, 'must be at least 1s')
       .default(AUTO_INTERVAL),
     /** Bounds of `interval: auto`: full polls no closer than minInterval, and at least every maxInterval. */
@@ -485,10 +524,7 @@ export const configSchema = z
      * IANA time zone of cron expressions (interval and brightness schedules); default the
      * TZ environment variable, else the system's.
      */
-    timezone: z
-      .string()
-      .refine(isTimeZone, 'must be an IANA time zone name such as Europe/Berlin or UTC')
-      .optional(),
+    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone name such as Europe/Berlin or UTC').optional(),
     /** No good poll for this long = stale; default 3 × interval. */
     staleAfter: duration.optional(),
     namespaces: z
@@ -565,18 +601,30 @@ export const configSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.clusters && c.prometheus.cluster) {
-      ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'set clusters: or prometheus.cluster, not both (prometheus.cluster selects one cluster)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clusters'],
+        message: 'set clusters: or prometheus.cluster, not both (prometheus.cluster selects one cluster)',
+      });
     }
     c.outputs.forEach((o, i) => {
       if (o.layout?.type === 'clusters' && !c.clusters) {
-        ctx.addIssue({ code: 'custom', path: ['outputs', i, 'layout', 'type'], message: 'the clusters layout needs clusters: (a list, or auto)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['outputs', i, 'layout', 'type'],
+          message: 'the clusters layout needs clusters: (a list, or auto)',
+        });
       }
       const wanted = o.layout?.type === 'summary' ? o.layout.cluster : undefined;
       if (wanted === undefined) return;
       const path = ['outputs', i, 'layout', 'cluster'];
       if (!c.clusters) ctx.addIssue({ code: 'custom', path, message: 'cluster: needs clusters: (a list, or auto)' });
       else if (c.clusters !== 'auto' && !c.clusters.some((k) => k.name === wanted)) {
-        ctx.addIssue({ code: 'custom', path, message: `no cluster "${wanted}" under clusters: (${c.clusters.map((k) => k.name).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `no cluster "${wanted}" under clusters: (${c.clusters.map((k) => k.name).join(', ')})`,
+        });
       }
     });
     // A summary LED naming a query the config does not define could never light.
@@ -585,7 +633,11 @@ export const configSchema = z
       o.layout.leds.forEach((led, j) => {
         led.states.forEach((s, k) => {
           if (s.startsWith('query:') && !(s.slice(6) in c.queries)) {
-            ctx.addIssue({ code: 'custom', path: ['outputs', i, 'layout', 'leds', j, 'states', k], message: `no query named "${s.slice(6)}" under queries:` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['outputs', i, 'layout', 'leds', j, 'states', k],
+              message: `no query named "${s.slice(6)}" under queries:`,
+            });
           }
         });
       });

@@ -5,7 +5,17 @@ import type { Metrics } from '../metrics.js';
 import type { OutputType } from '../config/schema.js';
 import type { Driver } from '../output/driver.js';
 import type { Geometry } from '../output/geometry.js';
-import { BLINK_HALF_PERIOD_MS, STALE_DIM, compose, fit, screenColor, target, walkerStepMs, type Composed, type EffectState } from './compose.js';
+import {
+  BLINK_HALF_PERIOD_MS,
+  STALE_DIM,
+  compose,
+  fit,
+  screenColor,
+  target,
+  walkerStepMs,
+  type Composed,
+  type EffectState,
+} from './compose.js';
 import { BrightnessSchedule, type ScheduleEntry } from './schedule.js';
 import type { OutputView } from './view.js';
 
@@ -247,10 +257,13 @@ export class OutputPipeline {
    */
   private arm(now: number, next: number): void {
     if (next === Infinity) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.render(Math.max(performance.now(), next));
-    }, Math.max(0, Math.ceil(next - now)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.render(Math.max(performance.now(), next));
+      },
+      Math.max(0, Math.ceil(next - now)),
+    );
   }
 
   private clearTimer(): void {
@@ -308,6 +321,9 @@ export class OutputPipeline {
 }
 
 /** True when two still pictures light and blink every LED the same way. */
-function samePicture(a: { light: readonly Rgb[]; blink: readonly boolean[] }, b: { light: readonly Rgb[]; blink: readonly boolean[] }): boolean {
+function samePicture(
+  a: { light: readonly Rgb[]; blink: readonly boolean[] },
+  b: { light: readonly Rgb[]; blink: readonly boolean[] },
+): boolean {
   return sameLeds(a.light, b.light) && a.blink.length === b.blink.length && a.blink.every((x, i) => x === b.blink[i]);
 }

@@ -38,7 +38,13 @@ export interface OutputLabels {
 }
 
 /** Labels of one output's page `page` at `geometry` (the geometry the output really has), from its layout and the snapshot. */
-export function layoutLabels(layout: LayoutConfig, snapshot: Snapshot | null, geometry: Geometry, page: number, nodeName?: string): OutputLabels {
+export function layoutLabels(
+  layout: LayoutConfig,
+  snapshot: Snapshot | null,
+  geometry: Geometry,
+  page: number,
+  nodeName?: string,
+): OutputLabels {
   const labels: OutputLabels = { layout: layout.type, bands: [], ledNodes: [], subject: null };
   if (layout.type === 'summary') {
     labels.subject = layout.node ?? nodeName ?? null;
@@ -47,7 +53,11 @@ export function layoutLabels(layout: LayoutConfig, snapshot: Snapshot | null, ge
   if (!snapshot) return labels;
   if (layout.type === 'matrix') labels.bands = matrixBands(layout, snapshot, geometry, page, nodeName);
   else if (layout.type === 'clusters') {
-    labels.ledNodes = clustersOnPage(snapshot, geometry, page).map((c, index) => ({ node: clusterTitle(c), index, cluster: c.name }));
+    labels.ledNodes = clustersOnPage(snapshot, geometry, page).map((c, index) => ({
+      node: clusterTitle(c),
+      index,
+      cluster: c.name,
+    }));
   } else {
     labels.ledNodes = nodeSlotsOnPage(snapshot, geometry, page).map(({ node, cluster }, index) =>
       cluster ? { node: node.name, index, cluster: cluster.name } : { node: node.name, index },

@@ -12,7 +12,11 @@ import type { LayoutContext } from './types.js';
 export const THIS_NODE = '$NODE_NAME';
 
 /** The nodes a matrix shows: every node, or with `node:` only that one (none when it is not in the snapshot). */
-export function matrixNodes(layout: MatrixLayoutConfig, snapshot: Snapshot, nodeName: string | undefined): readonly NodeSnapshot[] {
+export function matrixNodes(
+  layout: MatrixLayoutConfig,
+  snapshot: Snapshot,
+  nodeName: string | undefined,
+): readonly NodeSnapshot[] {
   if (layout.node === undefined) return snapshot.nodes;
   const name = layout.node === THIS_NODE ? nodeName : layout.node;
   return snapshot.nodes.filter((n) => n.name === name);
@@ -134,7 +138,13 @@ export interface MatrixBand {
 }
 
 /** Which node each band of page `page` shows (the same split as renderMatrix), for labels. */
-export function matrixBands(layout: MatrixLayoutConfig, snapshot: Snapshot, geometry: Geometry, page: number, nodeName?: string): MatrixBand[] {
+export function matrixBands(
+  layout: MatrixLayoutConfig,
+  snapshot: Snapshot,
+  geometry: Geometry,
+  page: number,
+  nodeName?: string,
+): MatrixBand[] {
   const shown = matrixSnapshot(layout, snapshot, nodeName);
   const plan = matrixPlan(layout, shown.nodes.length, geometry);
   const pages = pageSlots(shown, plan.bandsPerPage);

@@ -63,7 +63,11 @@ export function summaryScope(snapshot: Snapshot, node: string | undefined): Summ
  * `alert:<severity>` with a firing alert, `condition:<Name>` while true, `query:<name>` with
  * a threshold colour, or with an error (queryError: a broken query never looks fine).
  */
-export function entryColour(entry: string, scope: SummaryScope, palette: ResolvedPalette): { color: Rgb; blink: boolean } | undefined {
+export function entryColour(
+  entry: string,
+  scope: SummaryScope,
+  palette: ResolvedPalette,
+): { color: Rgb; blink: boolean } | undefined {
   const key = (k: PaletteKey) => ({ color: palette.colors[k], blink: palette.blink.has(k) });
   if (isPodState(entry)) return scope.counts[entry] > 0 ? key(entry) : undefined;
   const colon = entry.indexOf(':');
@@ -71,7 +75,9 @@ export function entryColour(entry: string, scope: SummaryScope, palette: Resolve
   const arg = entry.slice(colon + 1);
   if (kind === 'alert') {
     const sev = arg as AlertSeverity;
-    return scope.alerts[sev] > 0 ? key(sev === 'critical' ? 'alertCritical' : sev === 'warning' ? 'alertWarning' : 'alertInfo') : undefined;
+    return scope.alerts[sev] > 0
+      ? key(sev === 'critical' ? 'alertCritical' : sev === 'warning' ? 'alertWarning' : 'alertInfo')
+      : undefined;
   }
   if (kind === 'condition') return scope.conditions.has(arg) ? key('condition') : undefined;
   if (kind === 'query') {
@@ -117,11 +123,22 @@ export function renderSummary(layout: SummaryLayoutConfig, snapshot: Snapshot, c
   }
   // A summary of one stale cluster, or of the whole light while any cluster is stale, is marked.
   const stale = cluster ? cluster.stale : layout.cluster === undefined && !!snapshot.clusters?.some((c) => c.stale);
-  if (stale) markStale(frame, leds.map((_, i) => i), palette);
+  if (stale)
+    markStale(
+      frame,
+      leds.map((_, i) => i),
+      palette,
+    );
   return frame;
 }
 
 /** One cluster's block as a single-cluster Snapshot (its nodes, unscheduled pods and alerts; the queries stay global). */
 export function clusterView(snapshot: Snapshot, cluster: ClusterSnapshot): Snapshot {
-  return { time: snapshot.time, nodes: cluster.nodes, unscheduled: cluster.unscheduled, alerts: cluster.alerts, queries: snapshot.queries };
+  return {
+    time: snapshot.time,
+    nodes: cluster.nodes,
+    unscheduled: cluster.unscheduled,
+    alerts: cluster.alerts,
+    queries: snapshot.queries,
+  };
 }

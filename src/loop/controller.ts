@@ -146,7 +146,15 @@ export class Controller implements StatusView {
         }
       }
     });
-    return { name: o.name, driver: o.driver, geometry, layout: o.config.layout ?? defaultLayout(o.config.type), palette, pipeline, page: 0 };
+    return {
+      name: o.name,
+      driver: o.driver,
+      geometry,
+      layout: o.config.layout ?? defaultLayout(o.config.type),
+      palette,
+      pipeline,
+      page: 0,
+    };
   }
 
   /** Starts the walker on every output, polls once right away, then on the schedule. */
@@ -168,7 +176,12 @@ export class Controller implements StatusView {
           })
         : schedulePolls(this.interval, () => this.pollNow(), this.log, { timezone });
     this.log.info(
-      { outputs: this.outs.map((o) => o.name), staleAfter: formatDuration(this.staleAfterMs), deadline: formatDuration(this.deadlineMs), timezone },
+      {
+        outputs: this.outs.map((o) => o.name),
+        staleAfter: formatDuration(this.staleAfterMs),
+        deadline: formatDuration(this.deadlineMs),
+        timezone,
+      },
       `polling ${this.schedule.description}`,
     );
   }
@@ -205,8 +218,10 @@ export class Controller implements StatusView {
     for (const c of s.clusters ?? []) {
       const was = before.get(c.name);
       const age = c.dataAgeSeconds === null ? 'no data' : `newest data ${formatDuration(c.dataAgeSeconds * 1000)} old`;
-      if (c.stale && was !== true) this.log.warn({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is stale (${age})`);
-      else if (!c.stale && was === true) this.log.info({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is live again`);
+      if (c.stale && was !== true)
+        this.log.warn({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is stale (${age})`);
+      else if (!c.stale && was === true)
+        this.log.info({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is live again`);
     }
   }
 
@@ -217,7 +232,12 @@ export class Controller implements StatusView {
     this.guard(o, () => {
       // Fewer pages than before (nodes went away): start again from the first page.
       if (o.page >= layoutPages(o.layout, s, o.geometry)) o.page = 0;
-      const frame = renderLayout(o.layout, s, { geometry: o.geometry, palette: o.palette, page: o.page, nodeName: this.opts.nodeName ?? process.env.NODE_NAME });
+      const frame = renderLayout(o.layout, s, {
+        geometry: o.geometry,
+        palette: o.palette,
+        page: o.page,
+        nodeName: this.opts.nodeName ?? process.env.NODE_NAME,
+      });
       o.pipeline.setFrame(frame, o.page, stale);
       this.armPaging(o, frame.pages);
     });
@@ -231,11 +251,14 @@ export class Controller implements StatusView {
       return;
     }
     if (o.pageTimer) return;
-    o.pageTimer = setTimeout(() => {
-      o.pageTimer = undefined;
-      o.page = (o.page + 1) % pages;
-      this.render(o);
-    }, layoutPageSeconds(o.layout) * 1000);
+    o.pageTimer = setTimeout(
+      () => {
+        o.pageTimer = undefined;
+        o.page = (o.page + 1) % pages;
+        this.render(o);
+      },
+      layoutPageSeconds(o.layout) * 1000,
+    );
   }
 
   private guard(o: OutputState, fn: () => void): void {
@@ -312,7 +335,12 @@ export class Controller implements StatusView {
   dataAge(): DataAge | null {
     const ageMs = this.display.dataAge();
     if (ageMs === null || this.data?.newestSample == null) return null;
-    return { ageMs, sampleTime: this.data.newestSample, lane: this.data.lane, landsEveryMs: this.schedule?.landsEveryMs?.() ?? null };
+    return {
+      ageMs,
+      sampleTime: this.data.newestSample,
+      lane: this.data.lane,
+      landsEveryMs: this.schedule?.landsEveryMs?.() ?? null,
+    };
   }
 
   readiness(): Readiness {
@@ -322,7 +350,9 @@ export class Controller implements StatusView {
     const stale = (this.current?.clusters ?? []).filter((c) => c.stale);
     if (!stale.length) return r;
     const why = (c: { name: string; dataAgeSeconds: number | null }) =>
-      c.dataAgeSeconds === null ? `${c.name} (no data)` : `${c.name} (newest data ${formatDuration(c.dataAgeSeconds * 1000)} old)`;
+      c.dataAgeSeconds === null
+        ? `${c.name} (no data)`
+        : `${c.name} (newest data ${formatDuration(c.dataAgeSeconds * 1000)} old)`;
     return { ready: false, reason: `stale cluster${stale.length > 1 ? 's' : ''}: ${stale.map(why).join(', ')}` };
   }
 

@@ -41,7 +41,14 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 /** The wall-clock fields of `t` in `timeZone` (undefined: the process' local zone). */
 export function wallTime(t: Date, timeZone?: string): WallTime {
   if (!timeZone) {
-    return { year: t.getFullYear(), month: t.getMonth(), day: t.getDate(), hour: t.getHours(), minute: t.getMinutes(), second: t.getSeconds() };
+    return {
+      year: t.getFullYear(),
+      month: t.getMonth(),
+      day: t.getDate(),
+      hour: t.getHours(),
+      minute: t.getMinutes(),
+      second: t.getSeconds(),
+    };
   }
   let f = formatters.get(timeZone);
   if (!f) {

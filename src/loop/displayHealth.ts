@@ -105,7 +105,10 @@ export class DisplayHealth {
     this.isStale = true;
     this.staleWhy = why;
     const dataAge = why === 'data' ? age(this.dataAge() ?? 0) : undefined;
-    this.opts.log.warn({ lastGoodPoll: this.lastGoodWall?.toISOString(), lastError: this.lastErr?.message, dataAge }, 'display is stale');
+    this.opts.log.warn(
+      { lastGoodPoll: this.lastGoodWall?.toISOString(), lastError: this.lastErr?.message, dataAge },
+      'display is stale',
+    );
     this.opts.onStale();
   }
 
@@ -127,7 +130,10 @@ export class DisplayHealth {
     const err = this.lastErr ? ` (last error: ${this.lastErr.message})` : '';
     if (this.lastGoodAt === null) return { ready: false, reason: `waiting for the first successful poll${err}` };
     if (this.isStale && this.staleWhy === 'data') {
-      return { ready: false, reason: `stale: the newest kube-state-metrics data is ${age(this.dataAge() ?? 0)} old (limit ${formatDuration(this.dataStaleAfterMs)})${err}` };
+      return {
+        ready: false,
+        reason: `stale: the newest kube-state-metrics data is ${age(this.dataAge() ?? 0)} old (limit ${formatDuration(this.dataStaleAfterMs)})${err}`,
+      };
     }
     if (this.isStale) return { ready: false, reason: `stale: no good poll for ${age(this.now() - this.lastGoodAt)}${err}` };
     return { ready: true };
@@ -139,7 +145,10 @@ export class DisplayHealth {
     const quiet = this.now() - since;
     if (quiet <= this.opts.wedgedAfterMs) return { ok: true };
     const what = this.lastFinishedAt === null ? 'no poll has finished since start-up' : 'no poll has finished';
-    return { ok: false, reason: `polling has wedged: ${what} for ${age(quiet)} (limit ${formatDuration(this.opts.wedgedAfterMs)})` };
+    return {
+      ok: false,
+      reason: `polling has wedged: ${what} for ${age(quiet)} (limit ${formatDuration(this.opts.wedgedAfterMs)})`,
+    };
   }
 
   /** Stops the stale timer; nothing changes afterwards. */

@@ -6,7 +6,8 @@ import type { DataTime, Reading, Source } from '../source/source.js';
 import { PollError, toPollError } from '../source/errors.js';
 
 /** What one poll ended with: a snapshot (with the age of its data where the source knows it) or the reason it failed. */
-export type PollOutcome = { snapshot: Snapshot; data?: DataTime; error?: undefined } | { snapshot?: undefined; data?: undefined; error: PollError };
+export type PollOutcome =
+  { snapshot: Snapshot; data?: DataTime; error?: undefined } | { snapshot?: undefined; data?: undefined; error: PollError };
 
 /** What the runner needs. */
 export interface PollRunnerOptions {
@@ -91,10 +92,16 @@ export class PollRunner {
     this.current = poll;
     try {
       const source = this.opts.source;
-      const reading: Promise<Reading> = source.read ? source.read(abort.signal) : source.poll(abort.signal).then((snapshot) => ({ snapshot }));
+      const reading: Promise<Reading> = source.read
+        ? source.read(abort.signal)
+        : source.poll(abort.signal).then((snapshot) => ({ snapshot }));
       poll.answered = reading.then(
         (r) => settle(r.data ? { snapshot: r.snapshot, data: r.data } : { snapshot: r.snapshot }, true),
-        (e: unknown) => settle({ error: abort.signal.aborted && abort.signal.reason instanceof PollError ? abort.signal.reason : toPollError(e) }, true),
+        (e: unknown) =>
+          settle(
+            { error: abort.signal.aborted && abort.signal.reason instanceof PollError ? abort.signal.reason : toPollError(e) },
+            true,
+          ),
       );
     } catch (e) {
       // A source that throws instead of rejecting.

@@ -51,9 +51,15 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * - a cron expression runs on the wall clock in `timezone` (node-cron, `noOverlap`).
  * A tick never starts while the previous one still runs.
  */
-export function schedulePolls(interval: string, tick: () => Promise<void>, log: Logger, opts: ScheduleOptions = {}): PollSchedule {
+export function schedulePolls(
+  interval: string,
+  tick: () => Promise<void>,
+  log: Logger,
+  opts: ScheduleOptions = {},
+): PollSchedule {
   const safeTick = (): Promise<void> => tick().catch((e: unknown) => log.error({ err: e }, 'poll tick failed'));
-  if (DURATION_RE.test(interval)) return monotonic(parseDuration(interval), safeTick, opts.now ?? (() => performance.now()), interval);
+  if (DURATION_RE.test(interval))
+    return monotonic(parseDuration(interval), safeTick, opts.now ?? (() => performance.now()), interval);
   void safeTick();
   const task: ScheduledTask = nodeCron().schedule(interval, safeTick, {
     noOverlap: true,

@@ -185,7 +185,10 @@ export class BlinkStickDriver implements Driver {
     this.isUp = true;
     const variant = this.stick!.variant;
     if (this.config.leds === undefined && variant !== 'unknown') this.found = { width: VARIANTS[variant].maxLeds, height: 1 };
-    this.ctx.log.info({ serial: info.serialNumber, path: info.path, leds: this.width() }, `${this.label}: using ${describe(info)}`);
+    this.ctx.log.info(
+      { serial: info.serialNumber, path: info.path, leds: this.width() },
+      `${this.label}: using ${describe(info)}`,
+    );
   }
 
   async show(leds: readonly Rgb[]): Promise<void> {
@@ -349,9 +352,12 @@ export class BlinkStickDriver implements Driver {
       await dev.close().catch(() => undefined);
       throw err;
     }
-    if (first && variant === 'unknown') this.ctx.log.warn(`${this.label}: unknown BlinkStick model ${describe(info)}; sending batch reports`);
+    if (first && variant === 'unknown')
+      this.ctx.log.warn(`${this.label}: unknown BlinkStick model ${describe(info)}; sending batch reports`);
     if (first && this.ctx.geometry.width > spec.maxLeds) {
-      this.ctx.log.warn(`${this.label}: ${spec.name} has ${spec.maxLeds} LED(s); showing the first ${spec.maxLeds} of ${this.ctx.geometry.width}`);
+      this.ctx.log.warn(
+        `${this.label}: ${spec.name} has ${spec.maxLeds} LED(s); showing the first ${spec.maxLeds} of ${this.ctx.geometry.width}`,
+      );
     }
     // Found after start (it was missing then): the layout was made for the configured guess.
     if (first && late && this.config.leds === undefined && variant !== 'unknown' && spec.maxLeds !== this.ctx.geometry.width) {
@@ -437,6 +443,10 @@ export class BlinkStickDriver implements Driver {
 }
 
 /** Builds a BlinkStick driver; node-hid is imported in `start()`. */
-export async function createBlinkStickDriver(config: BlinkStickConfig, ctx: DriverContext, loaders?: NativeLoaders): Promise<Driver> {
+export async function createBlinkStickDriver(
+  config: BlinkStickConfig,
+  ctx: DriverContext,
+  loaders?: NativeLoaders,
+): Promise<Driver> {
   return new BlinkStickDriver(config, ctx, loaders);
 }

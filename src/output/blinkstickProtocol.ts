@@ -67,7 +67,10 @@ export const COLOR_REPORT = 1;
  * The variant known without opening the stick: the configured `variant`, else the serial's
  * major version (1 = original, 2 = Pro); undefined when only the stick itself can tell.
  */
-export function configuredVariant(variant: BlinkStickVariant | 'auto', serial: string | undefined): BlinkStickVariant | undefined {
+export function configuredVariant(
+  variant: BlinkStickVariant | 'auto',
+  serial: string | undefined,
+): BlinkStickVariant | undefined {
   if (variant !== 'auto') return variant;
   const major = parseSerial(serial)?.major;
   return major === 1 ? 'blinkstick' : major === 2 ? 'pro' : undefined;

@@ -68,7 +68,10 @@ export type Ws2812Backend = 'auto' | 'rpi-ws281x' | 'pio';
  * True on a board with the RP1 I/O chip that ws2812-pio drives: the device tree's root
  * compatible names the BCM2712 (Raspberry Pi 5, 500, CM5) or `raspberrypi,5…`.
  */
-export async function isRaspberryPi5(io: Pick<PioIo, 'readFile'> = defaultPioIo, path = DEVICE_TREE_COMPATIBLE): Promise<boolean> {
+export async function isRaspberryPi5(
+  io: Pick<PioIo, 'readFile'> = defaultPioIo,
+  path = DEVICE_TREE_COMPATIBLE,
+): Promise<boolean> {
   let text: string;
   try {
     text = (await io.readFile(path)).toString('latin1');
@@ -147,7 +150,9 @@ function openError(o: PioDriverOptions, err: NodeJS.ErrnoException): Error {
           `container's device cgroup (deploy/overlays/unicornhat-pi5 explains how); on the host install deploy/udev/99-ws2812-pio.rules.`,
       );
     case 'ENOTCHR':
-      return new Error(`${o.label}: ${o.device} is not a character device; set device: to the ws2812-pio node (/dev/leds0 for the first).`);
+      return new Error(
+        `${o.label}: ${o.device} is not a character device; set device: to the ws2812-pio node (/dev/leds0 for the first).`,
+      );
     default:
       return new Error(`${o.label}: cannot open ${o.device}: ${err.message}`);
   }
@@ -234,7 +239,8 @@ export class PioDriver implements Driver {
       }
       throw new Error(`${this.opts.label}: writing ${this.opts.device} failed: ${err.message}`);
     }
-    if (written !== this.buf.length) throw new Error(`${this.opts.label}: short write to ${this.opts.device} (${written} of ${this.buf.length} bytes)`);
+    if (written !== this.buf.length)
+      throw new Error(`${this.opts.label}: short write to ${this.opts.device} (${written} of ${this.buf.length} bytes)`);
   }
 
   async show(leds: readonly Rgb[]): Promise<void> {

@@ -100,7 +100,13 @@ const MARKS = '123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * bands of a matrix (or a mark under each band or LED with a key line when names do not fit),
  * the node a summary shows, and a one-line legend of the palette colours in the picture.
  */
-export function terminalLabels(geometry: Geometry, labels: OutputLabels, legend: readonly LegendEntry[], base: readonly string[], color: boolean): TerminalLabels {
+export function terminalLabels(
+  geometry: Geometry,
+  labels: OutputLabels,
+  legend: readonly LegendEntry[],
+  base: readonly string[],
+  color: boolean,
+): TerminalLabels {
   const under = new Map<number, string>();
   const below: string[] = [];
   const bottom = (geometry.height - 1) * geometry.width;
@@ -170,8 +176,12 @@ export interface LogLine {
 /** Formats one log line: time, output, display state, the data's age, page, then every row of LEDs separated by `|`. */
 export function formatLogLine(l: LogLine): string {
   const paging = (l.pages ?? 1) > 1 ? ` page ${(l.page ?? 0) + 1}/${l.pages}` : '';
-  const age = typeof l.dataAgeMs === 'number' && l.state !== 'waiting' ? ` (cluster as of ${Math.round(l.dataAgeMs / 1000)}s ago)` : '';
-  const rows = l.state === 'waiting' ? ['waiting for the first successful poll'] : ledRows(l.geometry, l.leds, { color: l.color, blink: l.blink });
+  const age =
+    typeof l.dataAgeMs === 'number' && l.state !== 'waiting' ? ` (cluster as of ${Math.round(l.dataAgeMs / 1000)}s ago)` : '';
+  const rows =
+    l.state === 'waiting'
+      ? ['waiting for the first successful poll']
+      : ledRows(l.geometry, l.leds, { color: l.color, blink: l.blink });
   return `${l.time.toISOString()} ${l.name} ${l.state}${age}${paging}: ${rows.join(' | ')}\n`;
 }
 
@@ -368,7 +378,14 @@ export class TerminalDriver implements Driver {
   }
 
   /** Writes one log line when the picture or the state differs from the last one written. */
-  private log(state: DisplayState, leds: readonly Rgb[], blink?: readonly boolean[], page = 0, pages = 1, dataAgeMs?: number | null): void {
+  private log(
+    state: DisplayState,
+    leds: readonly Rgb[],
+    blink?: readonly boolean[],
+    page = 0,
+    pages = 1,
+    dataAgeMs?: number | null,
+  ): void {
     // The data's age is not in the key: a line per changed picture, not per tick of its age
     // (nor of a cluster's: only which clusters are stale counts).
     const snapshot = this.status?.snapshot() ?? null;
@@ -376,7 +393,18 @@ export class TerminalDriver implements Driver {
     const key = [state, page, pages, leds.map(toHex).join(), blink?.map(Number).join('') ?? '', stale].join('/');
     if (key === this.lastKey) return;
     this.lastKey = key;
-    const line = formatLogLine({ time: this.now(), name: this.name, state, geometry: this.geometry, leds, blink, page, pages, color: this.color, dataAgeMs });
+    const line = formatLogLine({
+      time: this.now(),
+      name: this.name,
+      state,
+      geometry: this.geometry,
+      leds,
+      blink,
+      page,
+      pages,
+      color: this.color,
+      dataAgeMs,
+    });
     const clusters = clusterLine(snapshot);
     screenFor(this.stream).append(clusters ? line.replace(/\n$/, ` [${clusters}]\n`) : line);
   }
@@ -384,9 +412,9 @@ export class TerminalDriver implements Driver {
 
 /** Builds a terminal driver factory that writes to `stream` (default stdout). */
 export function terminalDriverFactory(stream: TerminalStream = process.stdout, opts: TerminalOptions = {}): DriverFactory {
-  return async (_config: OutputConfig, ctx: DriverContext) => new TerminalDriver(ctx.name, ctx.geometry, stream, { display: ctx.display, ...opts });
+  return async (_config: OutputConfig, ctx: DriverContext) =>
+    new TerminalDriver(ctx.name, ctx.geometry, stream, { display: ctx.display, ...opts });
 }
 
 /** The `terminal` output (SPEC §7): ANSI truecolour LEDs on stdout. */
 export const createTerminalDriver: DriverFactory = (config, ctx) => terminalDriverFactory()(config, ctx);
-

@@ -10,6 +10,11 @@ export { HAT_MAP, unicornHatIndex, unicornHatOrder, type HatRotation } from './p
 export type UnicornHatConfig = Extract<OutputConfig, { type: 'unicornhat' }>;
 
 /** Builds the Unicorn HAT driver: 64 WS2812 on GPIO 18 with the 0.5 brightness cap. */
-export async function createUnicornHatDriver(config: UnicornHatConfig, ctx: DriverContext, loaders?: NativeLoaders, seams?: PioSeams): Promise<Driver> {
+export async function createUnicornHatDriver(
+  config: UnicornHatConfig,
+  ctx: DriverContext,
+  loaders?: NativeLoaders,
+  seams?: PioSeams,
+): Promise<Driver> {
   return pimoroniCore('unicornhat', config, unicornHatOrder(config.rotation), ctx, loaders, seams);
 }

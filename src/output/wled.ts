@@ -79,7 +79,11 @@ export async function fetchWledInfo(host: string, opts: { timeoutMs?: number; ht
   const url = `http://${hostForUrl(host)}${opts.httpPort ? `:${opts.httpPort}` : ''}/json/info`;
   let data: unknown;
   try {
-    const res = await axios.get<unknown>(url, { timeout: opts.timeoutMs ?? INFO_TIMEOUT_MS, responseType: 'json', maxRedirects: 0 });
+    const res = await axios.get<unknown>(url, {
+      timeout: opts.timeoutMs ?? INFO_TIMEOUT_MS,
+      responseType: 'json',
+      maxRedirects: 0,
+    });
     data = res.data;
   } catch (e) {
     throw new Error(`cannot read ${url}: ${(e as Error).message}`, { cause: e });
@@ -116,14 +120,22 @@ export async function resolveWledSize(o: WledConfig, opts: { timeoutMs?: number;
  * The config with every `wled` output sized (SPEC §7: size from config, or the device's
  * /json/info at start); fails naming the output when a device does not answer.
  */
-export async function resolveWledSizes(config: Config, log?: Logger, opts: { timeoutMs?: number; httpPort?: number } = {}): Promise<Config> {
+export async function resolveWledSizes(
+  config: Config,
+  log?: Logger,
+  opts: { timeoutMs?: number; httpPort?: number } = {},
+): Promise<Config> {
   if (!config.outputs.some((o) => o.type === 'wled' && !o.count && !(o.width && o.height))) return config;
   const outputs = await Promise.all(
     config.outputs.map(async (o, i) => {
       if (o.type !== 'wled') return o;
       try {
         const sized = await resolveWledSize(o, opts);
-        if (sized !== o) log?.info({ output: o.name ?? i, count: sized.count, width: sized.width, height: sized.height }, `wled ${o.host}: size from /json/info`);
+        if (sized !== o)
+          log?.info(
+            { output: o.name ?? i, count: sized.count, width: sized.width, height: sized.height },
+            `wled ${o.host}: size from /json/info`,
+          );
         return sized;
       } catch (e) {
         throw new Error(
@@ -240,7 +252,10 @@ export class WledDriver implements Driver {
       const err = e as Error;
       if (this.isUp) {
         this.isUp = false;
-        this.ctx.log.warn({ err: err.message }, `${this.label}: no size in the config and the device does not answer yet; asking again`);
+        this.ctx.log.warn(
+          { err: err.message },
+          `${this.label}: no size in the config and the device does not answer yet; asking again`,
+        );
         this.ctx.onStatus?.(false, err);
       }
       this.retry = setTimeout(() => void this.sizeLater(), this.backoff.take());
@@ -250,7 +265,10 @@ export class WledDriver implements Driver {
     this.sized = geometry;
     this.physical = matrixOrder(geometry.width, geometry.height, this.config.serpentine);
     this.frame = Buffer.alloc(this.physical.length * 3);
-    this.ctx.log.info({ count: info.count, width: geometry.width, height: geometry.height }, `${this.label}: size from /json/info`);
+    this.ctx.log.info(
+      { count: info.count, width: geometry.width, height: geometry.height },
+      `${this.label}: size from /json/info`,
+    );
     return true;
   }
 

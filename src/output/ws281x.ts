@@ -205,7 +205,12 @@ export async function ws2812Driver(spec: Ws2812Spec, loaders?: NativeLoaders, se
 }
 
 /** Builds the driver for a generic `ws281x` strip or matrix. */
-export async function createWs281xDriver(config: Ws281xConfig, ctx: DriverContext, loaders?: NativeLoaders, seams?: PioSeams): Promise<Driver> {
+export async function createWs281xDriver(
+  config: Ws281xConfig,
+  ctx: DriverContext,
+  loaders?: NativeLoaders,
+  seams?: PioSeams,
+): Promise<Driver> {
   const physical = config.count
     ? matrixOrder(config.count, 1, false)
     : matrixOrder(config.width ?? ctx.geometry.width, config.height ?? ctx.geometry.height, config.serpentine);

@@ -77,7 +77,10 @@ export interface RunningServer {
  * /api/events and the preview page. Rejects (e.g. EADDRINUSE) when it cannot listen.
  */
 export async function startServer(view: StatusView, metrics: Metrics, opts: ServerOptions, log: Logger): Promise<RunningServer> {
-  const preview: PreviewContext = opts.preview ?? { outputs: new Map(), legend: opts.legend ?? legendFromPalette(resolvePalette({ preset: 'default', colors: {} })) };
+  const preview: PreviewContext = opts.preview ?? {
+    outputs: new Map(),
+    legend: opts.legend ?? legendFromPalette(resolvePalette({ preset: 'default', colors: {} })),
+  };
   const hub = new EventHub(
     view,
     preview,
@@ -171,7 +174,10 @@ export async function startServer(view: StatusView, metrics: Metrics, opts: Serv
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   // Node checks the header and request deadlines every connectionsCheckingInterval (30 s by
   // default): a tenth of the deadline keeps a slow client's stay within 10 % of it.
-  const server = createServer({ headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: Math.max(50, headersTimeout / 10) }, app);
+  const server = createServer(
+    { headersTimeout, requestTimeout: headersTimeout, connectionsCheckingInterval: Math.max(50, headersTimeout / 10) },
+    app,
+  );
   server.keepAliveTimeout = 5_000;
   server.maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
   metrics.httpConnections.set(0);
@@ -228,6 +234,7 @@ function hostForUrl(address: string): string {
 }
 
 function httpStatus(err: unknown): number {
-  const s = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  const s =
+    (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof s === 'number' && s >= 400 && s < 600 ? s : 500;
 }

@@ -25,7 +25,10 @@ export interface PreviewContext {
 }
 
 /** Builds the preview context from the config, resolving every output's palette as the layouts do. */
-export function previewContext(config: Config, nodeName: string | undefined = process.env.NODE_NAME || undefined): PreviewContext {
+export function previewContext(
+  config: Config,
+  nodeName: string | undefined = process.env.NODE_NAME || undefined,
+): PreviewContext {
   const outputs = new Map<string, PreviewOutput>();
   config.outputs.forEach((o, i) => {
     outputs.set(outputName(config.outputs, i), {
@@ -107,7 +110,12 @@ export function statusBody(view: StatusView, now: number = Date.now()): StatusBo
 
 function dataFields(view: StatusView): Pick<StatusBody, 'dataAgeMs' | 'dataTime' | 'dataEveryMs' | 'lane'> {
   const d = view.dataAge?.() ?? null;
-  return { dataAgeMs: d ? Math.round(d.ageMs) : null, dataTime: d?.sampleTime ?? null, dataEveryMs: d?.landsEveryMs ?? null, lane: d?.lane ?? null };
+  return {
+    dataAgeMs: d ? Math.round(d.ageMs) : null,
+    dataTime: d?.sampleTime ?? null,
+    dataEveryMs: d?.landsEveryMs ?? null,
+    lane: d?.lane ?? null,
+  };
 }
 
 /** Reads everything the page shows from the controller in one go. */
@@ -116,7 +124,9 @@ export function stateBody(view: StatusView, ctx: PreviewContext): StateBody {
   return {
     ...statusBody(view),
     snapshot: snapshot && snapshotContract(snapshot),
-    outputs: view.outputs().map((o) => ({ ...o, ...outputLabels(o, snapshot, ctx), legend: ctx.outputs.get(o.name)?.legend ?? ctx.legend })),
+    outputs: view
+      .outputs()
+      .map((o) => ({ ...o, ...outputLabels(o, snapshot, ctx), legend: ctx.outputs.get(o.name)?.legend ?? ctx.legend })),
     legend: ctx.legend,
   };
 }
@@ -136,7 +146,16 @@ export function previewFrame(view: OutputView, snapshot: Snapshot | null, ctx: P
 export function statusKey(view: StatusView): string {
   const r = view.readiness();
   const d = view.dataAge?.() ?? null;
-  return JSON.stringify([r.ready, view.stale(), view.lastGoodPoll()?.getTime() ?? null, view.lastError(), view.snapshot() === null, d?.sampleTime ?? null, d?.landsEveryMs ?? null, d?.lane ?? null]);
+  return JSON.stringify([
+    r.ready,
+    view.stale(),
+    view.lastGoodPoll()?.getTime() ?? null,
+    view.lastError(),
+    view.snapshot() === null,
+    d?.sampleTime ?? null,
+    d?.landsEveryMs ?? null,
+    d?.lane ?? null,
+  ]);
 }
 
 /** What the snapshot shows, without its evaluation time (a poll with the same answer changes nothing). */

@@ -122,7 +122,11 @@ export function parseNumberAnswer<R extends { status: number; body: string }>(
       }
       const warnings = (json as { warnings?: unknown }).warnings;
       const evaluatedAt = typeof r[0] === 'number' && Number.isFinite(r[0]) ? r[0] * 1000 : null;
-      return { samples: [{ metric: {}, value: promNumber(r[1]) }], warnings: Array.isArray(warnings) ? warnings.filter((w) => typeof w === 'string') : [], evaluatedAt };
+      return {
+        samples: [{ metric: {}, value: promNumber(r[1]) }],
+        warnings: Array.isArray(warnings) ? warnings.filter((w) => typeof w === 'string') : [],
+        evaluatedAt,
+      };
     }
   }
   return parseVector(res, what);

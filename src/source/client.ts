@@ -148,7 +148,11 @@ export class PrometheusClient {
       if (c.basicAuth.passwordFile) password = await readSecret(c.basicAuth.passwordFile, 'prometheus.basicAuth.passwordFile');
       else {
         const v = this.env[c.basicAuth.passwordEnv!];
-        if (v === undefined) throw new PollError('other', `prometheus.basicAuth.passwordEnv: environment variable ${c.basicAuth.passwordEnv} is not set`);
+        if (v === undefined)
+          throw new PollError(
+            'other',
+            `prometheus.basicAuth.passwordEnv: environment variable ${c.basicAuth.passwordEnv} is not set`,
+          );
         password = v;
       }
       h.Authorization = basic(c.basicAuth.username, password);
@@ -165,13 +169,24 @@ export class PrometheusClient {
   async request(
     path: string,
     params: Record<string, string>,
-    opts: { method: 'POST' | 'GET'; signals: RequestSignals; headers: Record<string, string>; budget: ResponseBudget; what: string },
+    opts: {
+      method: 'POST' | 'GET';
+      signals: RequestSignals;
+      headers: Record<string, string>;
+      budget: ResponseBudget;
+      what: string;
+    },
   ): Promise<RawResponse> {
     const { caller, deadline, timeoutMs } = opts.signals;
     const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
     const form = new URLSearchParams(params).toString();
     const failed = (e: unknown) =>
-      transportError(e, { endpoint: this.endpoint, timeoutMs, callerAborted: caller?.aborted ?? false, deadlineAborted: deadline.aborted });
+      transportError(e, {
+        endpoint: this.endpoint,
+        timeoutMs,
+        callerAborted: caller?.aborted ?? false,
+        deadlineAborted: deadline.aborted,
+      });
     let res;
     try {
       res = await this.http.request<Readable>({
@@ -201,7 +216,11 @@ export class PrometheusClient {
       const callerAborted = caller?.aborted ?? false;
       if (!callerAborted && deadline.aborted) {
         const read = (e as { read?: number }).read ?? 0;
-        throw new PollError('timeout', `${this.endpoint}: ${opts.what}: answer not complete within ${timeoutMs} ms (${formatBytes(read)} decoded so far)`, { cause: e });
+        throw new PollError(
+          'timeout',
+          `${this.endpoint}: ${opts.what}: answer not complete within ${timeoutMs} ms (${formatBytes(read)} decoded so far)`,
+          { cause: e },
+        );
       }
       const z = e as { code?: string; message?: string };
       if (!callerAborted && z.code?.startsWith('Z_')) {
@@ -209,7 +228,9 @@ export class PrometheusClient {
         const raw = (res.request as { res?: http.IncomingMessage } | undefined)?.res?.rawHeaders ?? [];
         const i = raw.findIndex((h, j) => j % 2 === 0 && h.toLowerCase() === 'content-encoding');
         const encoding = i >= 0 ? raw[i + 1]!.toLowerCase() : 'compressed';
-        throw new PollError('invalid_response', `${this.endpoint}: ${opts.what}: cannot decode ${encoding} body: ${z.message}`, { cause: e });
+        throw new PollError('invalid_response', `${this.endpoint}: ${opts.what}: cannot decode ${encoding} body: ${z.message}`, {
+          cause: e,
+        });
       }
       throw failed(e);
     });
@@ -309,7 +330,9 @@ async function readSecret(path: string, what: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (e) {
-    throw new PollError('other', `${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new PollError('other', `${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -46,7 +46,14 @@ export function dataAges(samples: readonly Sample[] | undefined, label: string, 
 
 /** A cluster's block with no data yet: no nodes, stale. */
 export function emptyCluster(name: string, displayName?: string): ClusterSnapshot {
-  const c: ClusterSnapshot = { name, nodes: [], unscheduled: emptyCounts(), alerts: emptyAlerts(), dataAgeSeconds: null, stale: true };
+  const c: ClusterSnapshot = {
+    name,
+    nodes: [],
+    unscheduled: emptyCounts(),
+    alerts: emptyAlerts(),
+    dataAgeSeconds: null,
+    stale: true,
+  };
   if (displayName !== undefined) c.displayName = displayName;
   return c;
 }
@@ -71,9 +78,14 @@ export function buildClusterSnapshot(answers: PollAnswers, opts: ClusterSnapshot
   }
   seen.delete('');
   const wanted =
-    opts.clusters === 'auto' ? [...seen].sort(naturalCompare).map((name) => ({ name }) as { name: string; displayName?: string }) : opts.clusters;
+    opts.clusters === 'auto'
+      ? [...seen].sort(naturalCompare).map((name) => ({ name }) as { name: string; displayName?: string })
+      : opts.clusters;
   if (wanted.length === 0) {
-    throw new PollError('no_ksm_data', `clusters: auto: no kube_node_info series carries the label "${label}" (set prometheus.clusterLabel to the label your clusters carry)`);
+    throw new PollError(
+      'no_ksm_data',
+      `clusters: auto: no kube_node_info series carries the label "${label}" (set prometheus.clusterLabel to the label your clusters carry)`,
+    );
   }
   const ages = dataAges(answers.nodes, label, opts.time);
   const alertsOnly: ExtrasOptions | undefined = opts.extras && { alerts: opts.extras.alerts, queries: {} };

@@ -178,7 +178,15 @@ export class DemoCluster {
     return pod.phase;
   }
 
-  private add(p: { namespace: string; app: string; phase: PodPhase; node?: string; until?: number; fails?: boolean; crashLoop?: boolean }): Pod {
+  private add(p: {
+    namespace: string;
+    app: string;
+    phase: PodPhase;
+    node?: string;
+    until?: number;
+    fails?: boolean;
+    crashLoop?: boolean;
+  }): Pod {
     const pod: Pod = {
       id: this.nextId++,
       namespace: p.namespace,
@@ -276,7 +284,12 @@ export const DEMO_OUTAGE = { from: 30, to: 75 } as const;
 export class DemoSource implements Source {
   readonly cluster: DemoCluster;
   /** With `clusters:`: one simulated cluster per name (the first is `cluster`). */
-  private readonly clusters: { name: string; displayName?: string; sim: DemoCluster; last?: { block: ClusterSnapshot; tick: number } }[] = [];
+  private readonly clusters: {
+    name: string;
+    displayName?: string;
+    sim: DemoCluster;
+    last?: { block: ClusterSnapshot; tick: number };
+  }[] = [];
   private readonly staleAfterMs: number;
   private readonly now: () => number;
   private readonly tickMs: number;
@@ -346,7 +359,14 @@ export class DemoSource implements Source {
       const down = i > 0 && i === this.clusters.length - 1 && phase >= DEMO_OUTAGE.from && phase < DEMO_OUTAGE.to;
       if (!down || !c.last) {
         const one = this.addAlertsAndQueries(this.snapshotOf(c.sim, now), c.sim);
-        const block: ClusterSnapshot = { name: c.name, nodes: one.nodes, unscheduled: one.unscheduled, alerts: one.alerts, dataAgeSeconds: 0, stale: false };
+        const block: ClusterSnapshot = {
+          name: c.name,
+          nodes: one.nodes,
+          unscheduled: one.unscheduled,
+          alerts: one.alerts,
+          dataAgeSeconds: 0,
+          stale: false,
+        };
         if (c.displayName !== undefined) block.displayName = c.displayName;
         c.last = { block, tick: c.sim.tick };
         return block;

@@ -36,7 +36,10 @@ export function queryResult(name: string, q: QueryConfig, samples: readonly Samp
  * `alerts.otherSeverity`; undefined when that is `ignore`.
  */
 export function alertSeverity(alerts: AlertsConfig, value: string): AlertSeverity | undefined {
-  return ALERT_SEVERITIES.find((s) => alerts.severities[s].includes(value)) ?? (alerts.otherSeverity === 'ignore' ? undefined : alerts.otherSeverity);
+  return (
+    ALERT_SEVERITIES.find((s) => alerts.severities[s].includes(value)) ??
+    (alerts.otherSeverity === 'ignore' ? undefined : alerts.otherSeverity)
+  );
 }
 
 /** What applyExtras needs from the config. */

@@ -84,4 +84,3 @@ function readiness(set: Set<string> | undefined): boolean | null {
   if (set.has('true') && set.size === 1) return true;
   return null;
 }
-

@@ -115,7 +115,10 @@ export class PrometheusSource implements Source {
   private follow(f: Freshness): string | null {
     const lane = chooseLane(f, this.lanes);
     if (this.lanes.length && lane !== this.lane) {
-      this.opts.log.info({ lane: lane ?? '(every job)', before: this.lane ?? null }, 'reading kube-state-metrics from a new lane');
+      this.opts.log.info(
+        { lane: lane ?? '(every job)', before: this.lane ?? null },
+        'reading kube-state-metrics from a new lane',
+      );
     }
     if (this.lanes.length) this.lane = lane;
     return lane;
@@ -175,7 +178,12 @@ export class PrometheusSource implements Source {
       // With clusters: one block per cluster, its data age from its nodes' newest samples (SPEC §3c).
       snapshot = clusters
         ? this.keepClusters(
-            buildClusterSnapshot(answers, { ...built, clusters, clusterLabel: this.config.prometheus.clusterLabel, staleAfterMs: this.staleAfterMs }),
+            buildClusterSnapshot(answers, {
+              ...built,
+              clusters,
+              clusterLabel: this.config.prometheus.clusterLabel,
+              staleAfterMs: this.staleAfterMs,
+            }),
           )
         : buildSnapshot(answers, built);
     } catch (e) {
@@ -224,7 +232,11 @@ export class PrometheusSource implements Source {
     try {
       const results = await Promise.all(
         names.map((name) =>
-          this.runQuery(name, queries[name]!, { headers, budget, signals: { caller, deadline: deadline.signal, timeoutMs } }).catch((e: unknown) => {
+          this.runQuery(name, queries[name]!, {
+            headers,
+            budget,
+            signals: { caller, deadline: deadline.signal, timeoutMs },
+          }).catch((e: unknown) => {
             // A user query's own bad answer shows on its LED; it does not fail the poll.
             const failed = userQueryFailure(name, e);
             if (failed) return failed;
@@ -258,11 +270,18 @@ export class PrometheusSource implements Source {
     const method = this.method;
     const what = `${name} query`;
     const send = (m: 'POST' | 'GET') =>
-      this.client.request('api/v1/query', params, { method: m, signals: ctx.signals, headers: ctx.headers, budget: ctx.budget, what });
+      this.client.request('api/v1/query', params, {
+        method: m,
+        signals: ctx.signals,
+        headers: ctx.headers,
+        budget: ctx.budget,
+        what,
+      });
     let res: RawResponse = await send(method);
     if (res.status === 405 && method === 'POST') {
       // Some proxies in front of Prometheus only allow GET.
-      if (this.method === 'POST') this.opts.log.info({ endpoint: this.endpoint }, 'POST /api/v1/query not allowed (405); using GET from now on');
+      if (this.method === 'POST')
+        this.opts.log.info({ endpoint: this.endpoint }, 'POST /api/v1/query not allowed (405); using GET from now on');
       this.method = 'GET';
       res = await send('GET');
     }
@@ -292,7 +311,11 @@ export class PrometheusSource implements Source {
     this.lastClusters = merged;
     const key = carried.join('\n');
     if (key !== this.lastCarried) {
-      if (carried.length) this.opts.log.warn({ clusters: carried }, `no data from cluster ${carried.join(', ')}: showing its last known state as stale`);
+      if (carried.length)
+        this.opts.log.warn(
+          { clusters: carried },
+          `no data from cluster ${carried.join(', ')}: showing its last known state as stale`,
+        );
       else if (this.lastCarried) this.opts.log.info({ clusters: this.lastCarried.split('\n') }, 'every cluster reports again');
       this.lastCarried = key;
     }
@@ -349,7 +372,15 @@ export function userQueryFailure(name: string, e: unknown): { answer: VectorAnsw
   if (!isUserQuery(name) || !(e instanceof PollError) || !ANSWER_REASONS.has(e.reason)) return null;
   return {
     answer: { samples: [], warnings: [], evaluatedAt: null },
-    stats: { name: name as QueryStats['name'], status: 0, bytesReceived: 0, bytesDecoded: 0, series: 0, requestMs: 0, parseMs: 0 },
+    stats: {
+      name: name as QueryStats['name'],
+      status: 0,
+      bytesReceived: 0,
+      bytesDecoded: 0,
+      series: 0,
+      requestMs: 0,
+      parseMs: 0,
+    },
     error: e.message,
   };
 }

@@ -2,7 +2,19 @@ import type { Config } from '../config/schema.js';
 import { POD_STATES, type PodState } from '../states.js';
 import { compileAnchored } from '../config/regex.js';
 import { buildExtraQueries, type ExtraQueryName } from './extrasQueries.js';
-import { LANE_LABEL, STATE_LABEL, baseMatchers, clusterGrouping, groupBy, namespaceMatchers, pinsLane, promString, regexLiteral, sampleTimes, selector } from './promqlText.js';
+import {
+  LANE_LABEL,
+  STATE_LABEL,
+  baseMatchers,
+  clusterGrouping,
+  groupBy,
+  namespaceMatchers,
+  pinsLane,
+  promString,
+  regexLiteral,
+  sampleTimes,
+  selector,
+} from './promqlText.js';
 
 /** Names of the pod and node queries every poll sends. */
 export type CoreQueryName = 'nodes' | 'ready' | 'unschedulable' | 'pods';

@@ -49,7 +49,8 @@ export function baseMatchers(config: Config): string[] {
   const out = [...p.matchers];
   if (p.cluster) out.push(`${p.clusterLabel}=${promString(p.cluster)}`);
   // A listed set of clusters: only theirs are read (auto reads every value, and an unlabelled series tells the label is missing).
-  if (Array.isArray(config.clusters)) out.push(`${p.clusterLabel}=~${promString(config.clusters.map((c) => regexLiteral(c.name)).join('|'))}`);
+  if (Array.isArray(config.clusters))
+    out.push(`${p.clusterLabel}=~${promString(config.clusters.map((c) => regexLiteral(c.name)).join('|'))}`);
   return out;
 }
 

@@ -67,11 +67,9 @@ describe('import graph of src/', () => {
       ['d', ['a']],
     ]);
     expect(cycles(g)).toEqual([['a', 'b', 'c']]);
-    expect(localImports('/x/src/a.ts', "import type { T } from './b.js';\nexport { u } from '../c.js';\nawait import('./d.js');")).toEqual([
-      '/x/src/b.ts',
-      '/x/c.ts',
-      '/x/src/d.ts',
-    ]);
+    expect(
+      localImports('/x/src/a.ts', "import type { T } from './b.js';\nexport { u } from '../c.js';\nawait import('./d.js');"),
+    ).toEqual(['/x/src/b.ts', '/x/c.ts', '/x/src/d.ts']);
   });
 
   it('has no import circle', () => {

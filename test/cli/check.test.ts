@@ -19,7 +19,14 @@ beforeEach(() => {
   err = '';
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += a.join(' ') + '\n'));
-  for (const k of ['PODGLOW_CONFIG', 'PODGLOW_PROMETHEUS_URL', 'PODGLOW_CLUSTER', 'PODGLOW_NAMESPACES', 'PODGLOW_PROMETHEUS_ORG_ID']) vi.stubEnv(k, '');
+  for (const k of [
+    'PODGLOW_CONFIG',
+    'PODGLOW_PROMETHEUS_URL',
+    'PODGLOW_CLUSTER',
+    'PODGLOW_NAMESPACES',
+    'PODGLOW_PROMETHEUS_ORG_ID',
+  ])
+    vi.stubEnv(k, '');
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -51,11 +58,15 @@ describe('podglow check', () => {
     expect(await main(['--config', path])).toBe(0);
     expect(err).toBe('');
     expect(out).toContain(`config: ${path} is valid`);
-    expect(out).toContain('source: prometheus at https://mimir.example/prometheus (poll when new data lands, every 1s to 1m, timeout 10s)');
+    expect(out).toContain(
+      'source: prometheus at https://mimir.example/prometheus (poll when new data lands, every 1s to 1m, timeout 10s)',
+    );
     expect(out).toContain('headers: X-Scope-OrgID');
     expect(out).toContain('outputs: unicornhat (unicornhat), preview (web)');
     for (const q of ['# nodes', '# ready', '# unschedulable', '# pods']) expect(out).toContain(q);
-    expect(out).toContain('max by (node) (timestamp(kube_node_info{job="kube-state-metrics", cluster="prod"}) and kube_node_info{job="kube-state-metrics", cluster="prod"})');
+    expect(out).toContain(
+      'max by (node) (timestamp(kube_node_info{job="kube-state-metrics", cluster="prod"}) and kube_node_info{job="kube-state-metrics", cluster="prod"})',
+    );
     expect(out).toContain('kube_pod_info{job="kube-state-metrics", cluster="prod", namespace=~"team-.*"}');
     expect(out).not.toContain('hunter2');
     expect(out).not.toContain('tenant-1');
@@ -70,10 +81,18 @@ queries:
   builds: { expr: max(ci_last_build_ok), ifEmpty: 0 }
 `);
     expect(await main(['--config', path])).toBe(0);
-    expect(out).toContain('# conditions\nmax by (node, condition) (kube_node_status_condition{job="kube-state-metrics", cluster="prod", condition!="Ready", status="true"} == 1)');
-    expect(out).toMatch(/# alerts\ncount by \(severity, podglow_node_0, podglow_node_1\) \(\n {2}label_replace\(label_replace\(ALERTS\{alertstate="firing", alertname!~"Watchdog\|InfoInhibitor"\}/);
-    expect(out).toContain('# query:slo (one number; no series is an error; colours: #ff0000, ≥ 0.999 #00ff00)\nsum(rate(http_requests_total{code!~"5.."}[5m])) / sum(rate(http_requests_total[5m]))');
-    expect(out).toContain('# query:builds (one number; no series = 0; colours: none (thresholds not set))\nmax(ci_last_build_ok)');
+    expect(out).toContain(
+      '# conditions\nmax by (node, condition) (kube_node_status_condition{job="kube-state-metrics", cluster="prod", condition!="Ready", status="true"} == 1)',
+    );
+    expect(out).toMatch(
+      /# alerts\ncount by \(severity, podglow_node_0, podglow_node_1\) \(\n {2}label_replace\(label_replace\(ALERTS\{alertstate="firing", alertname!~"Watchdog\|InfoInhibitor"\}/,
+    );
+    expect(out).toContain(
+      '# query:slo (one number; no series is an error; colours: #ff0000, ≥ 0.999 #00ff00)\nsum(rate(http_requests_total{code!~"5.."}[5m])) / sum(rate(http_requests_total[5m]))',
+    );
+    expect(out).toContain(
+      '# query:builds (one number; no series = 0; colours: none (thresholds not set))\nmax(ci_last_build_ok)',
+    );
   });
 
   it('--prometheus-url overrides the file', async () => {
@@ -102,7 +121,9 @@ namespaces: { exclude: ['ok', '(?!kube-).*'] }
 outputs: [{ type: web }]
 `);
     expect(await main(['--config', path])).toBe(2);
-    expect(err).toContain('namespaces.exclude[1]: must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`');
+    expect(err).toContain(
+      'namespaces.exclude[1]: must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`',
+    );
   });
 
   it('catches a PromQL typo in a named query and in a matcher: path and position, exit 2', async () => {
@@ -115,8 +136,12 @@ queries:
 outputs: [{ type: web }]
 `);
     expect(await main(['--config', path])).toBe(2);
-    expect(err).toContain('queries.errors.expr: PromQL syntax error at line 1, column 34 of the expression: unexpected end of expression');
-    expect(err).toContain('prometheus.matchers[0]: must be a PromQL label matcher such as job="kube-state-metrics": PromQL syntax error at line 1, column 5 of the matcher: unexpected "kube-state-metrics"');
+    expect(err).toContain(
+      'queries.errors.expr: PromQL syntax error at line 1, column 34 of the expression: unexpected end of expression',
+    );
+    expect(err).toContain(
+      'prometheus.matchers[0]: must be a PromQL label matcher such as job="kube-state-metrics": PromQL syntax error at line 1, column 5 of the matcher: unexpected "kube-state-metrics"',
+    );
     expect(out).toBe('');
   });
 
@@ -132,15 +157,22 @@ outputs: [{ type: web }]
   it('with prometheus.recordingRule: lists the recorded read for pods; --rules prints the rule file', async () => {
     const path = file(GOOD.replace('  cluster: prod\n', '  cluster: prod\n  recordingRule: "podglow:pods:count"\n'));
     expect(await main(['--config', path])).toBe(0);
-    expect(out).toContain('# pods (reads the recording rule podglow:pods:count; podglow check --rules prints the rule)\nmax by (node, state) (podglow:pods:count)');
-    expect(out).toContain('max by (node) (timestamp(kube_node_info{job="kube-state-metrics", cluster="prod"}) and kube_node_info{job="kube-state-metrics", cluster="prod"})');
+    expect(out).toContain(
+      '# pods (reads the recording rule podglow:pods:count; podglow check --rules prints the rule)\nmax by (node, state) (podglow:pods:count)',
+    );
+    expect(out).toContain(
+      'max by (node) (timestamp(kube_node_info{job="kube-state-metrics", cluster="prod"}) and kube_node_info{job="kube-state-metrics", cluster="prod"})',
+    );
     expect(out).not.toContain('kube_pod_info');
 
     out = '';
     expect(await main(['--config', path, '--rules'])).toBe(0);
     expect(err).toBe('');
     expect(out).toMatch(/^# Generated by `podglow check --rules` from /);
-    const config = parseConfig(parseYaml(GOOD.replace('  cluster: prod\n', '  cluster: prod\n  recordingRule: "podglow:pods:count"\n')), { env: {} });
+    const config = parseConfig(
+      parseYaml(GOOD.replace('  cluster: prod\n', '  cluster: prod\n  recordingRule: "podglow:pods:count"\n')),
+      { env: {} },
+    );
     expect(parseYaml(out)).toEqual(buildRecordingRules(config));
     expect(parseYaml(out).groups[0].rules[0].expr).toBe(podsExpression(config));
     expect(out).toContain('kube_pod_info{job="kube-state-metrics", cluster="prod", namespace=~"team-.*"}');
@@ -163,7 +195,10 @@ outputs: [{ type: web }]
 
   it('the installed command line exits 2 on a bad config (through the dispatcher)', () => {
     const path = file('prometheus: { url: nope }\noutputs: []\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', '--config', path], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'check', '--config', path], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('prometheus.url: must be an http(s) URL');
     expect(r.stderr).toContain('outputs: configure at least one output');

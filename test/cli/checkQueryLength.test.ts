@@ -15,7 +15,14 @@ beforeEach(() => {
   out = '';
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
   vi.spyOn(console, 'error').mockImplementation(() => {});
-  for (const k of ['PODGLOW_CONFIG', 'PODGLOW_PROMETHEUS_URL', 'PODGLOW_CLUSTER', 'PODGLOW_NAMESPACES', 'PODGLOW_PROMETHEUS_ORG_ID']) vi.stubEnv(k, '');
+  for (const k of [
+    'PODGLOW_CONFIG',
+    'PODGLOW_PROMETHEUS_URL',
+    'PODGLOW_CLUSTER',
+    'PODGLOW_NAMESPACES',
+    'PODGLOW_PROMETHEUS_ORG_ID',
+  ])
+    vi.stubEnv(k, '');
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -24,7 +31,10 @@ afterEach(() => {
 
 function config(namespaces: string[]): string {
   const p = join(dir, `c${namespaces.length}.yaml`);
-  writeFileSync(p, `prometheus: { url: http://prom:9090 }\nnamespaces: { include: ${JSON.stringify(namespaces)} }\noutputs: [ { type: terminal } ]\n`);
+  writeFileSync(
+    p,
+    `prometheus: { url: http://prom:9090 }\nnamespaces: { include: ${JSON.stringify(namespaces)} }\noutputs: [ { type: terminal } ]\n`,
+  );
   return p;
 }
 
@@ -34,7 +44,9 @@ describe('podglow check: query length', () => {
     expect(await main(['--config', config(ns(83, 30))])).toBe(0);
     expect(out).not.toMatch(/warning/);
     expect(await main(['--config', config(ns(600, 30))])).toBe(0);
-    expect(out).toMatch(/warning: the pods query is \d+ bytes, over 16 KiB: VictoriaMetrics refuses it by default \(-search.maxQueryLen=16384\)/);
+    expect(out).toMatch(
+      /warning: the pods query is \d+ bytes, over 16 KiB: VictoriaMetrics refuses it by default \(-search.maxQueryLen=16384\)/,
+    );
     expect(out).not.toMatch(/the nodes query is/);
   });
 

@@ -22,21 +22,30 @@ function crashChild(kind: 'exception' | 'rejection') {
   return new Promise<{ code: number | null; out: string; lines: { show?: number[][]; stop?: boolean }[] }>((resolve) =>
     child.on('exit', (code) => {
       clearTimeout(killer);
-      const lines = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { show?: number[][]; stop?: boolean });
+      const lines = readFileSync(record, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { show?: number[][]; stop?: boolean });
       resolve({ code, out, lines });
     }),
   );
 }
 
 describe('podglow run: no silent freeze (SPEC §6)', () => {
-  it.each(['exception', 'rejection'] as const)('an uncaught %s is logged, every output is blanked (onExit: keep too), exit 1', async (kind) => {
-    const { code, out, lines } = await crashChild(kind);
-    expect(code).toBe(1);
-    expect(out).toMatch(kind === 'exception' ? /uncaught exception: injected crash/ : /unhandled rejection: injected rejection/);
-    // Something was lit before the crash, and the last thing the output got is a blank stop.
-    expect(lines.some((l) => l.show?.some((c) => c.some((v) => v > 0)))).toBe(true);
-    const last = lines.at(-1)!;
-    expect(last.stop).toBe(true);
-    expect(last.show).toEqual(new Array(8).fill([0, 0, 0]));
-  }, 30_000);
+  it.each(['exception', 'rejection'] as const)(
+    'an uncaught %s is logged, every output is blanked (onExit: keep too), exit 1',
+    async (kind) => {
+      const { code, out, lines } = await crashChild(kind);
+      expect(code).toBe(1);
+      expect(out).toMatch(
+        kind === 'exception' ? /uncaught exception: injected crash/ : /unhandled rejection: injected rejection/,
+      );
+      // Something was lit before the crash, and the last thing the output got is a blank stop.
+      expect(lines.some((l) => l.show?.some((c) => c.some((v) => v > 0)))).toBe(true);
+      const last = lines.at(-1)!;
+      expect(last.stop).toBe(true);
+      expect(last.show).toEqual(new Array(8).fill([0, 0, 0]));
+    },
+    30_000,
+  );
 });

@@ -23,7 +23,9 @@ function demo(args: string[]): Run {
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -53,13 +55,20 @@ describe('podglow demo', () => {
   it('starts, prints the preview URL, serves the page, frames change over time, and SIGTERM exits 0', async () => {
     run = demo(['--port', '0']);
     const r = run;
-    const url = await waitFor(() => /preview at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.stdout())?.[1], `the preview URL (stderr: ${r.stderr()})`);
+    const url = await waitFor(
+      () => /preview at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.stdout())?.[1],
+      `the preview URL (stderr: ${r.stderr()})`,
+    );
 
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script src="app.js" defer></script>');
 
-    type State = { ready: boolean; snapshot: { nodes: { name: string }[] } | null; outputs: { name: string; type: string; width: number; height: number; leds: string[] }[] };
+    type State = {
+      ready: boolean;
+      snapshot: { nodes: { name: string }[] } | null;
+      outputs: { name: string; type: string; width: number; height: number; leds: string[] }[];
+    };
     const state = async (): Promise<State> => (await fetch(new URL('api/state', url))).json() as Promise<State>;
     let s = await state();
     for (let i = 0; i < 100 && !s.ready; i++) {
@@ -96,7 +105,10 @@ describe('podglow demo', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - t1).toBeLessThan(5000);
     // The terminal output was blanked on the way out: its last log line is all dark dots.
-    const frames = r.stdout().split('\n').filter((l) => l.includes(' terminal '));
+    const frames = r
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes(' terminal '));
     expect(frames.at(-1)).toContain(' terminal off: ');
     expect(frames.at(-1)!.match(/\x1b\[38;2;48;48;48m●/g)).toHaveLength(64);
   }, 60_000);
@@ -104,8 +116,18 @@ describe('podglow demo', () => {
   it('--blinkt adds an 8 × 1 Blinkt! preview of node pi-2: one LED per pod, labelled with the node', async () => {
     run = demo(['--port', '0', '--blinkt']);
     const r = run;
-    const url = await waitFor(() => /preview at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.stdout())?.[1], `the preview URL (stderr: ${r.stderr()})`);
-    type Out = { name: string; type: string; width: number; height: number; base: string[]; bands: { node: string; x: number; width: number }[] };
+    const url = await waitFor(
+      () => /preview at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.stdout())?.[1],
+      `the preview URL (stderr: ${r.stderr()})`,
+    );
+    type Out = {
+      name: string;
+      type: string;
+      width: number;
+      height: number;
+      base: string[];
+      bands: { node: string; x: number; width: number }[];
+    };
     type State = { ready: boolean; snapshot: { nodes: { name: string; pods: Record<string, number> }[] } | null; outputs: Out[] };
     const state = async (): Promise<State> => (await fetch(new URL('api/state', url))).json() as Promise<State>;
     let s = await state();

@@ -19,7 +19,11 @@ const HEX: Record<string, string> = {
   C: '#402600',
   O: '#ffffff',
 };
-const leds = (rows: string[]) => rows.join('').split('').map((c) => HEX[c]!);
+const leds = (rows: string[]) =>
+  rows
+    .join('')
+    .split('')
+    .map((c) => HEX[c]!);
 
 const SNAPSHOT = snapshot(
   [
@@ -110,13 +114,7 @@ describe('podglow frame --json --snapshot S.json --config C.yaml', () => {
           height: 8,
           // Default matrix, auto = 2 columns per node; unicorn-classic: pending blue, terminating,
           // crashing and the node backgrounds dark.
-          leds: leds([
-            ...Array<string>(4).fill('........'),
-            'B.......',
-            'G.......',
-            'G...G...',
-            'G.G.G...',
-          ]),
+          leds: leds([...Array<string>(4).fill('........'), 'B.......', 'G.......', 'G...G...', 'G.G.G...']),
         },
       ],
     };
@@ -144,7 +142,9 @@ describe('podglow frame (in process)', () => {
     expect(code).toBe(0);
     // Two nodes-layout LEDs for three nodes: two pages.
     expect(out).toBe(
-      ['blinkstick (blinkstick, 2×1)', '#00ff00  #ff0000*', '', 'ws281x (ws281x, 2×1, page 1 of 2)', '#ff9900  #ff0000*'].join('\n'),
+      ['blinkstick (blinkstick, 2×1)', '#00ff00  #ff0000*', '', 'ws281x (ws281x, 2×1, page 1 of 2)', '#ff9900  #ff0000*'].join(
+        '\n',
+      ),
     );
   });
 
@@ -163,7 +163,9 @@ describe('podglow frame (in process)', () => {
 
   it('rejects a missing file and a file that is not JSON', async () => {
     const c = file('C5.yaml', CONFIG);
-    await expect(main(['--snapshot', join(dir, 'nope.json'), '--config', c])).rejects.toThrow(/cannot read snapshot .*nope\.json/);
+    await expect(main(['--snapshot', join(dir, 'nope.json'), '--config', c])).rejects.toThrow(
+      /cannot read snapshot .*nope\.json/,
+    );
     const s = file('text.json', 'time: now');
     await expect(main(['--snapshot', s, '--config', c])).rejects.toThrow(/is not JSON/);
   });
@@ -193,12 +195,18 @@ describe('parseSnapshot', () => {
     expect(() => parseSnapshot({ ...SNAPSHOT, nodes: [SNAPSHOT.nodes[0], SNAPSHOT.nodes[0]] }, 's')).toThrow(
       'nodes[1].name: duplicate node "pi-1"',
     );
-    expect(() => parseSnapshot({ ...SNAPSHOT, unscheduled: { ...SNAPSHOT.unscheduled, evicted: 1 } }, 's')).toThrow(/unscheduled/);
+    expect(() => parseSnapshot({ ...SNAPSHOT, unscheduled: { ...SNAPSHOT.unscheduled, evicted: 1 } }, 's')).toThrow(
+      /unscheduled/,
+    );
   });
 });
 
 describe('parseSnapshot: conditions, alerts and queries (SPEC §4b)', () => {
-  const old = { time: '2026-11-21T12:00:00.000Z', nodes: [{ name: 'pi-1', ready: true, unschedulable: false, pods: SNAPSHOT.nodes[0]!.pods }], unscheduled: SNAPSHOT.unscheduled };
+  const old = {
+    time: '2026-11-21T12:00:00.000Z',
+    nodes: [{ name: 'pi-1', ready: true, unschedulable: false, pods: SNAPSHOT.nodes[0]!.pods }],
+    unscheduled: SNAPSHOT.unscheduled,
+  };
 
   it('loads a file written before they existed, with empty lists and zero counts', () => {
     const s = parseSnapshot(old, 's');
@@ -219,7 +227,12 @@ describe('parseSnapshot: conditions, alerts and queries (SPEC §4b)', () => {
     expect(s.nodes[0]!.conditions).toEqual(['DiskPressure', 'MemoryPressure']);
     expect(s.nodes[0]!.alerts).toEqual({ critical: 1, warning: 0, info: 2 });
     expect(s.queries).toEqual(full.queries);
-    const bad = { ...full, nodes: [{ ...full.nodes[0], conditions: 'DiskPressure', alerts: { critical: -1, fatal: 1 } }], alerts: { warning: 1.5 }, queries: { q: { value: 'x', color: 'red' } } };
+    const bad = {
+      ...full,
+      nodes: [{ ...full.nodes[0], conditions: 'DiskPressure', alerts: { critical: -1, fatal: 1 } }],
+      alerts: { warning: 1.5 },
+      queries: { q: { value: 'x', color: 'red' } },
+    };
     const msg = (() => {
       try {
         parseSnapshot(bad, 's');
@@ -228,15 +241,25 @@ describe('parseSnapshot: conditions, alerts and queries (SPEC §4b)', () => {
       }
       return '';
     })();
-    for (const path of ['nodes[0].conditions: must be a list of condition names', 'nodes[0].alerts.critical: must not be negative', 'nodes[0].alerts: must be an object with counts for critical, warning and info', 'alerts.warning: must be a whole number of alerts', 'queries.q.value: must be a number or null', 'queries.q.color: must be a colour like #00ff00']) {
+    for (const path of [
+      'nodes[0].conditions: must be a list of condition names',
+      'nodes[0].alerts.critical: must not be negative',
+      'nodes[0].alerts: must be an object with counts for critical, warning and info',
+      'alerts.warning: must be a whole number of alerts',
+      'queries.q.value: must be a number or null',
+      'queries.q.color: must be a colour like #00ff00',
+    ]) {
       expect(msg).toContain(path);
     }
   });
 });
 
 describe('formatBlocks on a terminal', () => {
-  it('draws truecolour LEDs with the terminal output\'s renderer, dark dots for off LEDs and the blink attribute for blinking LEDs', () => {
-    const config = parseConfig({ source: 'demo', outputs: [{ type: 'terminal', width: 3, height: 1, layout: { type: 'nodes' } }] }, { env: {} });
+  it("draws truecolour LEDs with the terminal output's renderer, dark dots for off LEDs and the blink attribute for blinking LEDs", () => {
+    const config = parseConfig(
+      { source: 'demo', outputs: [{ type: 'terminal', width: 3, height: 1, layout: { type: 'nodes' } }] },
+      { env: {} },
+    );
     const frames = outputFrames(config, snapshot([node('a', { running: 1 }), node('b', { crashing: 1 }), node('c')]));
     const text = formatBlocks(frames, true);
     expect(text.split('\n')).toEqual([

@@ -45,7 +45,11 @@ describe('runUntilSignal', () => {
     vi.useFakeTimers();
     try {
       const p = fakeProcess();
-      void runUntilSignal(() => new Promise<void>(() => undefined), silentLogger, { proc: p.proc, exit: p.exit, timeoutMs: 5000 });
+      void runUntilSignal(() => new Promise<void>(() => undefined), silentLogger, {
+        proc: p.proc,
+        exit: p.exit,
+        timeoutMs: 5000,
+      });
       p.signal('SIGTERM');
       await vi.advanceTimersByTimeAsync(4999);
       expect(p.exits).toEqual([]);
@@ -134,7 +138,10 @@ describe('podglow run (child process)', () => {
 
   it('exits 2 on an invalid config before any output is opened', async () => {
     const config = join(dir, 'bad.yaml');
-    writeFileSync(config, ['prometheus: { url: "http://127.0.0.1:1" }', 'outputs: [ { type: unicornhat, rotation: 45 } ]'].join('\n'));
+    writeFileSync(
+      config,
+      ['prometheus: { url: "http://127.0.0.1:1" }', 'outputs: [ { type: unicornhat, rotation: 45 } ]'].join('\n'),
+    );
     const run = runCli(['--config', config]);
     const r = await run.exited;
     expect(r.code).toBe(2);
@@ -146,7 +153,12 @@ describe('podglow run (child process)', () => {
     const config = join(dir, `nodevice-${format}.yaml`);
     writeFileSync(
       config,
-      ['source: demo', 'server: { enabled: false }', 'outputs: [ { type: unicornhat, backend: pio, device: /dev/podglow-absent-leds } ]', `log: { format: ${format} }`].join('\n'),
+      [
+        'source: demo',
+        'server: { enabled: false }',
+        'outputs: [ { type: unicornhat, backend: pio, device: /dev/podglow-absent-leds } ]',
+        `log: { format: ${format} }`,
+      ].join('\n'),
     );
     const r = await runCli(['--config', config]).exited;
     expect(r.code, r.stderr).toBe(1);

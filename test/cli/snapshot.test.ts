@@ -41,7 +41,14 @@ describe('podglow snapshot', () => {
     expect(doc).toEqual({
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       nodes: [
-        { name: 'pi-1', ready: true, unschedulable: false, pods: { ...emptyCounts(), running: 3, crashing: 1 }, conditions: [], alerts: emptyAlerts() },
+        {
+          name: 'pi-1',
+          ready: true,
+          unschedulable: false,
+          pods: { ...emptyCounts(), running: 3, crashing: 1 },
+          conditions: [],
+          alerts: emptyAlerts(),
+        },
         { name: 'pi-2', ready: false, unschedulable: true, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() },
       ],
       unscheduled: { ...emptyCounts(), pending: 1 },
@@ -57,7 +64,9 @@ describe('podglow snapshot', () => {
   it('prints a readable table by default', async () => {
     expect(await main(['--config', config, '--prometheus-url', srv.url])).toBe(0);
     const lines = out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NODE\s+READY\s+CORDONED\s+TERMINATING\s+CRASHING\s+FAILED\s+UNKNOWN\s+PENDING\s+RUNNING\s+SUCCEEDED\s+TOTAL\s+ALERTS C\/W\/I\s+CONDITIONS$/);
+    expect(lines[0]).toMatch(
+      /^NODE\s+READY\s+CORDONED\s+TERMINATING\s+CRASHING\s+FAILED\s+UNKNOWN\s+PENDING\s+RUNNING\s+SUCCEEDED\s+TOTAL\s+ALERTS C\/W\/I\s+CONDITIONS$/,
+    );
     expect(lines[1]).toMatch(/^pi-1\s+yes\s+no\s+0\s+1\s+0\s+0\s+0\s+3\s+0\s+4\s+0\/0\/0\s+-$/);
     expect(lines[2]).toMatch(/^pi-2\s+NO\s+yes(\s+0){7}\s+0\s+0\/0\/0\s+-$/);
     expect(lines[3]).toMatch(/^\(unscheduled\)(\s+0){4}\s+1\s+0\s+0\s+1$/);
@@ -94,16 +103,27 @@ describe('podglow snapshot', () => {
     expect(srv.requests).toHaveLength(0);
   });
 
-  it('formatTable shows each node\'s alerts and conditions, the cluster-wide alerts and every named query', () => {
+  it("formatTable shows each node's alerts and conditions, the cluster-wide alerts and every named query", () => {
     const t = formatTable({
       time: '2026-11-21T12:00:00.000Z',
       nodes: [
-        { name: 'pi-1', ready: true, unschedulable: false, pods: emptyCounts(), conditions: ['DiskPressure', 'MemoryPressure'], alerts: { critical: 1, warning: 2, info: 0 } },
+        {
+          name: 'pi-1',
+          ready: true,
+          unschedulable: false,
+          pods: emptyCounts(),
+          conditions: ['DiskPressure', 'MemoryPressure'],
+          alerts: { critical: 1, warning: 2, info: 0 },
+        },
         { name: 'pi-2', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() },
       ],
       unscheduled: emptyCounts(),
       alerts: { critical: 0, warning: 1, info: 3 },
-      queries: { slo: { value: 0.9995, color: '#00ff00' }, raw: { value: 3 }, bad: { value: null, error: 'query bad: returned NaN' } },
+      queries: {
+        slo: { value: 0.9995, color: '#00ff00' },
+        raw: { value: 3 },
+        bad: { value: null, error: 'query bad: returned NaN' },
+      },
     });
     const lines = t.split('\n');
     expect(lines[1]).toMatch(/^pi-1 .* 0 +1\/2\/0 +DiskPressure,MemoryPressure$/);
@@ -119,7 +139,9 @@ describe('podglow snapshot', () => {
   it('formatTable prints names as text and failureLine keeps to one line', () => {
     const t = formatTable({
       time: '2026-11-21T12:00:00.000Z',
-      nodes: [{ name: 'evil\u001b[31m', ready: null, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() }],
+      nodes: [
+        { name: 'evil\u001b[31m', ready: null, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() },
+      ],
       unscheduled: emptyCounts(),
       alerts: emptyAlerts(),
       queries: {},

@@ -7,10 +7,32 @@ import { formatTable, snapshotJson } from '../../src/cli/snapshot.js';
 import { emptyAlerts, withClusters } from '../../src/snapshot.js';
 import { emptyCounts } from '../../src/states.js';
 
-const n = (name: string, running: number) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), running }, conditions: [], alerts: emptyAlerts() });
+const n = (name: string, running: number) => ({
+  name,
+  ready: true,
+  unschedulable: false,
+  pods: { ...emptyCounts(), running },
+  conditions: [],
+  alerts: emptyAlerts(),
+});
 const SNAP = withClusters({ time: '2026-11-21T12:00:00.000Z', alerts: { critical: 0, warning: 0, info: 1 }, queries: {} }, [
-  { name: 'home', displayName: 'Pis', nodes: [n('pi-1', 2), n('pi-2', 1)], unscheduled: emptyCounts(), alerts: emptyAlerts(), dataAgeSeconds: 3, stale: false },
-  { name: 'cloud', nodes: [n('pi-1', 4)], unscheduled: { ...emptyCounts(), pending: 1 }, alerts: { critical: 1, warning: 0, info: 0 }, dataAgeSeconds: 400, stale: true },
+  {
+    name: 'home',
+    displayName: 'Pis',
+    nodes: [n('pi-1', 2), n('pi-2', 1)],
+    unscheduled: emptyCounts(),
+    alerts: emptyAlerts(),
+    dataAgeSeconds: 3,
+    stale: false,
+  },
+  {
+    name: 'cloud',
+    nodes: [n('pi-1', 4)],
+    unscheduled: { ...emptyCounts(), pending: 1 },
+    alerts: { critical: 1, warning: 0, info: 0 },
+    dataAgeSeconds: 400,
+    stale: true,
+  },
 ]);
 
 describe('snapshot with clusters', () => {
@@ -35,7 +57,9 @@ describe('snapshot with clusters', () => {
     const doc = JSON.parse(snapshotJson(SNAP)) as { clusters: { name: string; stale: unknown }[] };
     doc.clusters[1]!.name = 'home';
     doc.clusters[0]!.stale = 'no';
-    expect(() => parseSnapshot(doc, 'f.json')).toThrow(/clusters\[0\]\.stale: must be true or false[\s\S]*clusters\[1\]\.name: duplicate cluster "home"|clusters\[0\]\.stale: must be true or false/);
+    expect(() => parseSnapshot(doc, 'f.json')).toThrow(
+      /clusters\[0\]\.stale: must be true or false[\s\S]*clusters\[1\]\.name: duplicate cluster "home"|clusters\[0\]\.stale: must be true or false/,
+    );
   });
 
   it('the example in docs/clusters.md is a valid snapshot with clusters', () => {

@@ -45,8 +45,12 @@ describe('clusters:', () => {
     expect(problems({ ...base, clusters: ['home', 'cloud'], outputs: [summary('lab')] })).toEqual([
       'outputs[0].layout.cluster: no cluster "lab" under clusters: (home, cloud)',
     ]);
-    expect(problems({ ...base, outputs: [summary('home')] })).toEqual(['outputs[0].layout.cluster: cluster: needs clusters: (a list, or auto)']);
-    expect(parseConfig({ ...base, clusters: ['home'], outputs: [summary('home')] }, { env: {} }).outputs[0]!.layout).toMatchObject({ cluster: 'home' });
+    expect(problems({ ...base, outputs: [summary('home')] })).toEqual([
+      'outputs[0].layout.cluster: cluster: needs clusters: (a list, or auto)',
+    ]);
+    expect(
+      parseConfig({ ...base, clusters: ['home'], outputs: [summary('home')] }, { env: {} }).outputs[0]!.layout,
+    ).toMatchObject({ cluster: 'home' });
     expect(parseConfig({ ...base, clusters: 'auto', outputs: [summary('anything')] }, { env: {} }).clusters).toBe('auto');
   });
 

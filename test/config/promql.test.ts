@@ -12,7 +12,9 @@ const base = { prometheus: { url: 'http://prom:9090' }, outputs: [{ type: 'termi
 
 describe('promqlProblem (named queries)', () => {
   it('finds an unbalanced parenthesis at the end of the expression', () => {
-    expect(promqlProblem('sum(rate(http_requests_total[5m])')).toBe('PromQL syntax error at line 1, column 34 of the expression: unexpected end of expression');
+    expect(promqlProblem('sum(rate(http_requests_total[5m])')).toBe(
+      'PromQL syntax error at line 1, column 34 of the expression: unexpected end of expression',
+    );
   });
 
   it('gives line and column inside a multi-line expression', () => {
@@ -38,7 +40,9 @@ describe('promqlProblem (named queries)', () => {
   });
 
   it('accepts every rule expression of deploy/monitoring/podglow-alerts.yml', () => {
-    const doc = parseYaml(readFileSync('deploy/monitoring/podglow-alerts.yml', 'utf8')) as { groups: { rules: { expr: string }[] }[] };
+    const doc = parseYaml(readFileSync('deploy/monitoring/podglow-alerts.yml', 'utf8')) as {
+      groups: { rules: { expr: string }[] }[];
+    };
     const exprs = doc.groups.flatMap((g) => g.rules.map((r) => r.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(4);
     for (const e of exprs) expect(promqlProblem(e), e).toBeNull();
@@ -81,7 +85,13 @@ describe('podglow parses its own PromQL', () => {
         queries: { slo: { expr: 'sum(rate(x[5m]))' } },
       },
     ],
-    ['recording rule', { ...base, prometheus: { url: 'http://p', recordingRule: 'podglow:pods:count', matchers: ['job=~"ksm|kube-state-metrics"'] } }],
+    [
+      'recording rule',
+      {
+        ...base,
+        prometheus: { url: 'http://p', recordingRule: 'podglow:pods:count', matchers: ['job=~"ksm|kube-state-metrics"'] },
+      },
+    ],
   ];
   it.each(configs)('%s', (_name, raw) => {
     const config = parseConfig(raw, { env });
@@ -96,24 +106,42 @@ describe('podglow parses its own PromQL', () => {
 
 describe('matcherProblem (prometheus.matchers, alerts.matchers)', () => {
   it('accepts one matcher in any PromQL quoting', () => {
-    for (const m of ['job="kube-state-metrics"', "job='ksm'", 'job=`ksm`', 'namespace!~"kube-.*"', 'cluster != "dev"', '"service.name"="api"', 'le="+Inf"', 'by="x"', 'x=~"(?i)prod"']) {
+    for (const m of [
+      'job="kube-state-metrics"',
+      "job='ksm'",
+      'job=`ksm`',
+      'namespace!~"kube-.*"',
+      'cluster != "dev"',
+      '"service.name"="api"',
+      'le="+Inf"',
+      'by="x"',
+      'x=~"(?i)prod"',
+    ]) {
       expect(matcherProblem(m), m).toBeNull();
     }
   });
 
   it('refuses a typo with its position inside the matcher', () => {
-    expect(matcherProblem('job=ksm')).toBe('must be a PromQL label matcher such as job="kube-state-metrics": PromQL syntax error at line 1, column 5 of the matcher: unexpected "ksm"');
-    expect(matcherProblem('job="ksm')).toMatch(/^must be a PromQL label matcher .*: PromQL syntax error at line 1, column \d+ of the matcher/);
+    expect(matcherProblem('job=ksm')).toBe(
+      'must be a PromQL label matcher such as job="kube-state-metrics": PromQL syntax error at line 1, column 5 of the matcher: unexpected "ksm"',
+    );
+    expect(matcherProblem('job="ksm')).toMatch(
+      /^must be a PromQL label matcher .*: PromQL syntax error at line 1, column \d+ of the matcher/,
+    );
     expect(matcherProblem('job=')).toMatch(/column 5 of the matcher: unexpected end of expression$/);
   });
 
   it('refuses more than one matcher, or anything that escapes the selector', () => {
-    expect(matcherProblem('job="a", ns="b"')).toBe('must be a PromQL label matcher such as job="kube-state-metrics", one per list entry');
+    expect(matcherProblem('job="a", ns="b"')).toBe(
+      'must be a PromQL label matcher such as job="kube-state-metrics", one per list entry',
+    );
     expect(matcherProblem('a="b"} or vector(1) or {c="d"')).toMatch(/one per list entry$/);
   });
 
   it('refuses an escape PromQL does not know and a regex RE2 rejects', () => {
-    expect(matcherProblem('job="\\q"')).toBe('must be a PromQL label matcher such as job="kube-state-metrics": unknown escape sequence \\q');
+    expect(matcherProblem('job="\\q"')).toBe(
+      'must be a PromQL label matcher such as job="kube-state-metrics": unknown escape sequence \\q',
+    );
     expect(matcherProblem('namespace=~"team-(?!legacy).*"')).toBe(
       'the regex of this matcher must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`',
     );
@@ -138,7 +166,9 @@ describe('at load: the config path and the position', () => {
   });
 
   it('names the matcher', () => {
-    expect(problems({ ...base, alerts: { matchers: ['cluster=~"prod'] } })[0]).toMatch(/^alerts\.matchers\[0\]: must be a PromQL label matcher .*line 1, column \d+ of the matcher/);
+    expect(problems({ ...base, alerts: { matchers: ['cluster=~"prod'] } })[0]).toMatch(
+      /^alerts\.matchers\[0\]: must be a PromQL label matcher .*line 1, column \d+ of the matcher/,
+    );
     expect(problems({ ...base, prometheus: { url: 'http://p', matchers: ['job="a"', 'ns=~"(a"'] } })).toEqual([
       'prometheus.matchers[1]: the regex of this matcher must be a valid regular expression: RE2 (Prometheus) rejects it: missing closing ): `(a`',
     ]);

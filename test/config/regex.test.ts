@@ -8,13 +8,40 @@ import { nameFilter } from '../../src/source/promql.js';
 describe('re2Error (Go regexp/syntax, Perl flags)', () => {
   // parse_test.go invalidRegexps, minus the invalid-UTF-8 ones (a JavaScript string holds none).
   const INVALID = [
-    '(', ')', '(a', 'a)', '(a))', '(a|b|', 'a|b|)', '(a|b|))', '(a|b', 'a|b)', '(a|b))',
-    '[a-z', '([a-z)', '[a-z)', '([a-z]))',
-    'x{1001}', 'x{9876543210}', 'x{2,1}', 'x{1,9876543210}',
-    '(?P<name>a', '(?P<name>', '(?P<name', '(?P<x y>a)', '(?P<>a)',
-    '(?<name>a', '(?<name>', '(?<name', '(?<x y>a)', '(?<>a)',
-    '[a-Z]', '(?i)[a-Z]', '\\Q\\E*',
-    'a{100000}', 'a{100000,}',
+    '(',
+    ')',
+    '(a',
+    'a)',
+    '(a))',
+    '(a|b|',
+    'a|b|)',
+    '(a|b|))',
+    '(a|b',
+    'a|b)',
+    '(a|b))',
+    '[a-z',
+    '([a-z)',
+    '[a-z)',
+    '([a-z]))',
+    'x{1001}',
+    'x{9876543210}',
+    'x{2,1}',
+    'x{1,9876543210}',
+    '(?P<name>a',
+    '(?P<name>',
+    '(?P<name',
+    '(?P<x y>a)',
+    '(?P<>a)',
+    '(?<name>a',
+    '(?<name>',
+    '(?<name',
+    '(?<x y>a)',
+    '(?<>a)',
+    '[a-Z]',
+    '(?i)[a-Z]',
+    '\\Q\\E*',
+    'a{100000}',
+    'a{100000,}',
     '((((((((((x{2}){2}){2}){2}){2}){2}){2}){2}){2}){2})',
     '(?:[a-z]{4}){0,251}',
     '('.repeat(1000) + ')'.repeat(1000),
@@ -23,7 +50,12 @@ describe('re2Error (Go regexp/syntax, Perl flags)', () => {
     '(xx?){1000}'.repeat(1000),
     '\\pL'.repeat(27000), // too many runes
     // parse_test.go onlyPOSIX: stacked repetition is an error with the Perl flags.
-    'a++', 'a**', 'a?*', 'a+*', 'a{1}*', '.{1}{2}.{3}',
+    'a++',
+    'a**',
+    'a?*',
+    'a+*',
+    'a{1}*',
+    '.{1}{2}.{3}',
   ];
   it.each(INVALID.map((r) => [r.length > 40 ? `${r.slice(0, 40)}… (${r.length} chars)` : r, r]))('rejects %s', (_name, re) => {
     expect(re2Error(re)).not.toBeNull();
@@ -31,9 +63,33 @@ describe('re2Error (Go regexp/syntax, Perl flags)', () => {
 
   // What PromQL users write and what Go accepts (parse_test.go onlyPerl and parseTests).
   const VALID = [
-    'team-.*', 'kube-system|monitoring', '^prod-[0-9]+$', 'a{2,5}?', 'x{1000}', '(?:[a-z]{4}){0,250}',
-    '[a-b-c]', '\\Qabc\\E', '(?:a)', '(?P<name>a)', '(?<name>a)', '(?i)abc', '(?i:ab)c', '(?s).', '[[:alpha:]]',
-    '\\pL', '\\p{Greek}', '\\d+\\s\\w', '[\\d-z]', '\\x41\\x{41}', '\\012', '\\.\\-\\_', '[]a]', 'a{,5}', 'x{', '()', '(?)',
+    'team-.*',
+    'kube-system|monitoring',
+    '^prod-[0-9]+$',
+    'a{2,5}?',
+    'x{1000}',
+    '(?:[a-z]{4}){0,250}',
+    '[a-b-c]',
+    '\\Qabc\\E',
+    '(?:a)',
+    '(?P<name>a)',
+    '(?<name>a)',
+    '(?i)abc',
+    '(?i:ab)c',
+    '(?s).',
+    '[[:alpha:]]',
+    '\\pL',
+    '\\p{Greek}',
+    '\\d+\\s\\w',
+    '[\\d-z]',
+    '\\x41\\x{41}',
+    '\\012',
+    '\\.\\-\\_',
+    '[]a]',
+    'a{,5}',
+    'x{',
+    '()',
+    '(?)',
     '('.repeat(999) + ')'.repeat(999),
   ];
   it.each(VALID.map((r) => [r.length > 40 ? `${r.slice(0, 40)}… (${r.length} chars)` : r, r]))('accepts %s', (_name, re) => {
@@ -71,17 +127,41 @@ describe('re2Error (Go regexp/syntax, Perl flags)', () => {
 
 describe('regexProblem (what the config accepts)', () => {
   it('accepts what RE2 accepts, Go-only syntax included', () => {
-    for (const re of ['team-.*', 'kube-system|monitoring', 'prod-[0-9]+', '(?:a|b){2,3}', 'x{1000}', '(?<n>a)', '[a-z]\\d\\.', 'a{,5}']) {
+    for (const re of [
+      'team-.*',
+      'kube-system|monitoring',
+      'prod-[0-9]+',
+      '(?:a|b){2,3}',
+      'x{1000}',
+      '(?<n>a)',
+      '[a-z]\\d\\.',
+      'a{,5}',
+    ]) {
       expect(regexProblem(re), re).toBeNull();
     }
-    for (const re of ['(?i)prod', '[[:alpha:]]+', '\\Aprod', 'prod\\z', '\\pL+', '\\x{41}', '[]a]', 'a{01}', '\\Qa.b\\E', '(?)']) {
+    for (const re of [
+      '(?i)prod',
+      '[[:alpha:]]+',
+      '\\Aprod',
+      'prod\\z',
+      '\\pL+',
+      '\\x{41}',
+      '[]a]',
+      'a{01}',
+      '\\Qa.b\\E',
+      '(?)',
+    ]) {
       expect(regexProblem(re), re).toBeNull();
     }
   });
 
   it('names RE2 as the engine that rejects lookarounds, backreferences and possessive quantifiers', () => {
-    expect(regexProblem('team-(?!legacy).*')).toBe('must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`');
-    expect(regexProblem('(?<=x)y')).toMatch(/^must be a valid regular expression: RE2 \(Prometheus\) rejects it: invalid named capture/);
+    expect(regexProblem('team-(?!legacy).*')).toBe(
+      'must be a valid regular expression: RE2 (Prometheus) rejects it: invalid or unsupported Perl syntax: `(?!`',
+    );
+    expect(regexProblem('(?<=x)y')).toMatch(
+      /^must be a valid regular expression: RE2 \(Prometheus\) rejects it: invalid named capture/,
+    );
     expect(regexProblem('(a)\\1')).toMatch(/RE2 \(Prometheus\) rejects it: invalid escape sequence: `\\1`/);
     expect(regexProblem('a{2000}')).toMatch(/RE2 \(Prometheus\) rejects it: invalid repeat count/);
   });

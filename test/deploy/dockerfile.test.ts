@@ -69,8 +69,15 @@ const dockerfile = readFileSync(join(ROOT, 'deploy/Dockerfile'), 'utf8');
 const parsed = stages(instructions(dockerfile));
 const build = parsed.stages[0]!;
 const runtime = parsed.stages.at(-1)!;
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
-const run = (s: Stage): string => s.body.filter((i) => i.cmd === 'RUN').map((i) => i.args).join('\n');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+};
+const run = (s: Stage): string =>
+  s.body
+    .filter((i) => i.cmd === 'RUN')
+    .map((i) => i.args)
+    .join('\n');
 const copies = (s: Stage) => s.body.filter((i) => i.cmd === 'COPY').map((i) => copyArgs(i.args));
 
 describe('deploy/Dockerfile', () => {
@@ -132,7 +139,10 @@ describe('deploy/Dockerfile', () => {
     const named = [...script.matchAll(/(?:-p\s+|node\s+)(\S+)/g)].map((m) => m[1]!);
     expect(named).toEqual(expect.arrayContaining(['tsconfig.build.json']));
     for (const f of named) expect(covered(f), `build script reads ${f}`).toBe(true);
-    const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { extends?: string; include: string[] };
+    const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      extends?: string;
+      include: string[];
+    };
     if (tsconfig.extends) expect(covered(tsconfig.extends.replace(/^\.\//, '')), `extends ${tsconfig.extends}`).toBe(true);
     for (const dir of tsconfig.include) expect(covered(dir), `tsconfig.build.json includes ${dir}`).toBe(true);
   });
@@ -143,7 +153,9 @@ describe('deploy/Dockerfile', () => {
     expect(copied).not.toContain('test');
     const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
     expect(tsconfig.include).toEqual(['src']);
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['bench', 'test']));
   });
 
@@ -158,7 +170,10 @@ describe('deploy/Dockerfile', () => {
     const fromBuild = copies(runtime).filter((c) => c.flags.includes(`--from=${build.name}`));
     for (const need of ['/app/dist/', '/app/node_modules/', '/app/package.json']) {
       // package.json: "type": "module" for dist/**/*.js, and the version.
-      expect(fromBuild.some((c) => c.sources.includes(need)), `COPY --from=${build.name} ${need}`).toBe(true);
+      expect(
+        fromBuild.some((c) => c.sources.includes(need)),
+        `COPY --from=${build.name} ${need}`,
+      ).toBe(true);
     }
     const workload = kustomize('deploy/overlays/preview').find((o) => o.kind === 'Deployment') as unknown as {
       spec: { template: { spec: { containers: { args: string[] }[] } } };
@@ -167,7 +182,9 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('`npm run build` emits dist/src/cli.js, and it runs (compiled here into a scratch directory)', () => {
-    const ts = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
+    const ts = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
     // dist/src/cli.js = outDir + (src/cli.ts relative to rootDir).
     expect(ts.compilerOptions).toMatchObject({ rootDir: '.', outDir: 'dist' });
     expect(pkg.scripts.build).toMatch(/^tsc -p tsconfig\.build\.json\b/);
@@ -176,7 +193,10 @@ describe('deploy/Dockerfile', () => {
     const out = mkdtempSync(join(ROOT, '.tmp', 'build-'));
     try {
       // tsc emits even when another file has a type error; the typecheck reports those.
-      spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, encoding: 'utf8' });
+      spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
       const cli = join(out, 'src/cli.js');
       expect(existsSync(cli), `${cli} after tsc -p tsconfig.build.json`).toBe(true);
       const r = spawnSync(process.execPath, [cli, '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });

@@ -8,7 +8,17 @@
 // project and takes `--allow-scripts=a,b` instead; entries are names or exact versions.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './render.js';
@@ -23,13 +33,22 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 const CACHE = join(tmpdir(), 'podglow-npm-cache');
 
 function npm(args: string[], cwd: string, timeout = 240_000): string {
-  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  const r = spawnSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
   if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr?.slice(-3000)}`);
   return r.stdout;
 }
 
 /** The packages the allowScripts policy lets run their install scripts. */
-const allowed = (): string[] => Object.entries(pkg.allowScripts).filter(([, v]) => v).map(([k]) => k).sort();
+const allowed = (): string[] =>
+  Object.entries(pkg.allowScripts)
+    .filter(([, v]) => v)
+    .map(([k]) => k)
+    .sort();
 
 describe('package.json install policy', () => {
   it('allows the native bindings their install scripts and denies esbuild its optional one', () => {
@@ -65,13 +84,26 @@ describe('npm pack → npm install -g → podglow', () => {
     // npm install -g --prefix wants prefix/lib to exist.
     mkdirSync(join(prefix, 'lib'), { recursive: true });
     mkdirSync(CACHE, { recursive: true });
-    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     files = packed[0]!.files.map((f) => f.path);
     const tarball = join(dir, packed[0]!.filename);
     npm(
       [
-        'install', '-g', '--prefix', prefix, '--cache', CACHE, '--prefer-offline', '--no-audit', '--no-fund',
-        `--allow-scripts=${allowed().join(',')}`, '--strict-allow-scripts', tarball,
+        'install',
+        '-g',
+        '--prefix',
+        prefix,
+        '--cache',
+        CACHE,
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        `--allow-scripts=${allowed().join(',')}`,
+        '--strict-allow-scripts',
+        tarball,
       ],
       dir,
     );
@@ -84,7 +116,15 @@ describe('npm pack → npm install -g → podglow', () => {
   it('packs the built CLI and its assets, nothing of bench/, test/ or src/*.ts', () => {
     expect(files).toContain(pkg.bin.podglow);
     expect(files).toContain('dist/src/server/public/index.html');
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'config/podglow.yaml', 'deploy/systemd/podglow.service', 'deploy/udev/99-blinkstick.rules']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'config/podglow.yaml',
+        'deploy/systemd/podglow.service',
+        'deploy/udev/99-blinkstick.rules',
+      ]),
+    );
     const stray = files.filter((f) => /^(bench|test|src)\/|^dist\/(bench|test)\/|\.ts$|\.map$/.test(f));
     expect(stray).toEqual([]);
   });
@@ -93,7 +133,10 @@ describe('npm pack → npm install -g → podglow', () => {
     const mods = join(prefix, 'lib', 'node_modules', 'podglow', 'node_modules');
     // rpi-ws281x-native compiles on any Linux (it only refuses to drive LEDs off a Pi).
     expect(existsSync(join(mods, 'rpi-ws281x-native', 'build', 'Release', 'rpi_ws281x.node'))).toBe(true);
-    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(mods, 'node-hid'))}).devices()`], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(mods, 'node-hid'))}).devices()`], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.status, r.stderr).toBe(0);
   });
 
@@ -105,12 +148,25 @@ describe('npm pack → npm install -g → podglow', () => {
 
   it('--version, --help and check load only what they need: no HTTP stack, no client, no drivers (SPEC §10)', () => {
     // A resolve hook (node:module register) reports every package the CLI imports.
-    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(?!.*node_modules)/.exec(r.url); if (m) process.stderr.write('PKG ' + m[1] + '\\n'); return r; }\n");
-    writeFileSync(join(dir, 'trace.mjs'), "import { register } from 'node:module'; register(new URL('./hooks.mjs', import.meta.url));\n");
-    writeFileSync(join(dir, 'podglow.yaml'), 'prometheus: { url: "http://127.0.0.1:9" }\noutputs: [ { type: blinkstick }, { type: unicornhat } ]\n');
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      "export async function resolve(s, c, next) { const r = await next(s, c); const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(?!.*node_modules)/.exec(r.url); if (m) process.stderr.write('PKG ' + m[1] + '\\n'); return r; }\n",
+    );
+    writeFileSync(
+      join(dir, 'trace.mjs'),
+      "import { register } from 'node:module'; register(new URL('./hooks.mjs', import.meta.url));\n",
+    );
+    writeFileSync(
+      join(dir, 'podglow.yaml'),
+      'prometheus: { url: "http://127.0.0.1:9" }\noutputs: [ { type: blinkstick }, { type: unicornhat } ]\n',
+    );
     const cli = join(prefix, 'lib', 'node_modules', 'podglow', pkg.bin.podglow!);
     const packages = (args: string[]): string[] => {
-      const r = spawnSync(process.execPath, ['--import', join(dir, 'trace.mjs'), cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync(process.execPath, ['--import', join(dir, 'trace.mjs'), cli, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(r.status, r.stderr).toBe(0);
       // podglow's own files sit under the prefix's node_modules too.
       return [...new Set([...r.stderr.matchAll(/^PKG (\S+)$/gm)].map((m) => m[1]!))].filter((p) => p !== 'podglow').sort();
@@ -165,7 +221,10 @@ function analyze(unit: string, args: string[]): { ok: boolean; output: string } 
     const file = join(dir, 'podglow.service');
     writeFileSync(file, unit.replace('ExecStart=podglow ', `ExecStart=${process.execPath} `));
     const r = spawnSync('systemd-analyze', [...args, file], { encoding: 'utf8', timeout: 30_000 });
-    if (r.error) throw new Error('systemd-analyze not found: install systemd (Debian: apt-get install systemd), or run scripts/test-deps.sh');
+    if (r.error)
+      throw new Error(
+        'systemd-analyze not found: install systemd (Debian: apt-get install systemd), or run scripts/test-deps.sh',
+      );
     return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -188,37 +247,44 @@ describe('deploy/systemd', () => {
   // a fixed search path (/usr/local/bin, /usr/bin, ...); npm links a global install's binary into
   // {prefix}/bin (npm docs, configuring-npm/folders.md). Rendered into a scratch root for both
   // prefixes, systemd-analyze verify finds it in either, and refuses a root that has neither.
-  it.each([['/usr (NodeSource, Debian)', 'usr'], ['/usr/local', 'usr/local'], ['no podglow installed', null]])(
-    'finds the binary with npm prefix %s',
-    (_name, prefix) => {
-      const root = mkdtempSync(join(tmpdir(), 'podglow-root-'));
-      try {
-        // The units a service depends on by default (sysinit.target, ...), from this machine.
-        cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true });
-        mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
-        writeFileSync(join(root, 'etc/systemd/system/podglow.service'), unit);
-        if (prefix) {
-          const pkgDir = join(root, prefix, 'lib/node_modules/podglow/dist/src');
-          mkdirSync(pkgDir, { recursive: true });
-          writeFileSync(join(pkgDir, 'cli.js'), '#!/usr/bin/env node\n', { mode: 0o755 });
-          mkdirSync(join(root, prefix, 'bin'), { recursive: true });
-          symlinkSync('../lib/node_modules/podglow/dist/src/cli.js', join(root, prefix, 'bin/podglow'));
-        }
-        const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, 'podglow.service'], { encoding: 'utf8', timeout: 30_000 });
-        if (r.error) throw new Error('systemd-analyze not found: install systemd (Debian: apt-get install systemd), or run scripts/test-deps.sh');
-        const output = `${r.stdout}${r.stderr}`;
-        if (prefix) {
-          expect(r.status, output).toBe(0);
-          expect(output.trim()).toBe('');
-        } else {
-          expect(r.status).not.toBe(0);
-          expect(output).toContain('Command podglow is not executable');
-        }
-      } finally {
-        rmSync(root, { recursive: true, force: true });
+  it.each([
+    ['/usr (NodeSource, Debian)', 'usr'],
+    ['/usr/local', 'usr/local'],
+    ['no podglow installed', null],
+  ])('finds the binary with npm prefix %s', (_name, prefix) => {
+    const root = mkdtempSync(join(tmpdir(), 'podglow-root-'));
+    try {
+      // The units a service depends on by default (sysinit.target, ...), from this machine.
+      cpSync('/usr/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true });
+      mkdirSync(join(root, 'etc/systemd/system'), { recursive: true });
+      writeFileSync(join(root, 'etc/systemd/system/podglow.service'), unit);
+      if (prefix) {
+        const pkgDir = join(root, prefix, 'lib/node_modules/podglow/dist/src');
+        mkdirSync(pkgDir, { recursive: true });
+        writeFileSync(join(pkgDir, 'cli.js'), '#!/usr/bin/env node\n', { mode: 0o755 });
+        mkdirSync(join(root, prefix, 'bin'), { recursive: true });
+        symlinkSync('../lib/node_modules/podglow/dist/src/cli.js', join(root, prefix, 'bin/podglow'));
       }
-    },
-  );
+      const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, 'podglow.service'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      if (r.error)
+        throw new Error(
+          'systemd-analyze not found: install systemd (Debian: apt-get install systemd), or run scripts/test-deps.sh',
+        );
+      const output = `${r.stdout}${r.stderr}`;
+      if (prefix) {
+        expect(r.status, output).toBe(0);
+        expect(output.trim()).toBe('');
+      } else {
+        expect(r.status).not.toBe(0);
+        expect(output).toContain('Command podglow is not executable');
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 
   it('passes systemd-analyze verify', () => {
     const r = analyze(unit, ['verify']);
@@ -230,7 +296,13 @@ describe('deploy/systemd', () => {
     expect(s.get('DevicePolicy')).toEqual(['closed']);
     expect(s.get('DeviceAllow')).toEqual(['/dev/mem rw', '/dev/vcio rw']);
     expect(s.get('CapabilityBoundingSet')).toEqual(['CAP_SYS_RAWIO']);
-    for (const [k, v] of Object.entries({ NoNewPrivileges: 'yes', ProtectSystem: 'strict', ProtectHome: 'yes', PrivateTmp: 'yes', SystemCallFilter: '@system-service' })) {
+    for (const [k, v] of Object.entries({
+      NoNewPrivileges: 'yes',
+      ProtectSystem: 'strict',
+      ProtectHome: 'yes',
+      PrivateTmp: 'yes',
+      SystemCallFilter: '@system-service',
+    })) {
       expect(s.get(k), k).toEqual([v]);
     }
     // Commented alternatives for the other devices, ready to uncomment.
@@ -250,7 +322,8 @@ describe('deploy/systemd', () => {
       .replace('#DynamicUser=yes', 'DynamicUser=yes');
     expect(unitSettings(variant).get('DynamicUser')).toEqual(['yes']);
     expect(analyze(variant, ['verify']).ok).toBe(true);
-    const level = (u: string) => Number(/Overall exposure level for podglow\.service: ([\d.]+)/.exec(analyze(u, ['security', '--offline=yes']).output)?.[1]);
+    const level = (u: string) =>
+      Number(/Overall exposure level for podglow\.service: ([\d.]+)/.exec(analyze(u, ['security', '--offline=yes']).output)?.[1]);
     expect(level(variant)).toBeLessThan(level(unit));
   });
 
@@ -263,7 +336,10 @@ describe('deploy/systemd', () => {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => readFileSync(join(ROOT, 'src', f), 'utf8'))
       .join('\n');
-    for (const v of vars) expect(src, `${v.name} is an environment variable podglow reads`).toMatch(new RegExp(`env\\.${v.name}\\b|\\[['"]${v.name}['"]\\]`));
+    for (const v of vars)
+      expect(src, `${v.name} is an environment variable podglow reads`).toMatch(
+        new RegExp(`env\\.${v.name}\\b|\\[['"]${v.name}['"]\\]`),
+      );
     // The active lines alone make a config without prometheus.url valid.
     const env = Object.fromEntries(vars.filter((v) => text.includes(`\n${v.name}=`)).map((v) => [v.name, v.value]));
     const config = parseConfig({ outputs: [{ type: 'web', width: 8, height: 8 }] }, { env });

@@ -59,8 +59,12 @@ describe('deploy/monitoring alerts', () => {
       tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
     };
     expect(tests.rule_files).toEqual(['../podglow-alerts.yml']);
-    const fired = new Set(tests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
-    const silent = new Set(tests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length === 0).map((a) => a.alertname)));
+    const fired = new Set(
+      tests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)),
+    );
+    const silent = new Set(
+      tests.tests.flatMap((t) => (t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length === 0).map((a) => a.alertname)),
+    );
     for (const a of alerts()) {
       expect(fired.has(a.alert!), `a test where ${a.alert} fires`).toBe(true);
       expect(silent.has(a.alert!), `a test where ${a.alert} stays silent`).toBe(true);
@@ -69,7 +73,13 @@ describe('deploy/monitoring alerts', () => {
 
   it('cover podglow down, absent, stale data, failing polls and a down output', () => {
     const exprs = Object.fromEntries(alerts().map((a) => [a.alert, a.expr]));
-    expect(Object.keys(exprs).sort()).toEqual(['PodglowAbsent', 'PodglowDataStale', 'PodglowDown', 'PodglowOutputDown', 'PodglowPollsFailing']);
+    expect(Object.keys(exprs).sort()).toEqual([
+      'PodglowAbsent',
+      'PodglowDataStale',
+      'PodglowDown',
+      'PodglowOutputDown',
+      'PodglowPollsFailing',
+    ]);
     expect(exprs.PodglowDown).toMatch(/^up\{job="podglow"\} == 0$/);
     expect(exprs.PodglowAbsent).toMatch(/^absent\(up\{job="podglow"\}\)$/);
     expect(exprs.PodglowDataStale).toContain('podglow_data_stale');
@@ -139,23 +149,35 @@ describe('deploy/monitoring dashboard', () => {
       for (const t of p.targets) {
         // Every variable a query uses is one the dashboard defines (or Grafana's own); $1 is
         // label_replace's capture group, which Grafana leaves alone (no variable is called 1).
-        for (const [, name] of t.expr.matchAll(/\$([A-Za-z_]\w*)/g)) expect(['__rate_interval', ...vars], `${p.title}: $${name}`).toContain(name);
+        for (const [, name] of t.expr.matchAll(/\$([A-Za-z_]\w*)/g))
+          expect(['__rate_interval', ...vars], `${p.title}: $${name}`).toContain(name);
         expect(t.expr, `${p.title}: selects the chosen job and instance`).toContain('job=~"$job", instance=~"$instance"');
       }
     }
   });
 
   it('has panels for polls, poll duration, errors by reason, pods by state per node, outputs up and frames', () => {
-    const exprs = dashboard().panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
-    for (const metric of ['podglow_polls_total', 'podglow_poll_duration_seconds_bucket', 'podglow_poll_errors_total', 'podglow_pods', 'podglow_output_up', 'podglow_frames_total']) {
+    const exprs = dashboard()
+      .panels.flatMap((p) => p.targets.map((t) => t.expr))
+      .join('\n');
+    for (const metric of [
+      'podglow_polls_total',
+      'podglow_poll_duration_seconds_bucket',
+      'podglow_poll_errors_total',
+      'podglow_pods',
+      'podglow_output_up',
+      'podglow_frames_total',
+    ]) {
       expect(exprs).toContain(metric);
     }
     expect(exprs).toMatch(/sum by \(reason\) \(rate\(podglow_poll_errors_total/);
     expect(exprs).toMatch(/sum by \(node, state\)/);
   });
 
-  it('is shipped by the component as a ConfigMap for Grafana\'s sidecar, byte for byte', () => {
-    const cm = only(kustomize('deploy/components/monitoring'), 'ConfigMap', 'podglow-dashboard') as K8sObject & { data: Record<string, string> };
+  it("is shipped by the component as a ConfigMap for Grafana's sidecar, byte for byte", () => {
+    const cm = only(kustomize('deploy/components/monitoring'), 'ConfigMap', 'podglow-dashboard') as K8sObject & {
+      data: Record<string, string>;
+    };
     validateObject(cm);
     expect(cm.metadata.namespace).toBe('podglow');
     expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: '1', 'app.kubernetes.io/name': 'podglow' });
@@ -166,7 +188,10 @@ describe('deploy/monitoring dashboard', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podglow-overlay-'));
     try {
       const deploy = relative(dir, join(ROOT, 'deploy'));
-      writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${deploy}/overlays/unicornhat]\ncomponents: [${deploy}/components/servicemonitor, ${deploy}/components/monitoring]\n`);
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        `resources: [${deploy}/overlays/unicornhat]\ncomponents: [${deploy}/components/servicemonitor, ${deploy}/components/monitoring]\n`,
+      );
       const objs = kustomize(dir);
       for (const o of objs) validateObject(o);
       expect(objs.map((o) => o.kind)).toEqual(expect.arrayContaining(['ServiceMonitor', 'PrometheusRule', 'Deployment']));
@@ -238,7 +263,9 @@ describe('deploy/monitoring dashboard', () => {
 
     it('every panel query and variable query returns data', async () => {
       const queries = [
-        ...dashboard().panels.flatMap((p) => p.targets.map((t) => ({ name: `${p.title} (${t.refId})`, expr: substitute(t.expr) }))),
+        ...dashboard().panels.flatMap((p) =>
+          p.targets.map((t) => ({ name: `${p.title} (${t.refId})`, expr: substitute(t.expr) })),
+        ),
         // label_values(podglow_build_info, job) and its instance variable, as series queries.
         { name: 'variable job', expr: 'podglow_build_info' },
         { name: 'variable instance', expr: substitute('podglow_build_info{job=~"$job"}') },
@@ -255,9 +282,15 @@ describe('deploy/monitoring dashboard', () => {
       } while (missing.length && Date.now() < deadline);
       expect(missing, 'panels whose query returned no finite value').toEqual([]);
       // The pods panel shows podglow's node label (pi-1, and "" for the unscheduled pending pod).
-      const pods = await prom!.query(substitute(dashboard().panels.find((p) => p.title === 'Pods by state per node')!.targets[0]!.expr));
-      expect(pods.map((s) => `${s.metric.node ?? ''}/${s.metric.state}`).sort()).toEqual(expect.arrayContaining(['pi-1/running', 'pi-1/crashing', '/pending']));
-      const reasons = await prom!.query(substitute('sum by (reason) (podglow_poll_errors_total{job=~"$job", instance=~"$instance"})'));
+      const pods = await prom!.query(
+        substitute(dashboard().panels.find((p) => p.title === 'Pods by state per node')!.targets[0]!.expr),
+      );
+      expect(pods.map((s) => `${s.metric.node ?? ''}/${s.metric.state}`).sort()).toEqual(
+        expect.arrayContaining(['pi-1/running', 'pi-1/crashing', '/pending']),
+      );
+      const reasons = await prom!.query(
+        substitute('sum by (reason) (podglow_poll_errors_total{job=~"$job", instance=~"$instance"})'),
+      );
       expect(reasons.length).toBeGreaterThan(0);
     }, 60_000);
   });

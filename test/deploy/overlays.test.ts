@@ -28,7 +28,10 @@ beforeAll(() => {
 });
 
 type Workload = K8sObject & {
-  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: IPodSpec } };
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: IPodSpec };
+  };
 };
 
 function workload(objs: K8sObject[]): Workload {
@@ -93,7 +96,11 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('deploy/overlays/%s', (name) =
   it('renders, and every object validates against its Kubernetes schema', () => {
     expect(objs().length).toBeGreaterThanOrEqual(5);
     for (const o of objs()) validateObject(o);
-    expect(objs().map((o) => o.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', OVERLAYS[name].kind, 'Namespace', 'Service'].sort());
+    expect(
+      objs()
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(['ConfigMap', 'ConfigMap', OVERLAYS[name].kind, 'Namespace', 'Service'].sort());
   });
 
   it('puts everything in namespace podglow with the recommended labels', () => {
@@ -163,7 +170,11 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('deploy/overlays/%s', (name) =
 
   it('exposes the metrics port on the Service, with scrape annotations, even while not ready', () => {
     const svc = only(objs(), 'Service', 'podglow') as K8sObject & {
-      spec: { ports: { name: string; port: number; targetPort: string | number }[]; selector: Record<string, string>; publishNotReadyAddresses?: boolean };
+      spec: {
+        ports: { name: string; port: number; targetPort: string | number }[];
+        selector: Record<string, string>;
+        publishNotReadyAddresses?: boolean;
+      };
     };
     expect(svc.spec.ports).toEqual([{ name: 'http-metrics', port: SERVER.port, targetPort: 'http-metrics', protocol: 'TCP' }]);
     expect(svc.metadata.annotations).toEqual({
@@ -197,7 +208,9 @@ describe('deploy/overlays/unicornhat', () => {
   const objs = (): K8sObject[] => rendered.unicornhat;
 
   it('runs one pod, pinned to the labelled Pi, replaced with Recreate', () => {
-    const d = only(objs(), 'Deployment', 'podglow') as K8sObject & { spec: { replicas: number; strategy: { type: string; rollingUpdate?: unknown }; template: { spec: IPodSpec } } };
+    const d = only(objs(), 'Deployment', 'podglow') as K8sObject & {
+      spec: { replicas: number; strategy: { type: string; rollingUpdate?: unknown }; template: { spec: IPodSpec } };
+    };
     expect(d.spec.replicas).toBe(1);
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
     expect(d.spec.template.spec.nodeSelector).toEqual({ 'podglow.io/unicornhat': 'true' });
@@ -219,7 +232,9 @@ describe('deploy/overlays/blinkstick', () => {
   const objs = (): K8sObject[] => rendered.blinkstick;
 
   it('is a DaemonSet on labelled nodes with no Deployment-only fields left over', () => {
-    const ds = only(objs(), 'DaemonSet', 'podglow') as K8sObject & { spec: Record<string, unknown> & { template: { spec: IPodSpec } } };
+    const ds = only(objs(), 'DaemonSet', 'podglow') as K8sObject & {
+      spec: Record<string, unknown> & { template: { spec: IPodSpec } };
+    };
     // kubernetes-models ignores unknown fields, so check the kind change left none.
     expect(ds.spec).not.toHaveProperty('replicas');
     expect(ds.spec).not.toHaveProperty('strategy');
@@ -229,7 +244,10 @@ describe('deploy/overlays/blinkstick', () => {
 
   it('gets NODE_NAME from the downward API, and the summary layout uses it', () => {
     const c = podglowContainer(objs());
-    expect(c.env?.find((e) => e.name === 'NODE_NAME')).toEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    expect(c.env?.find((e) => e.name === 'NODE_NAME')).toEqual({
+      name: 'NODE_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+    });
     const config = parseConfig(mountedConfig(objs()), { env: containerEnv(objs()) });
     const stick = config.outputs.find((o) => o.type === 'blinkstick');
     // No fixed node in the file: the layout falls back to NODE_NAME (SPEC §5).
@@ -255,10 +273,20 @@ describe.each(['preview', 'wled'] as const)('deploy/overlays/%s', (name) => {
     const c = podglowContainer(objs());
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.securityContext?.runAsUser).not.toBe(0);
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
     // The volume types the restricted Pod Security Standard allows.
     const allowed = ['configMap', 'emptyDir', 'secret', 'projected', 'downwardAPI', 'persistentVolumeClaim', 'ephemeral', 'csi'];
-    for (const v of pod.volumes ?? []) expect(Object.keys(v).filter((k) => k !== 'name').every((k) => allowed.includes(k)), v.name).toBe(true);
+    for (const v of pod.volumes ?? [])
+      expect(
+        Object.keys(v)
+          .filter((k) => k !== 'name')
+          .every((k) => allowed.includes(k)),
+        v.name,
+      ).toBe(true);
     expect(pod.hostNetwork ?? false).toBe(false);
     expect(pod.nodeSelector).toBeUndefined();
   });
@@ -268,7 +296,9 @@ describe('deploy/overlays/unicornhat-pi5', () => {
   const objs = (): K8sObject[] => rendered['unicornhat-pi5'];
 
   it('mounts only /dev/leds0 (no /dev/mem), as the non-root user, pinned and replaced with Recreate', () => {
-    const d = only(objs(), 'Deployment', 'podglow') as K8sObject & { spec: { replicas: number; strategy: { type: string }; template: { spec: IPodSpec } } };
+    const d = only(objs(), 'Deployment', 'podglow') as K8sObject & {
+      spec: { replicas: number; strategy: { type: string }; template: { spec: IPodSpec } };
+    };
     expect(d.spec.replicas).toBe(1);
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
     const pod = d.spec.template.spec;
@@ -314,7 +344,11 @@ describe('deploy/components', () => {
   it('servicemonitor adds a valid ServiceMonitor that selects the Service and its named port', () => {
     const objs = kustomize('deploy/components/servicemonitor');
     const sm = only(objs, 'ServiceMonitor', 'podglow') as K8sObject & {
-      spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] }; endpoints: { port: string; path: string }[] };
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        namespaceSelector: { matchNames: string[] };
+        endpoints: { port: string; path: string }[];
+      };
     };
     validateObject(sm);
     const svc = only(rendered.preview, 'Service', 'podglow');

@@ -27,7 +27,9 @@ describe('deploy/overlays/preview against the real server', () => {
     const configVolume = pod.volumes!.find((v) => v.configMap)!;
     const mountPath = container.volumeMounts!.find((m) => m.name === configVolume.name)!.mountPath;
     const cm = only(objs, 'ConfigMap', configVolume.configMap!.name) as K8sObject & { data: Record<string, string> };
-    const envCm = only(objs, 'ConfigMap', container.envFrom![0]!.configMapRef!.name) as K8sObject & { data: Record<string, string> };
+    const envCm = only(objs, 'ConfigMap', container.envFrom![0]!.configMapRef!.name) as K8sObject & {
+      data: Record<string, string>;
+    };
 
     dir = mkdtempSync(join(tmpdir(), 'podglow-pod-'));
     for (const [file, text] of Object.entries(cm.data)) writeFileSync(join(dir, file), text);
@@ -35,7 +37,9 @@ describe('deploy/overlays/preview against the real server', () => {
     const args = container.args!.map((a) => a.replace(mountPath, dir));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PODGLOW_') && k !== 'NODE_NAME'));
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('PODGLOW_') && k !== 'NODE_NAME'),
+    );
     child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
       cwd: ROOT,
       env: {
@@ -51,7 +55,10 @@ describe('deploy/overlays/preview against the real server', () => {
     const deadline = Date.now() + 40_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`podglow exited with ${child.exitCode}: ${stderr}`);
-      const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+      const up = await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) break;
       if (Date.now() > deadline) throw new Error(`podglow did not answer /healthz within 40 s: ${stderr}`);
       await new Promise((r) => setTimeout(r, 200));

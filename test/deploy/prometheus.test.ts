@@ -121,8 +121,10 @@ describe('deploy/prometheus scrape snippets', () => {
         __meta_kubernetes_pod_name: 'podglow-7d9f-abcde',
         __meta_kubernetes_pod_node_name: 'pi-2',
       };
-      for (const [k, v] of Object.entries(svc().metadata.labels ?? {})) labels[metaName('__meta_kubernetes_service_label_', k)] = v;
-      for (const [k, v] of Object.entries(svc().metadata.annotations ?? {})) labels[metaName('__meta_kubernetes_service_annotation_', k)] = v;
+      for (const [k, v] of Object.entries(svc().metadata.labels ?? {}))
+        labels[metaName('__meta_kubernetes_service_label_', k)] = v;
+      for (const [k, v] of Object.entries(svc().metadata.annotations ?? {}))
+        labels[metaName('__meta_kubernetes_service_annotation_', k)] = v;
       return { ...labels, ...extra };
     };
 
@@ -144,8 +146,14 @@ describe('deploy/prometheus scrape snippets', () => {
           withStaticTargets(podglow!, [
             // The pod IP and container port as endpoints discovery reports them.
             { address: '127.0.0.2:9810', labels: podglowMeta() },
-            { address: '127.0.0.4:8080', labels: podglowMeta({ __meta_kubernetes_service_label_app_kubernetes_io_name: 'other' }) },
-            { address: '127.0.0.5:9810', labels: podglowMeta({ __meta_kubernetes_service_annotation_prometheus_io_scrape: 'false' }) },
+            {
+              address: '127.0.0.4:8080',
+              labels: podglowMeta({ __meta_kubernetes_service_label_app_kubernetes_io_name: 'other' }),
+            },
+            {
+              address: '127.0.0.5:9810',
+              labels: podglowMeta({ __meta_kubernetes_service_annotation_prometheus_io_scrape: 'false' }),
+            },
           ]),
         ],
       };
@@ -155,12 +163,20 @@ describe('deploy/prometheus scrape snippets', () => {
       base = `http://127.0.0.1:${port}`;
       prom = spawn(
         'prometheus',
-        [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+        [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
         { stdio: 'ignore' },
       );
       const failed = new Promise<never>((_, reject) => {
         prom!.once('error', (e) =>
-          reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('prometheus not found: install prometheus (Debian: apt-get install prometheus)') : e),
+          reject(
+            (e as NodeJS.ErrnoException).code === 'ENOENT'
+              ? new Error('prometheus not found: install prometheus (Debian: apt-get install prometheus)')
+              : e,
+          ),
         );
       });
       // The scrape manager publishes targets a few seconds after start-up.
@@ -190,12 +206,15 @@ describe('deploy/prometheus scrape snippets', () => {
 
     async function active(): Promise<{ labels: Record<string, string>; scrapeUrl: string }[]> {
       const r = await fetch(`${base}/api/v1/targets?state=active`);
-      return ((await r.json()) as { data: { activeTargets: { labels: Record<string, string>; scrapeUrl: string }[] } }).data.activeTargets;
+      return ((await r.json()) as { data: { activeTargets: { labels: Record<string, string>; scrapeUrl: string }[] } }).data
+        .activeTargets;
     }
 
     it("scrapes podglow's pods on the annotated port and path, and nothing else", async () => {
       const targets = (await active()).filter((t) => t.labels.job === 'podglow');
-      expect(targets.map((t) => t.scrapeUrl)).toEqual([`http://127.0.0.2:${svc().metadata.annotations!['prometheus.io/port']}/metrics`]);
+      expect(targets.map((t) => t.scrapeUrl)).toEqual([
+        `http://127.0.0.2:${svc().metadata.annotations!['prometheus.io/port']}/metrics`,
+      ]);
       expect(targets[0]!.labels).toMatchObject({ namespace: 'podglow', pod: 'podglow-7d9f-abcde', node: 'pi-2' });
     });
 
@@ -209,7 +228,9 @@ describe('deploy/prometheus scrape snippets', () => {
 describe('deploy/prometheus/podglow-rules.yml and the recording-rule component', () => {
   /** What `podglow check --rules` produces for deploy/base/podglow.yaml with recordingRule set. */
   const generated = () => {
-    const doc = parseYaml(readFileSync(join(ROOT, 'deploy/base/podglow.yaml'), 'utf8')) as { prometheus: Record<string, unknown> };
+    const doc = parseYaml(readFileSync(join(ROOT, 'deploy/base/podglow.yaml'), 'utf8')) as {
+      prometheus: Record<string, unknown>;
+    };
     doc.prometheus = { ...doc.prometheus, url: 'http://prometheus:9090', recordingRule: 'podglow:pods:count' };
     return buildRecordingRules(parseConfig(doc, { env: {} }));
   };
@@ -218,7 +239,8 @@ describe('deploy/prometheus/podglow-rules.yml and the recording-rule component',
     const file = join(ROOT, 'deploy/prometheus/podglow-rules.yml');
     expect(parseYaml(readFileSync(file, 'utf8'))).toEqual(generated());
     const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
-    if (r.error) throw new Error('promtool not found: install prometheus (Debian: apt-get install prometheus, or run scripts/test-deps.sh)');
+    if (r.error)
+      throw new Error('promtool not found: install prometheus (Debian: apt-get install prometheus, or run scripts/test-deps.sh)');
     expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS: 2 rules found');
     expect(r.status).toBe(0);
   });
@@ -228,7 +250,10 @@ describe('deploy/prometheus/podglow-rules.yml and the recording-rule component',
     try {
       // kustomize refuses absolute paths to other kustomizations.
       const deploy = relative(dir, join(ROOT, 'deploy'));
-      writeFileSync(join(dir, 'kustomization.yaml'), `resources: [${deploy}/overlays/preview]\ncomponents: [${deploy}/components/recording-rule]\n`);
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        `resources: [${deploy}/overlays/preview]\ncomponents: [${deploy}/components/recording-rule]\n`,
+      );
       const rule = only(kustomize(dir), 'PrometheusRule', 'podglow');
       new PrometheusRule(rule as never).validate();
       expect(rule.metadata.namespace).toBe('podglow');

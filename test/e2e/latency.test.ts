@@ -80,7 +80,10 @@ for (const kind of BACKENDS) {
     let backend: TestBackend;
     beforeAll(async () => {
       fixture = await startKsmFixture({ cluster: cluster('Running') });
-      backend = await startBackend(kind, { jobs: [{ job: 'kube-state-metrics', targets: fixture.targets }], scrapeInterval: '2s' });
+      backend = await startBackend(kind, {
+        jobs: [{ job: 'kube-state-metrics', targets: fixture.targets }],
+        scrapeInterval: '2s',
+      });
       await backend.waitForGeneration(fixture.generation);
     }, 60_000);
     afterAll(async () => {
@@ -89,7 +92,10 @@ for (const kind of BACKENDS) {
     });
 
     it('flips at random moments reach /api/state within the scrape interval + 1 s', async () => {
-      app = await startPodglow(podglowConfig(backend.url), { log: silentLogger, metrics: new Metrics({ defaultMetrics: false }) });
+      app = await startPodglow(podglowConfig(backend.url), {
+        log: silentLogger,
+        metrics: new Metrics({ defaultMetrics: false }),
+      });
       await waitForPhase(app, 'running', 20_000);
       const bound = SCRAPE_MS + 1000 + LATENCY_OFFSET_MS[kind]!;
       const delays: number[] = [];
@@ -143,7 +149,10 @@ describe('lanes against a real Prometheus: one scrape job only, the fastest pres
         scrapeInterval: '1s',
       });
       await prom.waitForGeneration(fast.generation);
-      app = await startPodglow(podglowConfig(prom.url, { interval }), { log: silentLogger, metrics: new Metrics({ defaultMetrics: false }) });
+      app = await startPodglow(podglowConfig(prom.url, { interval }), {
+        log: silentLogger,
+        metrics: new Metrics({ defaultMetrics: false }),
+      });
       await waitForPhase(app, 'running', 15_000);
       // Never a merge of both (which would show the pod twice, or its old phase): every answer is the fast lane's.
       for (let i = 0; i < 6; i++) {
@@ -172,7 +181,9 @@ describe('lanes against a real Prometheus: one scrape job only, the fastest pres
       scrapeInterval: '1s',
     });
     await prom.waitForGeneration(fast.generation);
-    const config = podglowConfig(prom.url, { prometheus: { url: prom.url, timeout: '2s', matchers: ['job="kube-state-metrics"'] } });
+    const config = podglowConfig(prom.url, {
+      prometheus: { url: prom.url, timeout: '2s', matchers: ['job="kube-state-metrics"'] },
+    });
     app = await startPodglow(config, { log: silentLogger, metrics: new Metrics({ defaultMetrics: false }) });
     await waitForPhase(app, 'failed', 15_000);
     expect((await state(app)).lane).toBeNull();
@@ -183,7 +194,10 @@ describe('recording-rule mode against a real Prometheus: polls follow the rule e
   it('the probe reads the recorded series time, and flips arrive within scrape + evaluation + 1 s', async () => {
     const fixture = await startKsmFixture({ cluster: cluster('Running') });
     const config = podglowConfig('http://unused', {});
-    const rule = { ...config, prometheus: { ...config.prometheus, recordingRule: 'podglow:pods:count', matchers: ['job="kube-state-metrics"'] } };
+    const rule = {
+      ...config,
+      prometheus: { ...config.prometheus, recordingRule: 'podglow:pods:count', matchers: ['job="kube-state-metrics"'] },
+    };
     const prom = await startPrometheus({
       jobs: [{ job: 'kube-state-metrics', targets: fixture.targets }],
       scrapeInterval: '1s',

@@ -32,7 +32,14 @@ const CONFIG = parseConfig(
     source: 'demo',
     outputs: [
       { name: 'unicornhat', type: 'web', width: 8, height: 8, layout: { type: 'matrix' } },
-      { name: 'blinkstick', type: 'web', width: 2, height: 1, layout: { type: 'summary', node: 'pi-1' }, palette: { preset: 'blinkstick-classic' } },
+      {
+        name: 'blinkstick',
+        type: 'web',
+        width: 2,
+        height: 1,
+        layout: { type: 'summary', node: 'pi-1' },
+        palette: { preset: 'blinkstick-classic' },
+      },
       { name: 'strip', type: 'web', width: 16, height: 1, layout: { type: 'nodes' } },
       { name: 'grid', type: 'web', width: 2, height: 2, layout: { type: 'nodes' } },
     ],
@@ -41,7 +48,12 @@ const CONFIG = parseConfig(
 );
 
 /** A node with the issue-13 fields the Snapshot gains (conditions, alerts); the page treats them as optional. */
-function nodeWith(name: string, pods: Parameters<typeof node>[1], extra: Parameters<typeof node>[2], more: { conditions: string[]; alerts: { critical: number; warning: number; info: number } }) {
+function nodeWith(
+  name: string,
+  pods: Parameters<typeof node>[1],
+  extra: Parameters<typeof node>[2],
+  more: { conditions: string[]; alerts: { critical: number; warning: number; info: number } },
+) {
   return Object.assign(node(name, pods, extra), more);
 }
 
@@ -55,7 +67,12 @@ const pageErrors: string[] = [];
 let dialogs = 0;
 
 async function serve(): Promise<void> {
-  server = await startServer(view, new Metrics({ defaultMetrics: false }), { address: '127.0.0.1', port, preview: previewContext(CONFIG) }, silentLogger);
+  server = await startServer(
+    view,
+    new Metrics({ defaultMetrics: false }),
+    { address: '127.0.0.1', port, preview: previewContext(CONFIG) },
+    silentLogger,
+  );
   port = Number(new URL(server.url).port);
 }
 
@@ -71,11 +88,19 @@ async function ledColours(output: string): Promise<string[]> {
 /** Text, left edge and width of each node label of an output, and the left edges of its LED columns. */
 async function labels(output: string) {
   return page.$eval(`figure[data-output="${output}"] .board`, (b) => {
-    const cols = [...new Set(Array.from(b.querySelectorAll('.led')).map((e) => Math.round(e.getBoundingClientRect().left)))].sort((x, y) => x - y);
+    const cols = [...new Set(Array.from(b.querySelectorAll('.led')).map((e) => Math.round(e.getBoundingClientRect().left)))].sort(
+      (x, y) => x - y,
+    );
     const lastLedBottom = Math.max(...Array.from(b.querySelectorAll('.led')).map((e) => e.getBoundingClientRect().bottom));
     const ls = Array.from(b.querySelectorAll('.band-label')).map((e) => {
       const r = e.getBoundingClientRect();
-      return { text: e.textContent, left: Math.round(r.left), right: Math.round(r.right), top: Math.round(r.top), elements: e.childElementCount };
+      return {
+        text: e.textContent,
+        left: Math.round(r.left),
+        right: Math.round(r.right),
+        top: Math.round(r.top),
+        elements: e.childElementCount,
+      };
     });
     return { cols, lastLedBottom: Math.round(lastLedBottom), labels: ls };
   });
@@ -88,14 +113,28 @@ async function shot(name: string): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (apt-get install chromium)`);
-  view = new FakeStatusView([outputView('unicornhat', 'web', 8, 8, 0.5), outputView('blinkstick', 'blinkstick', 2, 1), outputView('strip', 'ws281x', 16, 1), outputView('grid', 'web', 2, 2)]);
+  view = new FakeStatusView([
+    outputView('unicornhat', 'web', 8, 8, 0.5),
+    outputView('blinkstick', 'blinkstick', 2, 1),
+    outputView('strip', 'ws281x', 16, 1),
+    outputView('grid', 'web', 2, 2),
+  ]);
   port = 0;
   await serve();
   userDataDir = mkdtempSync(join(tmpdir(), 'podglow-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 860 },
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -135,7 +174,11 @@ describe('preview page in headless Chromium', () => {
   it('draws every output in its geometry with its base colours, live from the event stream', async () => {
     view.good(
       snapshotOf(
-        [node('pi-1', { running: 4, pending: 1 }), node('pi-2', { crashing: 1 }, { ready: false }), node(EVIL, { running: 2 }, { unschedulable: true })],
+        [
+          node('pi-1', { running: 4, pending: 1 }),
+          node('pi-2', { crashing: 1 }, { ready: false }),
+          node(EVIL, { running: 2 }, { unschedulable: true }),
+        ],
         '2026-11-21T12:00:00.000Z',
         { pending: 3 },
       ),
@@ -143,20 +186,34 @@ describe('preview page in headless Chromium', () => {
     );
     view.frame('unicornhat', HAT, HAT_BLINK);
     view.frame('blinkstick', ['#00ff00', '#ff0000']);
-    view.frame('strip', Array.from({ length: 16 }, (_, i) => (i < 3 ? '#0000ff' : '#000000')));
+    view.frame(
+      'strip',
+      Array.from({ length: 16 }, (_, i) => (i < 3 ? '#0000ff' : '#000000')),
+    );
     view.frame('grid', ['#00ff00', '#400000', '#00ff00', '#000000']);
 
     await expect.poll(() => ledColours('unicornhat')).toEqual(HAT.map(rgb));
-    expect(await page.$$eval('figure[data-output="unicornhat"] .led', (els) => els.map((e) => e.classList.contains('blink')))).toEqual(HAT_BLINK);
+    expect(
+      await page.$$eval('figure[data-output="unicornhat"] .led', (els) => els.map((e) => e.classList.contains('blink'))),
+    ).toEqual(HAT_BLINK);
     await expect.poll(() => ledColours('blinkstick')).toEqual([rgb('#00ff00'), rgb('#ff0000')]);
-    await expect.poll(() => ledColours('strip')).toEqual(Array.from({ length: 16 }, (_, i) => rgb(i < 3 ? '#0000ff' : '#000000')));
+    await expect
+      .poll(() => ledColours('strip'))
+      .toEqual(Array.from({ length: 16 }, (_, i) => rgb(i < 3 ? '#0000ff' : '#000000')));
     // Real geometry: 8 columns of round LEDs, 64 of them.
     const grid = await page.$eval('figure[data-output="unicornhat"] .board', (b) => {
       const leds = Array.from(b.querySelectorAll('.led')).map((e) => e.getBoundingClientRect());
-      return { cols: new Set(leds.map((r) => Math.round(r.left))).size, rows: new Set(leds.map((r) => Math.round(r.top))).size, radius: getComputedStyle(b.querySelector('.led')!).borderRadius };
+      return {
+        cols: new Set(leds.map((r) => Math.round(r.left))).size,
+        rows: new Set(leds.map((r) => Math.round(r.top))).size,
+        radius: getComputedStyle(b.querySelector('.led')!).borderRadius,
+      };
     });
     expect(grid).toEqual({ cols: 8, rows: 8, radius: '50%' });
-    const stickRows = await page.$$eval('figure[data-output="blinkstick"] .led', (els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size);
+    const stickRows = await page.$$eval(
+      'figure[data-output="blinkstick"] .led',
+      (els) => new Set(els.map((e) => Math.round(e.getBoundingClientRect().top))).size,
+    );
     expect(stickRows).toBe(1);
     expect(await page.textContent('figure[data-output="unicornhat"] .info')).toContain('brightness 50%');
     expect(await page.textContent('figure[data-output="blinkstick"] .subject')).toBe('node pi-1');
@@ -183,7 +240,11 @@ describe('preview page in headless Chromium', () => {
       return Array.from(b.querySelectorAll('.band-label')).map((e, i) => {
         const r = e.getBoundingClientRect();
         const led = leds[i]!;
-        return { text: e.textContent, under: r.top >= led.bottom - 1 && r.top < led.bottom + 20, sameColumn: Math.abs(r.left - led.left) <= 4 };
+        return {
+          text: e.textContent,
+          under: r.top >= led.bottom - 1 && r.top < led.bottom + 20,
+          sameColumn: Math.abs(r.left - led.left) <= 4,
+        };
       });
     });
     expect(grid).toEqual([
@@ -194,23 +255,36 @@ describe('preview page in headless Chromium', () => {
     expect(await page.getAttribute('figure[data-output="unicornhat"] .led[data-index="0"]', 'title')).toContain('pi-1');
   });
 
-  it('draws each output\'s legend in that output\'s palette, and the per-node counts with names as text', async () => {
+  it("draws each output's legend in that output's palette, and the per-node counts with names as text", async () => {
     const groups = await page.$$eval('#legend .legend-group', (gs) =>
       gs.map((g) => ({
         outputs: g.getAttribute('data-outputs'),
         title: g.querySelector('.legend-for')?.textContent ?? null,
-        items: Object.fromEntries(Array.from(g.querySelectorAll('li')).map((li) => [li.getAttribute('data-key'), getComputedStyle(li.querySelector('.swatch')!).backgroundColor])),
+        items: Object.fromEntries(
+          Array.from(g.querySelectorAll('li')).map((li) => [
+            li.getAttribute('data-key'),
+            getComputedStyle(li.querySelector('.swatch')!).backgroundColor,
+          ]),
+        ),
       })),
     );
     expect(groups.map((g) => [g.outputs, g.title])).toEqual([
       ['unicornhat,strip,grid', 'unicornhat, strip, grid'],
       ['blinkstick', 'blinkstick'],
     ]);
-    expect(groups[0]!.items).toMatchObject({ running: 'rgb(0, 255, 0)', crashing: 'rgb(255, 0, 0)', pending: 'rgb(255, 153, 0)' });
+    expect(groups[0]!.items).toMatchObject({
+      running: 'rgb(0, 255, 0)',
+      crashing: 'rgb(255, 0, 0)',
+      pending: 'rgb(255, 153, 0)',
+    });
     expect(groups[1]!.items).toMatchObject({ running: rgb('#00c700'), pending: rgb('#ffff00'), crashing: rgb('#ff0000') });
-    expect(Object.keys(groups[0]!.items)).toEqual(expect.arrayContaining(['pending', 'terminating', 'failed', 'unknown', 'succeeded', 'overflow', 'notReady', 'cordoned']));
+    expect(Object.keys(groups[0]!.items)).toEqual(
+      expect.arrayContaining(['pending', 'terminating', 'failed', 'unknown', 'succeeded', 'overflow', 'notReady', 'cordoned']),
+    );
 
-    const rows = await page.$$eval('#nodes-body tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+    const rows = await page.$$eval('#nodes-body tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)),
+    );
     expect(rows[0]).toEqual(['pi-1', '4', '1', '0', '0', '0', '0', '0', '5', '', '']);
     expect(rows[1]![0]).toBe('pi-2NotReady');
     expect(rows[2]![0]).toBe(`${EVIL}cordoned`);
@@ -225,19 +299,32 @@ describe('preview page in headless Chromium', () => {
 
   it('shows node conditions, alerts, cluster-wide alerts and queries once the snapshot has them', async () => {
     const s = snapshotOf([
-      nodeWith('pi-1', { running: 4 }, {}, { conditions: ['DiskPressure', 'MemoryPressure'], alerts: { critical: 1, warning: 0, info: 2 } }),
+      nodeWith(
+        'pi-1',
+        { running: 4 },
+        {},
+        { conditions: ['DiskPressure', 'MemoryPressure'], alerts: { critical: 1, warning: 0, info: 2 } },
+      ),
       nodeWith(EVIL, { running: 2 }, {}, { conditions: [EVIL], alerts: { critical: 0, warning: 3, info: 0 } }),
     ]) as Snapshot & Record<string, unknown>;
     s.alerts = { critical: 0, warning: 1, info: 0 };
     s.queries = { build: { value: 1, color: '#00ff00' }, slo: { value: null, error: 'query "slo": no data' } };
     view.good(s, new Date());
-    await expect.poll(() => page.$$eval('#nodes-body tr', (trs) => trs.map((tr) => [tr.querySelector('.conditions')?.textContent, tr.querySelector('.alerts')?.textContent]))).toEqual([
-      ['DiskPressureMemoryPressure', '1 critical2 info'],
-      [EVIL, '3 warning'],
-    ]);
+    await expect
+      .poll(() =>
+        page.$$eval('#nodes-body tr', (trs) =>
+          trs.map((tr) => [tr.querySelector('.conditions')?.textContent, tr.querySelector('.alerts')?.textContent]),
+        ),
+      )
+      .toEqual([
+        ['DiskPressureMemoryPressure', '1 critical2 info'],
+        [EVIL, '3 warning'],
+      ]);
     expect(await page.$$eval('#nodes-body .conditions .flag', (fs) => fs.map((f) => f.childElementCount))).toEqual([0, 0, 0]);
     expect(await page.textContent('#cluster-alerts')).toBe('cluster-wide alerts: 1 warning');
-    const queries = await page.$$eval('#queries-body tr', (trs) => trs.map((tr) => [tr.getAttribute('data-query'), ...Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)]));
+    const queries = await page.$$eval('#queries-body tr', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-query'), ...Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)]),
+    );
     expect(queries).toEqual([
       ['build', ' build', '1', ''],
       ['slo', ' slo', '–', 'query "slo": no data'],
@@ -247,7 +334,11 @@ describe('preview page in headless Chromium', () => {
   });
 
   it('shows the stale display and a banner whose age ticks in the page, and clears it on recovery', async () => {
-    const before = [node('pi-1', { running: 4, pending: 1 }), node('pi-2', { crashing: 1 }, { ready: false }), node(EVIL, { running: 2 }, { unschedulable: true })];
+    const before = [
+      node('pi-1', { running: 4, pending: 1 }),
+      node('pi-2', { crashing: 1 }, { ready: false }),
+      node(EVIL, { running: 2 }, { unschedulable: true }),
+    ];
     view.good(snapshotOf(before), new Date(Date.now() - 30_000));
     view.fail('connection refused');
     view.setStale(true, 'stale: no good poll for 30s (last error: connection refused)');
@@ -257,14 +348,23 @@ describe('preview page in headless Chromium', () => {
     // The device's stale display, drawn by the page: the frame dimmed, the last LED the status colour, blinking.
     await expect.poll(async () => (await ledColours('unicornhat'))[63]).toBe(rgb('#ff9900'));
     await expect.poll(async () => (await ledColours('unicornhat'))[32]).toBe('rgb(0, 38, 0)');
-    expect(await page.$eval('figure[data-output="unicornhat"] .led[data-index="63"]', (e) => e.classList.contains('blink'))).toBe(true);
+    expect(await page.$eval('figure[data-output="unicornhat"] .led[data-index="63"]', (e) => e.classList.contains('blink'))).toBe(
+      true,
+    );
     // No event is sent while stale, yet the age moves on.
     const age = async () => Number(/no good poll for (\d+) s/.exec((await page.textContent('#banner')) ?? '')?.[1]);
     const a0 = await age();
     await expect.poll(age, { timeout: 3000 }).toBeGreaterThan(a0);
     await shot('preview-stale');
 
-    view.good(snapshotOf([node('pi-1', { running: 5 }), node('pi-2', { crashing: 1 }, { ready: false }), node(EVIL, { running: 2 }, { unschedulable: true })]), new Date());
+    view.good(
+      snapshotOf([
+        node('pi-1', { running: 5 }),
+        node('pi-2', { crashing: 1 }, { ready: false }),
+        node(EVIL, { running: 2 }, { unschedulable: true }),
+      ]),
+      new Date(),
+    );
     view.frame('unicornhat', HAT, HAT_BLINK);
     await expect.poll(() => page.isVisible('#banner')).toBe(false);
     expect(await page.textContent('#status')).toBe('live');
@@ -275,7 +375,9 @@ describe('preview page in headless Chromium', () => {
   it('says how old the cluster data is in the header, ticking in the page: "cluster as of 3 s ago · scraped every 5 s"', async () => {
     expect(await page.isVisible('#data-age')).toBe(false);
     view.setData({ ageMs: 3000, sampleTime: Date.now() - 3000, lane: 'kube-state-metrics-fast', landsEveryMs: 5000 });
-    await expect.poll(() => page.textContent('#data-age'), { timeout: 3000 }).toMatch(/^cluster as of [34] s ago · scraped every 5 s$/);
+    await expect
+      .poll(() => page.textContent('#data-age'), { timeout: 3000 })
+      .toMatch(/^cluster as of [34] s ago · scraped every 5 s$/);
     // No event while nothing lands, yet the age moves on.
     await expect.poll(() => page.textContent('#data-age'), { timeout: 4000 }).toMatch(/^cluster as of [5-7] s ago/);
     view.setData(null);

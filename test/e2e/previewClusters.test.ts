@@ -54,7 +54,12 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (apt-get install chromium)`);
   view = new FakeStatusView([outputView('hat', 'web', 8, 2), outputView('desk', 'web', 8, 1)]);
-  server = await startServer(view, new Metrics({ defaultMetrics: false }), { address: '127.0.0.1', port: 0, preview: previewContext(CONFIG) }, silentLogger);
+  server = await startServer(
+    view,
+    new Metrics({ defaultMetrics: false }),
+    { address: '127.0.0.1', port: 0, preview: previewContext(CONFIG) },
+    silentLogger,
+  );
   view.good(SNAPSHOT, new Date());
   const palette = resolvePalette(CONFIG.palette);
   for (const o of CONFIG.outputs) {
@@ -65,7 +70,15 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 860 },
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -82,18 +95,24 @@ afterAll(async () => {
 
 describe('preview page with clusters', () => {
   it('has a heading row per cluster in the node table, with its data age and staleness', async () => {
-    const heads = await page.$$eval('#nodes-body tr.cluster-head', (rows) => rows.map((r) => [r.getAttribute('data-cluster'), r.textContent, r.classList.contains('stale')]));
+    const heads = await page.$$eval('#nodes-body tr.cluster-head', (rows) =>
+      rows.map((r) => [r.getAttribute('data-cluster'), r.textContent, r.classList.contains('stale')]),
+    );
     expect(heads).toEqual([
       ['home', 'Raspberry Pis (home)data 2s old', false],
       ['cloud', 'cloudstale · data 45s old', true],
     ]);
-    const rows = await page.$$eval('#nodes-body tr', (rs) => rs.map((r) => r.getAttribute('data-cluster') ?? r.getAttribute('data-node')));
+    const rows = await page.$$eval('#nodes-body tr', (rs) =>
+      rs.map((r) => r.getAttribute('data-cluster') ?? r.getAttribute('data-node')),
+    );
     expect(rows).toEqual(['home', 'pi-1', 'pi-2', 'cloud', 'pi-1', 'node-2']);
     expect(pageErrors).toEqual([]);
   });
 
   it('names each cluster under its bands and on the one-LED-per-cluster output', async () => {
-    const hat = await page.$$eval('figure[data-output="hat"] .band-label', (ls) => ls.map((l) => [l.textContent, l.classList.contains('cluster-label')]));
+    const hat = await page.$$eval('figure[data-output="hat"] .band-label', (ls) =>
+      ls.map((l) => [l.textContent, l.classList.contains('cluster-label')]),
+    );
     expect(hat).toEqual([
       ['pi-1', false],
       ['pi-2', false],
@@ -107,8 +126,12 @@ describe('preview page with clusters', () => {
   });
 
   it('shows a banner for the stale cluster only and dims only its LEDs', async () => {
-    const banners = await page.$$eval('#cluster-banners .banner', (bs) => bs.map((b) => [b.getAttribute('data-cluster'), b.textContent]));
-    expect(banners).toEqual([['cloud', 'Cluster cloud: stale data. its newest data was 45s old at the last poll; its LEDs are dimmed and marked.']]);
+    const banners = await page.$$eval('#cluster-banners .banner', (bs) =>
+      bs.map((b) => [b.getAttribute('data-cluster'), b.textContent]),
+    );
+    expect(banners).toEqual([
+      ['cloud', 'Cluster cloud: stale data. its newest data was 45s old at the last poll; its LEDs are dimmed and marked.'],
+    ]);
     const colours = await page.$$eval('figure[data-output="hat"] .led', (els) => els.map((e) => e.getAttribute('data-color')));
     // Bottom row: home's bands live green, cloud's pi-1 band dimmed green (0.3), node-2's pending dimmed amber.
     expect(colours.slice(8)).toEqual(['#00ff00', '#000000', '#00ff00', '#000000', '#004d00', '#000000', '#4d2e00', '#000000']);

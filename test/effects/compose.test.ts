@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Rgb } from '../../src/color.js';
-import { BLINK_HALF_PERIOD_MS, STALE_DIM, compose, deviceColor, walkerStepMs, type EffectState } from '../../src/effects/compose.js';
+import {
+  BLINK_HALF_PERIOD_MS,
+  STALE_DIM,
+  compose,
+  deviceColor,
+  walkerStepMs,
+  type EffectState,
+} from '../../src/effects/compose.js';
 import type { Frame } from '../../src/frame.js';
 
 // compose() is pure: every case below is a plain call, no timers, no driver.
@@ -37,13 +44,22 @@ describe('compose', () => {
   });
 
   it('is still (next = Infinity) for a steady frame, and dims stale frames with a blinking status LED', () => {
-    const f = frame([[200, 0, 0], [0, 100, 0], [0, 0, 10], [50, 50, 50]]);
+    const f = frame([
+      [200, 0, 0],
+      [0, 100, 0],
+      [0, 0, 10],
+      [50, 50, 50],
+    ]);
     const live = compose(f, fx(), T0);
     expect(live.leds).toEqual(f.leds);
     expect(live.next).toBe(Infinity);
     const stale = compose(f, fx({ stale: true }), T0);
     expect(STALE_DIM).toBe(0.3);
-    expect(stale.leds.slice(0, 3)).toEqual([[60, 0, 0], [0, 30, 0], [0, 0, 3]]);
+    expect(stale.leds.slice(0, 3)).toEqual([
+      [60, 0, 0],
+      [0, 30, 0],
+      [0, 0, 3],
+    ]);
     expect(stale.leds[3]).toEqual([255, 153, 0]);
     expect(stale.blink).toEqual([false, false, false, true]);
     expect(stale.next).toBe(T0 + BLINK_HALF_PERIOD_MS);
@@ -65,7 +81,12 @@ describe('compose', () => {
   it('walks the status colour before the first frame', () => {
     const step = walkerStepMs(4);
     const c = compose(null, fx({ walkerStart: T0 }), T0 + step * 2 + 1);
-    expect(c.leds).toEqual([[0, 0, 0], [0, 0, 0], [255, 153, 0], [0, 0, 0]]);
+    expect(c.leds).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [255, 153, 0],
+      [0, 0, 0],
+    ]);
     expect(c.next).toBe(T0 + step * 3);
   });
 });

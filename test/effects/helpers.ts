@@ -17,7 +17,10 @@ export function solidFrame(width: number, height: number, color: Rgb, blinkAt: n
 }
 
 /** A pipeline on a fresh RecordingDriver with test-friendly defaults. */
-export function makePipeline(over: Partial<PipelineOptions> = {}, driver = new RecordingDriver()): { p: OutputPipeline; d: RecordingDriver } {
+export function makePipeline(
+  over: Partial<PipelineOptions> = {},
+  driver = new RecordingDriver(),
+): { p: OutputPipeline; d: RecordingDriver } {
   const p = new OutputPipeline({
     name: driver.name,
     type: 'terminal',

@@ -168,7 +168,14 @@ describe('gamma', () => {
     expect(ws.last![0]).toEqual([65, 9, 1]);
     expect(ws.last![0]![0]).toBe(Math.round(gammaLight(200) * 127.5));
     expect(b.view().leds[0]).toBe(
-      '#' + ws.last![0]!.map((v) => Math.round(inverseGamma(v / 255)).toString(16).padStart(2, '0')).join(''),
+      '#' +
+        ws
+          .last![0]!.map((v) =>
+            Math.round(inverseGamma(v / 255))
+              .toString(16)
+              .padStart(2, '0'),
+          )
+          .join(''),
     );
     expect(a.view().leds[0]).toBe('#643201');
   });

@@ -114,7 +114,9 @@ export class FakeHid {
   /** Makes opening a device throw, like a hidraw node without permissions. */
   openError: Error | undefined;
   /** Extra non-BlinkStick devices listed by devicesAsync(). */
-  others: HidDeviceInfo[] = [{ vendorId: 0x046d, productId: 0xc52b, path: '/dev/hidraw-other', release: 0x1201, serialNumber: 'X' }];
+  others: HidDeviceInfo[] = [
+    { vendorId: 0x046d, productId: 0xc52b, path: '/dev/hidraw-other', release: 0x1201, serialNumber: 'X' },
+  ];
   readonly module: HidModule;
   private nextPath = 0;
 
@@ -130,7 +132,14 @@ export class FakeHid {
           ...self.others,
           ...self.sticks
             .filter((s) => s.plugged)
-            .map((s) => ({ vendorId: 0x20a0, productId: 0x41e5, path: s.path, serialNumber: s.serial, release: s.release, product: 'BlinkStick' })),
+            .map((s) => ({
+              vendorId: 0x20a0,
+              productId: 0x41e5,
+              path: s.path,
+              serialNumber: s.serial,
+              release: s.release,
+              product: 'BlinkStick',
+            })),
         ];
         return vendorId === undefined ? all : all.filter((d) => d.vendorId === vendorId && d.productId === productId);
       },

@@ -27,8 +27,15 @@ export class FakeStatusView implements StatusView {
     return this.error;
   }
   readiness(): Readiness {
-    if (!this.lastGood) return { ready: false, reason: this.error ? `waiting for the first successful poll (last error: ${this.error})` : 'waiting for the first successful poll' };
-    if (this.isStale) return { ready: false, reason: typeof this.staleReason === 'function' ? this.staleReason() : this.staleReason };
+    if (!this.lastGood)
+      return {
+        ready: false,
+        reason: this.error
+          ? `waiting for the first successful poll (last error: ${this.error})`
+          : 'waiting for the first successful poll',
+      };
+    if (this.isStale)
+      return { ready: false, reason: typeof this.staleReason === 'function' ? this.staleReason() : this.staleReason };
     return { ready: true };
   }
   stale(): boolean {
@@ -77,7 +84,12 @@ export class FakeStatusView implements StatusView {
   }
 
   /** A new base frame from the layout (and, settled, the same displayed colours); tells the listeners. */
-  frame(name: string, base: string[], blink?: boolean[], extra: Partial<Pick<OutputView, 'page' | 'pages' | 'up' | 'brightness' | 'staleLeds'>> = {}): void {
+  frame(
+    name: string,
+    base: string[],
+    blink?: boolean[],
+    extra: Partial<Pick<OutputView, 'page' | 'pages' | 'up' | 'brightness' | 'staleLeds'>> = {},
+  ): void {
     const i = this.views.findIndex((o) => o.name === name);
     if (i < 0) throw new Error(`no output ${name}`);
     const v = { ...this.views[i]!, ...extra, base: [...base], leds: [...base], blink: blink ?? base.map(() => false) };
@@ -105,15 +117,42 @@ export class FakeStatusView implements StatusView {
 /** An OutputView with every LED off. */
 export function outputView(name: string, type: OutputView['type'], width: number, height: number, brightness = 1): OutputView {
   const n = width * height;
-  return { name, type, width, height, base: Array(n).fill('#000000'), leds: Array(n).fill('#000000'), blink: Array(n).fill(false), brightness, up: true, page: 0, pages: 1 };
+  return {
+    name,
+    type,
+    width,
+    height,
+    base: Array(n).fill('#000000'),
+    leds: Array(n).fill('#000000'),
+    blink: Array(n).fill(false),
+    brightness,
+    up: true,
+    page: 0,
+    pages: 1,
+  };
 }
 
 /** A node snapshot with the given counts. */
-export function node(name: string, pods: Partial<StateCounts>, extra: { ready?: boolean | null; unschedulable?: boolean } = {}): Snapshot['nodes'][number] {
-  return { name, ready: extra.ready === undefined ? true : extra.ready, unschedulable: extra.unschedulable ?? false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts() };
+export function node(
+  name: string,
+  pods: Partial<StateCounts>,
+  extra: { ready?: boolean | null; unschedulable?: boolean } = {},
+): Snapshot['nodes'][number] {
+  return {
+    name,
+    ready: extra.ready === undefined ? true : extra.ready,
+    unschedulable: extra.unschedulable ?? false,
+    pods: { ...emptyCounts(), ...pods },
+    conditions: [],
+    alerts: emptyAlerts(),
+  };
 }
 
 /** A snapshot of the given nodes. */
-export function snapshotOf(nodes: Snapshot['nodes'], time = '2026-11-21T12:00:00.000Z', unscheduled: Partial<StateCounts> = {}): Snapshot {
+export function snapshotOf(
+  nodes: Snapshot['nodes'],
+  time = '2026-11-21T12:00:00.000Z',
+  unscheduled: Partial<StateCounts> = {},
+): Snapshot {
   return { time, nodes, unscheduled: { ...emptyCounts(), ...unscheduled }, alerts: emptyAlerts(), queries: {} };
 }

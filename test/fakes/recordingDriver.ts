@@ -87,9 +87,11 @@ export class RecordingDriver implements Driver {
 }
 
 /** A driver factory (as registry.createDriver) that builds RecordingDrivers and keeps them by output name. */
-export function recordingFactory(
-  opts: { events?: string[]; perOutput?: Record<string, RecordingDriverOptions> } = {},
-): { create(o: OutputConfig, ctx: DriverContext): Promise<RecordingDriver>; drivers: Map<string, RecordingDriver>; contexts: Map<string, DriverContext> } {
+export function recordingFactory(opts: { events?: string[]; perOutput?: Record<string, RecordingDriverOptions> } = {}): {
+  create(o: OutputConfig, ctx: DriverContext): Promise<RecordingDriver>;
+  drivers: Map<string, RecordingDriver>;
+  contexts: Map<string, DriverContext>;
+} {
   const drivers = new Map<string, RecordingDriver>();
   const contexts = new Map<string, DriverContext>();
   return {

@@ -34,14 +34,21 @@ export interface FaultProxy {
 const PASS: FaultRule = { kind: 'pass' };
 
 /** Forwards one request body to the upstream (no Accept-Encoding: the proxy sees plain JSON). */
-function forward(upstream: string, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function forward(
+  upstream: string,
+  req: http.IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const u = new URL(req.url ?? '/', upstream);
     const out = http.request(
       u,
       {
         method: req.method,
-        headers: { 'content-type': req.headers['content-type'] ?? 'application/x-www-form-urlencoded', 'content-length': body.length },
+        headers: {
+          'content-type': req.headers['content-type'] ?? 'application/x-www-form-urlencoded',
+          'content-length': body.length,
+        },
         agent: false,
       },
       (res) => {

@@ -93,12 +93,22 @@ async function metric(name: string): Promise<number> {
 
 /** Waits for a display state of output `name`, explaining the last LEDs on failure. */
 function waitDisplay(state: ReturnType<Harness['display']>, ms = 6000, name?: string): Promise<number> {
-  return waitUntil(`LEDs ${state}`, () => h!.display(name) === state, ms, () => ({ display: h!.display(name), leds: h!.driver(name).last }));
+  return waitUntil(
+    `LEDs ${state}`,
+    () => h!.display(name) === state,
+    ms,
+    () => ({ display: h!.display(name), leds: h!.driver(name).last }),
+  );
 }
 
 async function waitReadyzContains(text: string, ms = 6000): Promise<{ status: number; text: string }> {
   let last = { status: 0, text: '' };
-  await waitUntil(`/readyz mentioning "${text}"`, async () => (last = await h!.readyz()).text.includes(text), ms, () => last);
+  await waitUntil(
+    `/readyz mentioning "${text}"`,
+    async () => (last = await h!.readyz()).text.includes(text),
+    ms,
+    () => last,
+  );
   return last;
 }
 
@@ -174,10 +184,16 @@ describe('fault suite (real Prometheus on 127.0.0.1)', () => {
     // The WAL replayed answers with the samples from before the kill, older than staleAfter:
     // stale until a scrape after the restart lands (SPEC §3b), then live on the next 1 s poll.
     const restarted = Date.now();
-    await waitUntil('a scrape after the restart', async () => {
-      const r = (await (await fetch(`${prom.url}/api/v1/query?query=max(timestamp(kube_node_info))`)).json()) as { data: { result: { value: [number, string] }[] } };
-      return Number(r.data.result[0]?.value[1] ?? 0) * 1000 >= restarted;
-    }, 10_000);
+    await waitUntil(
+      'a scrape after the restart',
+      async () => {
+        const r = (await (await fetch(`${prom.url}/api/v1/query?query=max(timestamp(kube_node_info))`)).json()) as {
+          data: { result: { value: [number, string] }[] };
+        };
+        return Number(r.data.result[0]?.value[1] ?? 0) * 1000 >= restarted;
+      },
+      10_000,
+    );
     const scraped = Date.now();
     await expectLive();
     expect(Date.now() - scraped).toBeLessThan(3000);
@@ -204,12 +220,22 @@ describe('fault suite (real Prometheus on 127.0.0.1)', () => {
     await live();
     const cases = [
       { status: 400, errorType: 'bad_data', error: '1:1: parse error: unexpected character' },
-      { status: 422, errorType: 'execution', error: 'found duplicate series for the match group, many-to-many matching not allowed' },
+      {
+        status: 422,
+        errorType: 'execution',
+        error: 'found duplicate series for the match group, many-to-many matching not allowed',
+      },
       { status: 503, errorType: 'unavailable', error: 'TSDB not ready' },
     ];
     for (const [i, c] of cases.entries()) {
       proxy.rule = (q) =>
-        q === 'pods' ? { kind: 'answer', status: c.status, body: JSON.stringify({ status: 'error', errorType: c.errorType, error: c.error }) } : { kind: 'pass' };
+        q === 'pods'
+          ? {
+              kind: 'answer',
+              status: c.status,
+              body: JSON.stringify({ status: 'error', errorType: c.errorType, error: c.error }),
+            }
+          : { kind: 'pass' };
       const r = await waitReadyzContains(`HTTP ${c.status}: ${c.errorType}: ${c.error}`);
       expect(r.status).toBe(503);
       if (i === 0) await expectStale(`HTTP ${c.status}`);
@@ -240,7 +266,12 @@ describe('fault suite (real Prometheus on 127.0.0.1)', () => {
     await live();
     proxy.rule = (q) => (q === 'pods' ? { kind: 'rewrite', fn: (b) => b.slice(0, Math.floor(b.length / 2)) } : { kind: 'pass' });
     await expectStale('malformed JSON');
-    proxy.rule = () => ({ kind: 'answer', status: 200, body: '<html><body>502 Bad Gateway</body></html>', contentType: 'text/html' });
+    proxy.rule = () => ({
+      kind: 'answer',
+      status: 200,
+      body: '<html><body>502 Bad Gateway</body></html>',
+      contentType: 'text/html',
+    });
     await waitReadyzContains('not JSON (text/html)');
     expect(h!.display()).toBe('stale');
     expect(await metric('podglow_poll_errors_total{reason="invalid_response"}')).toBeGreaterThanOrEqual(2);
@@ -291,7 +322,14 @@ describe('fault suite (real Prometheus on 127.0.0.1)', () => {
         faultConfig(proxy.url, {
           outputs: [
             { name: 'strip', type: 'web', width: 8, height: 1, brightness: 1, layout: { type: 'nodes' } },
-            { name: 'hat', type: 'web', width: 8, height: 8, brightness: 1, layout: { type: 'matrix', columnsPerNode: 1, pageSeconds: 1 } },
+            {
+              name: 'hat',
+              type: 'web',
+              width: 8,
+              height: 8,
+              brightness: 1,
+              layout: { type: 'matrix', columnsPerNode: 1, pageSeconds: 1 },
+            },
           ],
         }),
       );
@@ -315,7 +353,9 @@ describe('fault suite (real Prometheus on 127.0.0.1)', () => {
       );
       expect(await h.readyz()).toEqual({ status: 200, text: 'ready\n' });
       expect(await metric('podglow_nodes')).toBe(80);
-      expect(await metric('podglow_pods{node="node-80",state="running"}')).toBe(expectedCounts(big).nodes.get('node-80')!.running);
+      expect(await metric('podglow_pods{node="node-80",state="running"}')).toBe(
+        expectedCounts(big).nodes.get('node-80')!.running,
+      );
     } finally {
       await h?.stop();
       h = undefined;
@@ -413,16 +453,25 @@ describe('podglow run as a child process', () => {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
+    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, at: Date.now() })),
+    );
     try {
-      await waitUntil('the first good poll', () => stderr.includes('first successful poll'), 20_000, () => stderr.slice(-500));
+      await waitUntil(
+        'the first good poll',
+        () => stderr.includes('first successful poll'),
+        20_000,
+        () => stderr.slice(-500),
+      );
       const running = stderr.split('\n').find((l) => l.includes('"msg":"podglow running"'));
       const url = (JSON.parse(running!) as { url: string }).url;
       const ready = await fetch(new URL('readyz', url));
       expect(ready.status).toBe(200);
       const metrics = await (await fetch(new URL('metrics', url))).text();
       expect(metrics).toMatch(/^podglow_polls_total\{result="success"\} [1-9]/m);
-      await waitUntil('the live frame on the terminal', () => (terminalBlocks(stdout, 'strip').at(-1) ?? []).some((c) => c !== TERMINAL_OFF));
+      await waitUntil('the live frame on the terminal', () =>
+        (terminalBlocks(stdout, 'strip').at(-1) ?? []).some((c) => c !== TERMINAL_OFF),
+      );
 
       // Hold the next poll's requests at the proxy: a poll is in flight.
       proxy.rule = () => ({ kind: 'delay', ms: 30_000 });

@@ -16,7 +16,12 @@ import { recordingFactory, type RecordingDriver, type RecordingDriverOptions } f
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Waits until `check` returns true (polled every 50 ms); fails naming `what` and the last `explain()` text. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 8000, explain?: () => unknown): Promise<number> {
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 8000,
+  explain?: () => unknown,
+): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (await check()) return Date.now() - start;
@@ -67,7 +72,9 @@ export function parseExposition(body: string): Map<string, number> {
     if (!line || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
     if (!m) throw new Error(`unparsable metrics line: ${line}`);
-    const labels = [...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => `${l[1]}="${l[2]}"`).sort();
+    const labels = [...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)]
+      .map((l) => `${l[1]}="${l[2]}"`)
+      .sort();
     out.set(labels.length ? `${m[1]}{${labels.join(',')}}` : m[1]!, Number(m[3]));
   }
   return out;
@@ -80,7 +87,11 @@ const same = (a: Rgb, b: Rgb) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2]
  * last good snapshot: `live` = the layout's colours (blinking LEDs may be off),
  * `stale` = the same dimmed to STALE_DIM with the last LED the status colour or off (blinking).
  */
-export function classify(leds: readonly Rgb[] | undefined, expected: { leds: readonly Rgb[]; blink: readonly boolean[] } | null, status: Rgb): Display {
+export function classify(
+  leds: readonly Rgb[] | undefined,
+  expected: { leds: readonly Rgb[]; blink: readonly boolean[] } | null,
+  status: Rgb,
+): Display {
   if (!leds) return 'none';
   const lit = leds.filter((c) => !same(c, OFF));
   if (!expected) return lit.length <= 1 && lit.every((c) => same(c, status)) ? 'walker' : 'other';
@@ -102,7 +113,8 @@ export async function startHarness(
   opts: { perOutput?: Record<string, RecordingDriverOptions>; custom?: Record<string, Driver> } = {},
 ): Promise<Harness> {
   const factory = recordingFactory({ perOutput: opts.perOutput });
-  const createDriver = async (o: OutputConfig, ctx: DriverContext): Promise<Driver> => opts.custom?.[ctx.name] ?? factory.create(o, ctx);
+  const createDriver = async (o: OutputConfig, ctx: DriverContext): Promise<Driver> =>
+    opts.custom?.[ctx.name] ?? factory.create(o, ctx);
   const app = await startPodglow(config, { log: silentLogger, metrics: new Metrics(), createDriver });
   const status = resolvePalette(config.palette).colors.status;
   const outputs = new Map(config.outputs.map((o, i) => [o.name ?? `output-${i}`, o]));
@@ -130,7 +142,11 @@ export async function startHarness(
       const s = app.controller.snapshot();
       const view = app.controller.outputs().find((v) => v.name === name)!;
       const expected = s
-        ? renderLayout(o.layout ?? defaultLayout(o.type), s, { geometry: outputGeometry(o), palette: resolvePalette(config.palette, o.palette), page: view.page })
+        ? renderLayout(o.layout ?? defaultLayout(o.type), s, {
+            geometry: outputGeometry(o),
+            palette: resolvePalette(config.palette, o.palette),
+            page: view.page,
+          })
         : null;
       return classify(h.driver(name).last, expected, status);
     },

@@ -102,13 +102,20 @@ describe.each(['bomb', 'huge', 'slow'] as const)('a hostile answer: %s', (kind) 
   it('`podglow snapshot` exits 1 with that error, under 256 MiB peak RSS', async () => {
     mode = kind;
     const config = join(dir, 'snapshot.yaml');
-    writeFileSync(config, `prometheus: { url: "${srv.url}", timeout: 3s }\noutputs: [ { type: terminal } ]\nlog: { level: error }\n`);
+    writeFileSync(
+      config,
+      `prometheus: { url: "${srv.url}", timeout: 3s }\noutputs: [ { type: terminal } ]\nlog: { level: error }\n`,
+    );
     // GNU time reports the child's peak RSS (VmHWM) after it exits.
     // Not spawnSync: the canned server answering it lives in this process.
-    const child = spawn('/usr/bin/time', ['-v', process.execPath, '--import', 'tsx', 'src/cli.ts', 'snapshot', '--json', '--config', config], {
-      env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      '/usr/bin/time',
+      ['-v', process.execPath, '--import', 'tsx', 'src/cli.ts', 'snapshot', '--json', '--config', config],
+      {
+        env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -150,7 +157,10 @@ describe('`podglow run` against hostile answers', () => {
     const errors = async (): Promise<number> => {
       try {
         const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return [...body.matchAll(/^podglow_poll_errors_total\{reason="(?:invalid_response|timeout)"\} (\S+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+        return [...body.matchAll(/^podglow_poll_errors_total\{reason="(?:invalid_response|timeout)"\} (\S+)/gm)].reduce(
+          (n, m) => n + Number(m[1]),
+          0,
+        );
       } catch {
         return -1;
       }
@@ -164,7 +174,8 @@ describe('`podglow run` against hostile answers', () => {
         const target = seen + 2;
         while ((seen = await errors()) < target) {
           expect(child.exitCode, stderr).toBeNull();
-          if (Date.now() > deadline) throw new Error(`run counted ${seen} errors, expected ${target}, during ${kind}:\n${stderr}`);
+          if (Date.now() > deadline)
+            throw new Error(`run counted ${seen} errors, expected ${target}, during ${kind}:\n${stderr}`);
           await new Promise((r) => setTimeout(r, 200));
         }
       }

@@ -2,7 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, launchPrometheus, queryClient, requirePrometheus, writePrometheusConfig, type PrometheusSetup } from '../helpers/prometheus.js';
+import {
+  freePort,
+  launchPrometheus,
+  queryClient,
+  requirePrometheus,
+  writePrometheusConfig,
+  type PrometheusSetup,
+} from '../helpers/prometheus.js';
 
 /** A Debian `prometheus` on a fixed 127.0.0.1 port that can be killed and started again on the same port and data. */
 export interface PrometheusProcess {

@@ -36,7 +36,10 @@ export function queryKind(q: string): QueryName | 'other' {
 }
 
 /** A Prometheus `success` answer with an instant vector. */
-export function vector(result: { metric: Record<string, string>; value: string | number }[], extra: Record<string, unknown> = {}): string {
+export function vector(
+  result: { metric: Record<string, string>; value: string | number }[],
+  extra: Record<string, unknown> = {},
+): string {
   return JSON.stringify({
     status: 'success',
     data: { resultType: 'vector', result: result.map((r) => ({ metric: r.metric, value: [1763726400.123, String(r.value)] })) },
@@ -85,7 +88,13 @@ export async function startCanned(
     req.on('end', () => {
       const u = new URL(req.url ?? '/', 'http://x');
       const params = req.method === 'POST' ? new URLSearchParams(Buffer.concat(chunks).toString()) : u.searchParams;
-      const seen: SeenRequest = { method: req.method ?? '', path: u.pathname, headers: req.headers, params, query: queryKind(params.get('query') ?? '') };
+      const seen: SeenRequest = {
+        method: req.method ?? '',
+        path: u.pathname,
+        headers: req.headers,
+        params,
+        query: queryKind(params.get('query') ?? ''),
+      };
       state.requests.push(seen);
       const a = state.handler(seen);
       if (a === 'hang') return;

@@ -6,7 +6,15 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, launchProcess, onFreePort, queryClient, requirePrometheus, stopChild, type TestPrometheus } from './prometheus.js';
+import {
+  freePort,
+  launchProcess,
+  onFreePort,
+  queryClient,
+  requirePrometheus,
+  stopChild,
+  type TestPrometheus,
+} from './prometheus.js';
 
 /** How the edges reach the central store. */
 export const STORE_KINDS = ['prometheus-remote-write', 'victoriametrics-remote-write', 'prometheus-federate'] as const;
@@ -76,7 +84,13 @@ export async function startClusterStore(kind: StoreKind, edges: EdgeSetup[]): Pr
       const vm = await onFreePort(async (port) => {
         const u = `http://127.0.0.1:${port}`;
         // latencyOffset 1s: see test/helpers/victoriametrics.ts.
-        const args = [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(root, 'vm')}`, '-retentionPeriod=1d', '-search.latencyOffset=1s', '-loggerLevel=ERROR'];
+        const args = [
+          `-httpListenAddr=127.0.0.1:${port}`,
+          `-storageDataPath=${join(root, 'vm')}`,
+          '-retentionPeriod=1d',
+          '-search.latencyOffset=1s',
+          '-loggerLevel=ERROR',
+        ];
         return { child: await launchProcess('victoria-metrics', args, `${u}/health`), url: u };
       });
       children.push(() => vm.child);
@@ -108,7 +122,12 @@ export async function startClusterStore(kind: StoreKind, edges: EdgeSetup[]): Pr
       await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
       const central = await onFreePort(async (port) => {
         const u = `http://127.0.0.1:${port}`;
-        const args = [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'];
+        const args = [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=error',
+        ];
         if (!federate) args.push('--web.enable-remote-write-receiver');
         return { child: await launchProcess('prometheus', args, `${u}/-/ready`), url: u };
       });
@@ -120,11 +139,24 @@ export async function startClusterStore(kind: StoreKind, edges: EdgeSetup[]): Pr
       const config = {
         global: { scrape_interval: INTERVAL, external_labels: { cluster: e.name } },
         scrape_configs: [
-          { job_name: 'kube-state-metrics', scrape_interval: INTERVAL, scrape_timeout: INTERVAL, honor_labels: true, static_configs: [{ targets: [edges[i]!.target] }] },
+          {
+            job_name: 'kube-state-metrics',
+            scrape_interval: INTERVAL,
+            scrape_timeout: INTERVAL,
+            honor_labels: true,
+            static_configs: [{ targets: [edges[i]!.target] }],
+          },
         ],
         ...(kind === 'prometheus-federate'
           ? {}
-          : { remote_write: [{ url: `${url}/api/v1/write`, queue_config: { batch_send_deadline: '100ms', min_backoff: '100ms', max_backoff: '1s' } }] }),
+          : {
+              remote_write: [
+                {
+                  url: `${url}/api/v1/write`,
+                  queue_config: { batch_send_deadline: '100ms', min_backoff: '100ms', max_backoff: '1s' },
+                },
+              ],
+            }),
       };
       await writeFile(join(e.dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
       await launchEdge(e);

@@ -24,7 +24,9 @@ export interface ExtrasScenario {
  * (internal/store/node.go: a row per status "true", "false", "unknown", value 1 on the current one).
  */
 export function renderExtras(scenario: ExtrasScenario, generation: number): string {
-  const listed = new Set(Object.entries(scenario.conditions).flatMap(([node, c]) => Object.keys(c).map((cond) => `${node}\u0000${cond}`)));
+  const listed = new Set(
+    Object.entries(scenario.conditions).flatMap(([node, c]) => Object.keys(c).map((cond) => `${node}\u0000${cond}`)),
+  );
   const base = renderExposition(scenario.cluster, generation)
     .split('\n')
     .filter((line) => {
@@ -34,13 +36,16 @@ export function renderExtras(scenario: ExtrasScenario, generation: number): stri
   const rows: string[] = [];
   for (const [node, conds] of Object.entries(scenario.conditions)) {
     for (const [cond, current] of Object.entries(conds)) {
-      for (const st of ['false', 'true', 'unknown']) rows.push(`kube_node_status_condition{node="${node}",condition="${cond}",status="${st}"} ${st === current ? 1 : 0}`);
+      for (const st of ['false', 'true', 'unknown'])
+        rows.push(`kube_node_status_condition{node="${node}",condition="${cond}",status="${st}"} ${st === current ? 1 : 0}`);
     }
   }
   const gauges = Object.entries(scenario.gauges ?? {}).map(([name, v]) => `${name} ${v}`);
   // The text format wants a family's lines together: the new rows go right after the family's last line.
   const lines = base.filter((l) => l !== '');
-  let at = lines.findLastIndex((l) => l.startsWith('kube_node_status_condition') || l === '# TYPE kube_node_status_condition gauge');
+  let at = lines.findLastIndex(
+    (l) => l.startsWith('kube_node_status_condition') || l === '# TYPE kube_node_status_condition gauge',
+  );
   if (at < 0) at = lines.length - 1;
   lines.splice(at + 1, 0, ...rows);
   return [...lines, ...gauges].join('\n') + '\n';

@@ -10,7 +10,18 @@ describe('ksmFixture', () => {
     const text = renderExposition(
       {
         nodes: [{ name: 'pi-1', unschedulable: true, ready: false }],
-        pods: [{ name: 'web', namespace: 'shop', uid: 'u1', node: 'pi-1', phase: 'Running', waiting: ['CrashLoopBackOff'], deleting: true }, { name: 'queued', phase: 'Pending' }],
+        pods: [
+          {
+            name: 'web',
+            namespace: 'shop',
+            uid: 'u1',
+            node: 'pi-1',
+            phase: 'Running',
+            waiting: ['CrashLoopBackOff'],
+            deleting: true,
+          },
+          { name: 'queued', phase: 'Pending' },
+        ],
       },
       7,
     );
@@ -21,7 +32,9 @@ describe('ksmFixture', () => {
     expect(lines).toContain('kube_node_status_condition{node="pi-1",condition="Ready",status="true"} 0');
     expect(lines).toContain('kube_pod_status_phase{namespace="shop",pod="web",uid="u1",phase="Running"} 1');
     expect(lines).toContain('kube_pod_status_phase{namespace="shop",pod="web",uid="u1",phase="Pending"} 0');
-    expect(lines).toContain('kube_pod_container_status_waiting_reason{namespace="shop",pod="web",uid="u1",container="web-c0",reason="CrashLoopBackOff"} 1');
+    expect(lines).toContain(
+      'kube_pod_container_status_waiting_reason{namespace="shop",pod="web",uid="u1",container="web-c0",reason="CrashLoopBackOff"} 1',
+    );
     expect(lines).toContain('kube_pod_deletion_timestamp{namespace="shop",pod="web",uid="u1"} 1.7632e+09');
     expect(lines.find((l) => l.startsWith('kube_pod_info{namespace="default",pod="queued"'))).toContain('node=""');
     expect(lines).toContain('# TYPE kube_pod_info gauge');
@@ -48,7 +61,9 @@ describe('ksmFixture', () => {
     const f = await startKsmFixture({ cluster: null, replicas: 2 });
     try {
       const get = (i: number) => fetch(f.urls[i]!).then(async (r) => ({ status: r.status, text: await r.text() }));
-      expect((await get(0)).text).toBe('# HELP ksm_fixture_generation Scenario generation of the podglow test fixture.\n# TYPE ksm_fixture_generation gauge\nksm_fixture_generation{generation="1"} 1\n');
+      expect((await get(0)).text).toBe(
+        '# HELP ksm_fixture_generation Scenario generation of the podglow test fixture.\n# TYPE ksm_fixture_generation gauge\nksm_fixture_generation{generation="1"} 1\n',
+      );
       const gen = f.set({ nodes: [{ name: 'pi-1' }], pods: [] });
       expect(gen).toBe(2);
       const [a, b] = await Promise.all([get(0), get(1)]);

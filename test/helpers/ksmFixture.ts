@@ -54,7 +54,13 @@ export interface RenderOptions {
 }
 
 /** Waiting reasons old KSM exported as 0/1 rows per container. */
-const LEGACY_REASONS = ['ContainerCreating', 'CrashLoopBackOff', 'CreateContainerConfigError', 'ErrImagePull', 'ImagePullBackOff'];
+const LEGACY_REASONS = [
+  'ContainerCreating',
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'ErrImagePull',
+  'ImagePullBackOff',
+];
 
 /** Name of the fixture's own gauge: the scenario generation, to know when Prometheus has scraped a switch. */
 export const GENERATION_METRIC = 'ksm_fixture_generation';
@@ -106,7 +112,8 @@ export function renderExposition(cluster: KsmCluster | null, generation = 0, opt
     const node = esc(n.name);
     for (const cond of ['MemoryPressure', 'Ready']) {
       if (cond === 'Ready' && n.noReadyCondition) continue;
-      const current = cond === 'Ready' ? (n.ready === undefined ? 'true' : n.ready === null ? 'unknown' : String(n.ready)) : 'false';
+      const current =
+        cond === 'Ready' ? (n.ready === undefined ? 'true' : n.ready === null ? 'unknown' : String(n.ready)) : 'false';
       for (const st of ['false', 'true', 'unknown']) {
         out.push(`kube_node_status_condition{node="${node}",condition="${cond}",status="${st}"} ${st === current ? 1 : 0}`);
       }
@@ -127,27 +134,38 @@ export function renderExposition(cluster: KsmCluster | null, generation = 0, opt
   for (const { p, ns, pod, uid } of pods) {
     for (const phase of PHASES) {
       if (!allPhases && phase !== p.phase) continue;
-      out.push(`kube_pod_status_phase{namespace="${ns}",pod="${pod}",uid="${uid}",phase="${phase}"} ${phase === p.phase ? 1 : 0}`);
+      out.push(
+        `kube_pod_status_phase{namespace="${ns}",pod="${pod}",uid="${uid}",phase="${phase}"} ${phase === p.phase ? 1 : 0}`,
+      );
     }
   }
-  family('kube_pod_container_status_waiting_reason', '[STABLE] Describes the reason the container is currently in waiting state.');
+  family(
+    'kube_pod_container_status_waiting_reason',
+    '[STABLE] Describes the reason the container is currently in waiting state.',
+  );
   for (const { p, ns, pod, uid } of pods) {
     const waiting = p.waiting ?? [];
     waiting.forEach((reason, i) => {
       const c = `${pod}-c${i}`;
       if (opts.legacyWaitingReasons) {
         for (const r of new Set([...LEGACY_REASONS, reason])) {
-          out.push(`kube_pod_container_status_waiting_reason{namespace="${ns}",pod="${pod}",uid="${uid}",container="${c}",reason="${esc(r)}"} ${r === reason ? 1 : 0}`);
+          out.push(
+            `kube_pod_container_status_waiting_reason{namespace="${ns}",pod="${pod}",uid="${uid}",container="${c}",reason="${esc(r)}"} ${r === reason ? 1 : 0}`,
+          );
         }
       } else {
-        out.push(`kube_pod_container_status_waiting_reason{namespace="${ns}",pod="${pod}",uid="${uid}",container="${c}",reason="${esc(reason)}"} 1`);
+        out.push(
+          `kube_pod_container_status_waiting_reason{namespace="${ns}",pod="${pod}",uid="${uid}",container="${c}",reason="${esc(reason)}"} 1`,
+        );
       }
     });
     if (opts.legacyWaitingReasons) {
       const others = p.containers ?? (waiting.length ? 0 : 1);
       for (let i = 0; i < others; i++) {
         for (const r of LEGACY_REASONS) {
-          out.push(`kube_pod_container_status_waiting_reason{namespace="${ns}",pod="${pod}",uid="${uid}",container="${pod}-r${i}",reason="${r}"} 0`);
+          out.push(
+            `kube_pod_container_status_waiting_reason{namespace="${ns}",pod="${pod}",uid="${uid}",container="${pod}-r${i}",reason="${r}"} 0`,
+          );
         }
       }
     }
@@ -163,7 +181,9 @@ export function renderExposition(cluster: KsmCluster | null, generation = 0, opt
 export function expectedState(p: KsmPod, crashReasons: readonly string[] = DEFAULT_CRASH_REASONS): keyof StateCounts {
   if (p.deleting) return 'terminating';
   if ((p.waiting ?? []).some((r) => crashReasons.includes(r))) return 'crashing';
-  return ({ Failed: 'failed', Unknown: 'unknown', Pending: 'pending', Running: 'running', Succeeded: 'succeeded' } as const)[p.phase];
+  return ({ Failed: 'failed', Unknown: 'unknown', Pending: 'pending', Running: 'running', Succeeded: 'succeeded' } as const)[
+    p.phase
+  ];
 }
 
 /** Expected per-node and unscheduled counts of a fixture cluster (nodes not listed in `cluster.nodes` are dropped). */
@@ -273,7 +293,9 @@ export async function startKsmFixture(
   // Bodies for `?resources=`, per resource list; emptied with `body` on every change.
   const filtered = new Map<string, Buffer>();
   const current = () =>
-    (body ??= Buffer.from(rawText === null ? renderExposition(cluster, generation, render) : `${renderExposition(null, generation)}${rawText}`));
+    (body ??= Buffer.from(
+      rawText === null ? renderExposition(cluster, generation, render) : `${renderExposition(null, generation)}${rawText}`,
+    ));
   const servers: http.Server[] = [];
   for (let i = 0; i < (opts.replicas ?? 1); i++) {
     const server = http.createServer((req, res) => {
@@ -350,7 +372,11 @@ export async function startKsmFixture(
       return ++generation;
     },
     seriesCount() {
-      const series = (b: Buffer) => b.toString('utf8').split('\n').filter((l) => l && !l.startsWith('#')).length;
+      const series = (b: Buffer) =>
+        b
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l && !l.startsWith('#')).length;
       let n = 0;
       for (let i = 0; i < servers.length; i++) {
         const own = replicaClusters.get(i);

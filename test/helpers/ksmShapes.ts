@@ -22,7 +22,9 @@ const PHASES = ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown'];
 function pod(ns: string, name: string, uid: string, node: string, phase: string): string[] {
   return [
     `kube_pod_info{created_by_kind="ReplicaSet",created_by_name="${name}-rs",host_ip="1.1.1.1",namespace="${ns}",node="${node}",pod="${name}",pod_ip="1.2.3.4",uid="${uid}",priority_class="",host_network="false"} 1`,
-    ...PHASES.map((p) => `kube_pod_status_phase{namespace="${ns}",phase="${p}",pod="${name}",uid="${uid}"} ${p === phase ? 1 : 0}`),
+    ...PHASES.map(
+      (p) => `kube_pod_status_phase{namespace="${ns}",phase="${p}",pod="${name}",uid="${uid}"} ${p === phase ? 1 : 0}`,
+    ),
   ];
 }
 
@@ -284,7 +286,14 @@ export function shapesSnapshot(): Omit<Snapshot, 'time'> {
   };
   return {
     nodes: [
-      { name: '127.0.0.1', ready: true, unschedulable: true, pods: count('127.0.0.1'), conditions: ['NetworkUnavailable'], alerts: emptyAlerts() }, // node_test.go: NetworkUnavailable true
+      {
+        name: '127.0.0.1',
+        ready: true,
+        unschedulable: true,
+        pods: count('127.0.0.1'),
+        conditions: ['NetworkUnavailable'],
+        alerts: emptyAlerts(),
+      }, // node_test.go: NetworkUnavailable true
       { name: '127.0.0.2', ready: null, unschedulable: false, pods: count('127.0.0.2'), conditions: [], alerts: emptyAlerts() },
       { name: '127.0.0.3', ready: false, unschedulable: false, pods: count('127.0.0.3'), conditions: [], alerts: emptyAlerts() },
     ],

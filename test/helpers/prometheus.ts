@@ -175,7 +175,10 @@ export function queryClient(
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ query: expr }).toString(),
     });
-    return { status: r.status, body: (await r.json()) as { status: string; errorType?: string; error?: string; data?: { result: PromSample[] } } };
+    return {
+      status: r.status,
+      body: (await r.json()) as { status: string; errorType?: string; error?: string; data?: { result: PromSample[] } },
+    };
   };
   const query = async (expr: string) => {
     const { status, body } = await queryRaw(expr);

@@ -52,14 +52,20 @@ export async function startBackend(kind: BackendKind, setup: BackendSetup): Prom
 /** Fails with an actionable message when a binary is missing (tests are never skipped for it). */
 function requireBinary(name: string): void {
   if (spawnSync(name, ['-version'], { stdio: 'ignore' }).error) {
-    throw new Error(`the ${name} binary is not on PATH: install victoria-metrics (apt-get install victoria-metrics; vmalert is in it)`);
+    throw new Error(
+      `the ${name} binary is not on PATH: install victoria-metrics (apt-get install victoria-metrics; vmalert is in it)`,
+    );
   }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `bin` on a free port (retrying when the port is taken meanwhile); returns it and its base URL. */
-function launchOnFreePort(bin: string, args: (port: number) => string[], readyPath: string): Promise<{ child: ChildProcess; url: string }> {
+function launchOnFreePort(
+  bin: string,
+  args: (port: number) => string[],
+  readyPath: string,
+): Promise<{ child: ChildProcess; url: string }> {
   return onFreePort(async (port) => {
     const url = `http://127.0.0.1:${port}`;
     return { child: await launchProcess(bin, args(port), `${url}${readyPath}`), url };
@@ -131,7 +137,8 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
       alertUrl = alert.url;
     }
     // Debian's build prints an empty -version: ask the package manager.
-    const version = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'victoria-metrics'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
+    const version =
+      spawnSync('dpkg-query', ['-W', '-f=${Version}', 'victoria-metrics'], { encoding: 'utf8' }).stdout?.trim() || 'unknown';
     const totalTargets = setup.jobs.reduce((n, j) => n + j.targets.length, 0);
     // VictoriaMetrics buffers ingested rows and new series' index entries for seconds before a
     // search finds them (new series measured up to ~10 s on 1.79.5): /internal/force_flush makes
@@ -147,7 +154,10 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
       const body = (await r.json()) as { status: string; data?: { groups: RuleGroupStatus[] } };
       if (r.status !== 200 || body.status !== 'success') throw new Error(`vmalert /api/v1/rules failed (${r.status})`);
       // vmalert reports evaluation time per rule only: the group's is their sum.
-      return body.data!.groups.map((g) => ({ ...g, evaluationTime: g.evaluationTime ?? g.rules.reduce((n, x) => n + x.evaluationTime, 0) }));
+      return body.data!.groups.map((g) => ({
+        ...g,
+        evaluationTime: g.evaluationTime ?? g.rules.reduce((n, x) => n + x.evaluationTime, 0),
+      }));
     };
     const backend: TestBackend = {
       kind: 'victoriametrics',
@@ -163,7 +173,8 @@ export async function startVictoriaMetrics(setup: BackendSetup): Promise<TestBac
         await sleep(600);
         await flush();
       },
-      waitForGeneration: (generation, timeoutMs) => waitForValue(`count(ksm_fixture_generation >= ${generation})`, totalTargets, timeoutMs),
+      waitForGeneration: (generation, timeoutMs) =>
+        waitForValue(`count(ksm_fixture_generation >= ${generation})`, totalTargets, timeoutMs),
       stop,
     };
     await waitForValue('count(up == 1)', totalTargets, 30_000);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseLayout, type ClustersLayoutConfig, type MatrixLayoutConfig, type NodesLayoutConfig, type SummaryLayoutConfig } from '../../src/config/schema.js';
+import {
+  parseLayout,
+  type ClustersLayoutConfig,
+  type MatrixLayoutConfig,
+  type NodesLayoutConfig,
+  type SummaryLayoutConfig,
+} from '../../src/config/schema.js';
 import { pageSlots } from '../../src/layout/clusterPages.js';
 import { renderClusters } from '../../src/layout/clusters.js';
 import { layoutPages } from '../../src/layout/index.js';
@@ -29,10 +35,13 @@ function cluster(name: string, nodes: NodeSnapshot[], extra: Partial<ClusterSnap
 function multi(...clusters: ClusterSnapshot[]): Snapshot {
   return withClusters({ time: '2026-11-21T12:00:00.000Z', alerts: emptyAlerts(), queries: {} }, clusters);
 }
-const nodes = (prefix: string, n: number, pods: Partial<StateCounts> = { running: 1 }) => Array.from({ length: n }, (_, i) => node(`${prefix}-${i}`, pods));
+const nodes = (prefix: string, n: number, pods: Partial<StateCounts> = { running: 1 }) =>
+  Array.from({ length: n }, (_, i) => node(`${prefix}-${i}`, pods));
 /** Dim flags as art: `d` dims (stale cluster), `.` does not. */
 const dimArt = (f: { width: number; height: number; stale?: boolean[] }) =>
-  Array.from({ length: f.height }, (_, y) => Array.from({ length: f.width }, (_, x) => (f.stale?.[y * f.width + x] ? 'd' : '.')).join(''));
+  Array.from({ length: f.height }, (_, y) =>
+    Array.from({ length: f.width }, (_, x) => (f.stale?.[y * f.width + x] ? 'd' : '.')).join(''),
+  );
 
 describe('status colour', () => {
   it('is amber in the default palette', () => {
@@ -61,14 +70,20 @@ describe('clusters layout: one LED per cluster', () => {
   });
 
   it('a stale cluster shows the blinking status colour on its own LED only', () => {
-    const s = multi(cluster('a', [node('a-1', { running: 1 })]), cluster('b', [node('b-1', { running: 1 })], { stale: true, dataAgeSeconds: 300 }), cluster('c', [node('c-1', { running: 1 })]));
+    const s = multi(
+      cluster('a', [node('a-1', { running: 1 })]),
+      cluster('b', [node('b-1', { running: 1 })], { stale: true, dataAgeSeconds: 300 }),
+      cluster('c', [node('c-1', { running: 1 })]),
+    );
     const f = renderClusters(layout, s, ctx(strip));
     expect(art(f, LEGEND)).toEqual(['GAG.....']);
     expect(blinkArt(f)).toEqual(['.*......']);
   });
 
   it('pages clusters beyond the LED count', () => {
-    const s = multi(...Array.from({ length: 10 }, (_, i) => cluster(`k${i}`, [node(`n${i}`, i < 8 ? { running: 1 } : { failed: 1 })])));
+    const s = multi(
+      ...Array.from({ length: 10 }, (_, i) => cluster(`k${i}`, [node(`n${i}`, i < 8 ? { running: 1 } : { failed: 1 })])),
+    );
     expect(layoutPages(layout, s, strip)).toBe(2);
     expect(art(renderClusters(layout, s, ctx(strip, { page: 1 })), LEGEND)).toEqual(['XX......']);
   });
@@ -80,7 +95,12 @@ describe('matrix layout, cluster by cluster', () => {
 
   it('lays bands cluster by cluster; a page holds whole clusters where they fit', () => {
     // Bands per page: 4. a (2) + b (1) fit page 0; c (3) does not fit the one band left: page 1; d (1) joins it.
-    const s = multi(cluster('a', nodes('a', 2, { running: 1 })), cluster('b', nodes('b', 1, { pending: 1 })), cluster('c', nodes('c', 3, { failed: 1 })), cluster('d', nodes('d', 1, { unknown: 2 })));
+    const s = multi(
+      cluster('a', nodes('a', 2, { running: 1 })),
+      cluster('b', nodes('b', 1, { pending: 1 })),
+      cluster('c', nodes('c', 3, { failed: 1 })),
+      cluster('d', nodes('d', 1, { unknown: 2 })),
+    );
     expect(layoutPages(layout, s, hat)).toBe(2);
     const p0 = renderMatrix(layout, s, ctx(hat));
     expect(art(p0, LEGEND)).toEqual(['........', 'G.G.A...']);
@@ -91,7 +111,11 @@ describe('matrix layout, cluster by cluster', () => {
   });
 
   it('splits a cluster over pages only when it alone is bigger than a page', () => {
-    const s = multi(cluster('a', nodes('a', 1)), cluster('big', nodes('big', 6, { pending: 1 })), cluster('z', nodes('z', 2, { failed: 1 })));
+    const s = multi(
+      cluster('a', nodes('a', 1)),
+      cluster('big', nodes('big', 6, { pending: 1 })),
+      cluster('z', nodes('z', 2, { failed: 1 })),
+    );
     const pages = pageSlots(s, 4).map((p) => p.map((x) => x.node.name).join(' '));
     expect(pages).toEqual(['a-0', 'big-0 big-1 big-2 big-3', 'big-4 big-5 z-0 z-1']);
     expect(layoutPages(layout, s, hat)).toBe(3);
@@ -99,7 +123,10 @@ describe('matrix layout, cluster by cluster', () => {
   });
 
   it('a stale cluster dims its own bands and marks its last LED; the others stay live', () => {
-    const s = multi(cluster('live', nodes('l', 2, { running: 2 })), cluster('old', nodes('o', 2, { running: 1 }), { stale: true, dataAgeSeconds: 120 }));
+    const s = multi(
+      cluster('live', nodes('l', 2, { running: 2 })),
+      cluster('old', nodes('o', 2, { running: 1 }), { stale: true, dataAgeSeconds: 120 }),
+    );
     const f = renderMatrix(layout, s, ctx(hat));
     // Bottom-up bands: the last LED of the old cluster's last band is its top-right LED.
     expect(art(f, LEGEND)).toEqual(['G.G....A', 'G.G.G.G.']);
@@ -119,7 +146,11 @@ describe('nodes layout, cluster by cluster', () => {
   const stick = { width: 4, height: 1 };
 
   it('pages whole clusters, marks a stale one on its own LEDs', () => {
-    const s = multi(cluster('a', nodes('a', 3, { running: 1 })), cluster('b', nodes('b', 2, { failed: 1 }), { stale: true, dataAgeSeconds: 99 }), cluster('c', nodes('c', 1, { pending: 1 })));
+    const s = multi(
+      cluster('a', nodes('a', 3, { running: 1 })),
+      cluster('b', nodes('b', 2, { failed: 1 }), { stale: true, dataAgeSeconds: 99 }),
+      cluster('c', nodes('c', 1, { pending: 1 })),
+    );
     expect(layoutPages(layout, s, stick)).toBe(2);
     const p0 = renderNodes(layout, s, ctx(stick));
     expect(art(p0, LEGEND)).toEqual(['GGG.']);
@@ -145,8 +176,12 @@ describe('summary layout with cluster:', () => {
 
   it('summarises a whole cluster with node "*", its cluster-wide alerts included', () => {
     const leds = [{ states: ['alert:critical'], otherwise: 'running' }];
-    expect(art(renderSummary(summary({ node: '*', cluster: 'cloud', leds }), s, ctx({ width: 1, height: 1 })), LEGEND)).toEqual(['K']);
-    expect(art(renderSummary(summary({ node: '*', cluster: 'home', leds }), s, ctx({ width: 1, height: 1 })), LEGEND)).toEqual(['G']);
+    expect(art(renderSummary(summary({ node: '*', cluster: 'cloud', leds }), s, ctx({ width: 1, height: 1 })), LEGEND)).toEqual([
+      'K',
+    ]);
+    expect(art(renderSummary(summary({ node: '*', cluster: 'home', leds }), s, ctx({ width: 1, height: 1 })), LEGEND)).toEqual([
+      'G',
+    ]);
     expect(art(renderSummary(summary({ node: '*', leds }), s, ctx({ width: 1, height: 1 })), LEGEND)).toEqual(['K']);
   });
 

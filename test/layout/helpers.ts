@@ -5,12 +5,27 @@ import { emptyCounts, type StateCounts } from '../../src/states.js';
 
 /** A node for tests: Ready, schedulable, with the given pod counts (others 0). */
 export function node(name: string, pods: Partial<StateCounts> = {}, extra: Partial<NodeSnapshot> = {}): NodeSnapshot {
-  return { name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts(), ...extra };
+  return {
+    name,
+    ready: true,
+    unschedulable: false,
+    pods: { ...emptyCounts(), ...pods },
+    conditions: [],
+    alerts: emptyAlerts(),
+    ...extra,
+  };
 }
 
 /** A snapshot of these nodes, nothing unscheduled unless given. */
 export function snapshot(nodes: NodeSnapshot[], unscheduled: Partial<StateCounts> = {}, extra: Partial<Snapshot> = {}): Snapshot {
-  return { time: '2026-11-21T12:00:00.000Z', nodes, unscheduled: { ...emptyCounts(), ...unscheduled }, alerts: emptyAlerts(), queries: {}, ...extra };
+  return {
+    time: '2026-11-21T12:00:00.000Z',
+    nodes,
+    unscheduled: { ...emptyCounts(), ...unscheduled },
+    alerts: emptyAlerts(),
+    queries: {},
+    ...extra,
+  };
 }
 
 /**
@@ -34,7 +49,12 @@ export function art(frame: Frame, legend: Record<string, string>): string[] {
 export function blinkArt(frame: Frame): string[] {
   const rows: string[] = [];
   for (let y = 0; y < frame.height; y++) {
-    rows.push(frame.blink.slice(y * frame.width, (y + 1) * frame.width).map((b) => (b ? '*' : '.')).join(''));
+    rows.push(
+      frame.blink
+        .slice(y * frame.width, (y + 1) * frame.width)
+        .map((b) => (b ? '*' : '.'))
+        .join(''),
+    );
   }
   return rows;
 }

@@ -16,7 +16,9 @@ describe('renderLayout', () => {
   it('dispatches on the layout type', () => {
     const geometry = { width: 3, height: 1 };
     expect(art(renderLayout(parseLayout({ type: 'nodes' }), s, { geometry, palette, page: 0 }), DEFAULT_LEGEND)).toEqual(['XAN']);
-    expect(art(renderLayout(parseLayout({ type: 'matrix' }), s, { geometry, palette, page: 0 }), DEFAULT_LEGEND)).toEqual(['OON']);
+    expect(art(renderLayout(parseLayout({ type: 'matrix' }), s, { geometry, palette, page: 0 }), DEFAULT_LEGEND)).toEqual([
+      'OON',
+    ]);
     expect(
       art(renderLayout(parseLayout({ type: 'summary', node: 'pi-1' }), s, { geometry, palette, page: 0 }), DEFAULT_LEGEND),
     ).toEqual(['GGX']); // the default two entries spread over three LEDs: 0–1 and 2

@@ -57,10 +57,14 @@ describe('matrix layout: the original Unicorn HAT monitor scene', () => {
   });
 
   it('leaves dark in unicorn-classic what the original did not show', () => {
-    const frame = renderMatrix(matrix(), snapshot([node('pi-1', { running: 2, crashing: 1, pending: 1 })]), ctx({
-      palette: classic,
-      geometry: { width: 2, height: 4 },
-    }));
+    const frame = renderMatrix(
+      matrix(),
+      snapshot([node('pi-1', { running: 2, crashing: 1, pending: 1 })]),
+      ctx({
+        palette: classic,
+        geometry: { width: 2, height: 4 },
+      }),
+    );
     // Fill order running, pending, terminating, unknown, crashing: the crashing pod is dark.
     expect(art(frame, { '#00ff00': 'G', '#0000ff': 'b' })).toEqual(['..', 'b.', 'G.', 'G.']);
     expect(frame.blink.every((b) => !b)).toBe(true);
@@ -68,7 +72,9 @@ describe('matrix layout: the original Unicorn HAT monitor scene', () => {
 });
 
 describe('matrix layout: fill order and origin', () => {
-  const one = snapshot([node('n1', { running: 3, pending: 2, terminating: 1, unknown: 1, crashing: 1, failed: 1, succeeded: 4 })]);
+  const one = snapshot([
+    node('n1', { running: 3, pending: 2, terminating: 1, unknown: 1, crashing: 1, failed: 1, succeeded: 4 }),
+  ]);
   const small = { width: 3, height: 4 };
 
   it('origin bottom fills each column bottom-up, left column first, in fillOrder; succeeded hidden', () => {
@@ -297,16 +303,24 @@ describe('matrix layout: one node only (`node:`), as on a Pi showing its own pod
 
   it('a node name gives that node the whole output; `$NODE_NAME` takes the NODE_NAME node', () => {
     expect(art(renderMatrix(matrix({ node: 'pi-2' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual(['AAA.....']);
-    expect(art(renderMatrix(matrix({ node: '$NODE_NAME' }), scene, ctx({ geometry: STRIP, nodeName: 'pi-3' })), DEFAULT_LEGEND)).toEqual(['X.......']);
+    expect(
+      art(renderMatrix(matrix({ node: '$NODE_NAME' }), scene, ctx({ geometry: STRIP, nodeName: 'pi-3' })), DEFAULT_LEGEND),
+    ).toEqual(['X.......']);
     // On an 8×8 the band is all eight columns: two pods fill column 0 from the bottom up.
-    expect(art(renderMatrix(matrix({ node: 'pi-1' }), scene, ctx()), DEFAULT_LEGEND).slice(-3)).toEqual(['........', 'G.......', 'G.......']);
+    expect(art(renderMatrix(matrix({ node: 'pi-1' }), scene, ctx()), DEFAULT_LEGEND).slice(-3)).toEqual([
+      '........',
+      'G.......',
+      'G.......',
+    ]);
     const wide = snapshot([node('pi-1', { running: 10 }), node('pi-2')]);
     expect(art(renderMatrix(matrix({ node: 'pi-1' }), wide, ctx()), DEFAULT_LEGEND).slice(-2)).toEqual(['GG......', 'GG......']);
   });
 
   it('a node not in the snapshot (or no NODE_NAME) shows nothing, and one node never pages', () => {
     expect(art(renderMatrix(matrix({ node: 'pi-9' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual(['........']);
-    expect(art(renderMatrix(matrix({ node: '$NODE_NAME' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual(['........']);
+    expect(art(renderMatrix(matrix({ node: '$NODE_NAME' }), scene, ctx({ geometry: STRIP })), DEFAULT_LEGEND)).toEqual([
+      '........',
+    ]);
     const many = snapshot(Array.from({ length: 20 }, (_, i) => node(`n${i}`, { running: 1 })));
     expect(layoutPages(matrix({ node: 'n3' }), many, STRIP)).toBe(1);
     expect(layoutPages(matrix(), many, STRIP)).toBeGreaterThan(1);

@@ -39,7 +39,11 @@ describe('nodes layout', () => {
   });
 
   it('fills a matrix in index order and leaves spare LEDs off', () => {
-    const frame = renderNodes(nodesLayout(), snapshot([node('a', { running: 1 }), node('b', { terminating: 1 }), node('c', { unknown: 1 })]), ctx({ geometry: { width: 2, height: 2 } }));
+    const frame = renderNodes(
+      nodesLayout(),
+      snapshot([node('a', { running: 1 }), node('b', { terminating: 1 }), node('c', { unknown: 1 })]),
+      ctx({ geometry: { width: 2, height: 2 } }),
+    );
     expect(art(frame, DEFAULT_LEGEND)).toEqual(['GB', 'U.']);
   });
 

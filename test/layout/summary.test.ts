@@ -57,10 +57,7 @@ describe('summary layout: the original BlinkStick monitor on two LEDs (SPEC §5)
 });
 
 describe('summary layout: node selection', () => {
-  const s = snapshot(
-    [node('pi-1', { running: 2 }), node('pi-2', { failed: 1 })],
-    { pending: 3 },
-  );
+  const s = snapshot([node('pi-1', { running: 2 }), node('pi-2', { failed: 1 })], { pending: 3 });
   const palette = resolvePalette({ preset: 'default', colors: {} });
 
   it('uses layout.node before the NODE_NAME fallback', () => {
@@ -100,7 +97,11 @@ describe('summary layout: custom LEDs', () => {
   });
 
   it('shows the first state with a pod, else the otherwise colour (#hex, a state colour, or off)', () => {
-    const quiet = renderSummary(layout, snapshot([node('a', { running: 1 })]), { geometry: { width: 3, height: 1 }, palette, page: 0 });
+    const quiet = renderSummary(layout, snapshot([node('a', { running: 1 })]), {
+      geometry: { width: 3, height: 1 },
+      palette,
+      page: 0,
+    });
     expect(art(quiet, DEFAULT_LEGEND)).toEqual(['GB.']);
     const busy = renderSummary(layout, snapshot([node('a', { crashing: 1, pending: 1, unknown: 1 })]), {
       geometry: { width: 3, height: 1 },
@@ -116,7 +117,11 @@ describe('summary layout: custom LEDs', () => {
     const wide = renderSummary(layout, snapshot([node('a')]), { geometry: { width: 8, height: 1 }, palette, page: 0 });
     // Three entries over 8 LEDs: 0–2, 3–5, 6–7 (the third entry's LEDs are off: no unknown pod).
     expect(art(wide, DEFAULT_LEGEND)).toEqual(['GGGBBB..']);
-    const two = renderSummary(summary({ node: '*', leds: layout.leds.slice(0, 2) }), snapshot([node('a')]), { geometry: { width: 8, height: 1 }, palette, page: 0 });
+    const two = renderSummary(summary({ node: '*', leds: layout.leds.slice(0, 2) }), snapshot([node('a')]), {
+      geometry: { width: 8, height: 1 },
+      palette,
+      page: 0,
+    });
     expect(art(two, DEFAULT_LEGEND)).toEqual(['GGGGBBBB']);
     const narrow = renderSummary(layout, snapshot([node('a')]), { geometry: { width: 1, height: 1 }, palette, page: 0 });
     expect(art(narrow, DEFAULT_LEGEND)).toEqual(['G']);
@@ -168,7 +173,11 @@ describe('summary layout: alert, condition and query entries (SPEC §4b)', () =>
   });
 
   it('blinkstick-classic keeps the dim look for alerts and conditions', () => {
-    const frame = renderSummary(summary({ node: '*', leds: leds.slice(0, 4) }), s, { geometry: { width: 4, height: 1 }, palette: classic, page: 0 });
+    const frame = renderSummary(summary({ node: '*', leds: leds.slice(0, 4) }), s, {
+      geometry: { width: 4, height: 1 },
+      palette: classic,
+      page: 0,
+    });
     // The preset's PWM values (50,0,0), (50,50,0), (0,0,50), (60,20,0) as full-brightness screen
     // colours (pwmFullScale 50): brightness 50/255 on a Nano sends the original's bytes again.
     expect(art(frame, { '#ff0000': 'r', '#ffff00': 'y', '#0000ff': 'b', '#ffb800': 'o' })).toEqual(['rybo']);

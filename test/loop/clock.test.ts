@@ -63,11 +63,24 @@ class TimedSource implements Source {
 function setup(config: Config, source: Source) {
   const metrics = new Metrics({ defaultMetrics: false });
   const driver = new RecordingDriver({ name: 'strip' });
-  controller = new Controller({ config, source, outputs: [{ name: 'strip', config: config.outputs[0]!, driver }], metrics, log: silentLogger });
+  controller = new Controller({
+    config,
+    source,
+    outputs: [{ name: 'strip', config: config.outputs[0]!, driver }],
+    metrics,
+    log: silentLogger,
+  });
   return { c: controller, driver, metrics };
 }
 
-const strip = { type: 'terminal' as const, name: 'strip', width: 4, height: 1, brightness: 1, layout: { type: 'nodes' as const } };
+const strip = {
+  type: 'terminal' as const,
+  name: 'strip',
+  width: 4,
+  height: 1,
+  brightness: 1,
+  layout: { type: 'nodes' as const },
+};
 
 /** Advances fake time in steps, asserting the display is live after every step. */
 async function runLive(c: Controller, ms: number, stepMs = 5000): Promise<void> {
@@ -168,7 +181,9 @@ describe('polls keep their rate and the display stays live across wall-clock jum
   it('after a 1 day forward step, "no good poll for …" is the monotonic age, not a day', async () => {
     vi.setSystemTime(new Date('2026-11-21T12:00:00Z'));
     let fail = false;
-    const source = new TimedSource(() => (fail ? new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090') : snap({ a: { running: 1 } })));
+    const source = new TimedSource(() =>
+      fail ? new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090') : snap({ a: { running: 1 } }),
+    );
     const { c } = setup(config(), source);
     c.start();
     await vi.advanceTimersByTimeAsync(1_000);
@@ -194,7 +209,9 @@ describe('a poll that overruns its deadline', () => {
       poll: () => {
         starts.push(performance.now());
         const old = call++ === 1;
-        return new Promise((resolve) => setTimeout(() => resolve(old ? snap({ a: {}, b: { running: 3 } }) : snap({ a: { running: 1 } })), old ? 25_000 : 100));
+        return new Promise((resolve) =>
+          setTimeout(() => resolve(old ? snap({ a: {}, b: { running: 3 } }) : snap({ a: { running: 1 } })), old ? 25_000 : 100),
+        );
       },
     };
     const config = testConfig({ interval: '10s', prometheus: { timeout: '2s' }, outputs: [strip] });
@@ -228,7 +245,9 @@ describe('a poll that overruns its deadline', () => {
     expect(starts).toHaveLength(11);
     expect((await metrics.pollErrors.get()).values.find((v) => v.labels.reason === 'timeout')?.value).toBe(10);
     expect(c.health()).toEqual({ ok: true });
-    expect(c.readiness().reason).toMatch(/^waiting for the first successful poll \(last error: poll took longer than 3s; abandoned\)$/);
+    expect(c.readiness().reason).toMatch(
+      /^waiting for the first successful poll \(last error: poll took longer than 3s; abandoned\)$/,
+    );
   });
 });
 
@@ -237,7 +256,10 @@ describe('/healthz wedge rule: max(3 × interval, staleAfter) + timeout', () => 
     const src = new TimedSource();
     expect(setup(testConfig({ interval: '10s', outputs: [strip] }), src).c.wedgedAfterMs).toBe(40_000);
     void controller!.stop();
-    expect(setup(testConfig({ interval: '10s', staleAfter: '2m', prometheus: { timeout: '5s' }, outputs: [strip] }), src).c.wedgedAfterMs).toBe(125_000);
+    expect(
+      setup(testConfig({ interval: '10s', staleAfter: '2m', prometheus: { timeout: '5s' }, outputs: [strip] }), src).c
+        .wedgedAfterMs,
+    ).toBe(125_000);
   });
 
   it('turns unhealthy when no poll has finished for that long (the scheduler died), healthy again on the next poll', async () => {
@@ -261,11 +283,21 @@ describe('/healthz wedge rule: max(3 × interval, staleAfter) + timeout', () => 
 
   it('counts from start-up before the first poll finishes, and ignores wall-clock steps', () => {
     let now = 0;
-    const h = new DisplayHealth({ staleAfterMs: 30_000, wedgedAfterMs: 40_000, metrics: new Metrics({ defaultMetrics: false }), log: silentLogger, onStale: () => undefined, now: () => now });
+    const h = new DisplayHealth({
+      staleAfterMs: 30_000,
+      wedgedAfterMs: 40_000,
+      metrics: new Metrics({ defaultMetrics: false }),
+      log: silentLogger,
+      onStale: () => undefined,
+      now: () => now,
+    });
     vi.setSystemTime(new Date(Date.now() + 86_400_000));
     expect(h.health().ok).toBe(true);
     now = 40_001;
-    expect(h.health()).toEqual({ ok: false, reason: 'polling has wedged: no poll has finished since start-up for 40s (limit 40s)' });
+    expect(h.health()).toEqual({
+      ok: false,
+      reason: 'polling has wedged: no poll has finished since start-up for 40s (limit 40s)',
+    });
     h.failed(new PollError('connection', 'refused'));
     expect(h.health().ok).toBe(true);
     h.stop();

@@ -43,7 +43,9 @@ function setup(config: Config, source: ScriptedSource, drivers?: RecordingDriver
 }
 
 async function gauge(g: Gauge | Counter, labels: Record<string, string> = {}) {
-  const v = (await g.get()).values.find((x) => Object.entries(labels).every(([k, val]) => (x.labels as Record<string, unknown>)[k] === val));
+  const v = (await g.get()).values.find((x) =>
+    Object.entries(labels).every(([k, val]) => (x.labels as Record<string, unknown>)[k] === val),
+  );
   return v?.value;
 }
 
@@ -57,7 +59,17 @@ describe('Controller', () => {
     expect(drivers[0]!.last).toEqual([GREEN, GREEN, OFF, OFF]);
     expect(c.readiness()).toEqual({ ready: true });
     expect(c.snapshot()?.nodes).toHaveLength(2);
-    expect(c.outputs()[0]).toMatchObject({ name: 'strip', type: 'terminal', width: 4, height: 1, base: ['#00ff00', '#00ff00', '#000000', '#000000'], brightness: 1, up: true, page: 0, pages: 1 });
+    expect(c.outputs()[0]).toMatchObject({
+      name: 'strip',
+      type: 'terminal',
+      width: 4,
+      height: 1,
+      base: ['#00ff00', '#00ff00', '#000000', '#000000'],
+      brightness: 1,
+      up: true,
+      page: 0,
+      pages: 1,
+    });
     await vi.advanceTimersByTimeAsync(30_001);
     expect(source.polls).toHaveLength(4);
     expect(await gauge(metrics.polls, { result: 'success' })).toBe(4);
@@ -86,11 +98,15 @@ describe('Controller', () => {
     const source = new ScriptedSource(() => snap({ a: { running: 1 } }));
     source.delayMs = 25_000;
     // The poll deadline is prometheus.timeout (+1 s): give the 25 s polls room to answer.
-    const { c, metrics } = setup(testConfig({ interval: '10s', staleAfter: '5m', prometheus: { timeout: '30s' }, outputs: [nodesOutput('strip')] }), source);
+    const { c, metrics } = setup(
+      testConfig({ interval: '10s', staleAfter: '5m', prometheus: { timeout: '30s' }, outputs: [nodesOutput('strip')] }),
+      source,
+    );
     c.start();
     await vi.advanceTimersByTimeAsync(120_000);
     expect(source.maxActive).toBe(1);
-    for (let i = 1; i < source.polls.length; i++) expect(source.polls[i]!.start).toBeGreaterThanOrEqual(source.polls[i - 1]!.end!);
+    for (let i = 1; i < source.polls.length; i++)
+      expect(source.polls[i]!.start).toBeGreaterThanOrEqual(source.polls[i - 1]!.end!);
     // 25 s polls, next slot on the 10 s grid: one poll every 30 s.
     expect(source.polls.length).toBeGreaterThanOrEqual(4);
     expect(source.polls.length).toBeLessThanOrEqual(5);
@@ -109,7 +125,9 @@ describe('Controller', () => {
 
   it('goes stale after staleAfter (default 3 × interval) and recovers on the next good poll', async () => {
     let fail = false;
-    const source = new ScriptedSource(() => (fail ? new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090') : snap({ a: { running: 1 }, b: { running: 2 } })));
+    const source = new ScriptedSource(() =>
+      fail ? new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090') : snap({ a: { running: 1 }, b: { running: 2 } }),
+    );
     const { c, drivers, metrics } = setup(testConfig({ interval: '10s', outputs: [nodesOutput('strip')] }), source);
     expect(c.staleAfterMs).toBe(30_000);
     c.start();
@@ -122,13 +140,19 @@ describe('Controller', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(c.stale()).toBe(true);
     expect(await gauge(metrics.stale)).toBe(1);
-    expect(c.readiness()).toEqual({ ready: false, reason: 'stale: no good poll for 30s (last error: connect ECONNREFUSED 127.0.0.1:9090)' });
+    expect(c.readiness()).toEqual({
+      ready: false,
+      reason: 'stale: no good poll for 30s (last error: connect ECONNREFUSED 127.0.0.1:9090)',
+    });
     const view = c.outputs()[0]!;
     expect(view.blink).toEqual([false, false, false, true]);
     expect(view.base).toEqual(['#00ff00', '#00ff00', '#000000', '#000000']);
     // Dimmed frame plus the amber status LED, blinking on the last LED.
     const on = drivers[0]!.last!;
-    expect(on.slice(0, 2)).toEqual([[0, 77, 0], [0, 77, 0]]);
+    expect(on.slice(0, 2)).toEqual([
+      [0, 77, 0],
+      [0, 77, 0],
+    ]);
     expect([AMBER, OFF]).toContainEqual(on[3]);
     await vi.advanceTimersByTimeAsync(BLINK_HALF_PERIOD_MS);
     expect(drivers[0]!.last![3]).toEqual(on[3]![0] ? OFF : AMBER);
@@ -145,7 +169,9 @@ describe('Controller', () => {
 
   it('treats "no kube-state-metrics data" as stale at once', async () => {
     let empty = false;
-    const source = new ScriptedSource(() => (empty ? new PollError('no_ksm_data', 'no kube-state-metrics data') : snap({ a: { running: 1 } })));
+    const source = new ScriptedSource(() =>
+      empty ? new PollError('no_ksm_data', 'no kube-state-metrics data') : snap({ a: { running: 1 } }),
+    );
     const { c, metrics } = setup(testConfig({ interval: '10s', outputs: [nodesOutput('strip')] }), source);
     c.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -202,7 +228,14 @@ describe('Controller', () => {
 
   it('pages through nodes every pageSeconds when they do not fit', async () => {
     const source = new ScriptedSource(() => snap({ a: { running: 1 }, b: { pending: 1 }, c: { running: 1 } }));
-    const out = { type: 'terminal' as const, name: 'm', width: 2, height: 2, brightness: 1, layout: { type: 'matrix' as const, columnsPerNode: 1, pageSeconds: 5 } };
+    const out = {
+      type: 'terminal' as const,
+      name: 'm',
+      width: 2,
+      height: 2,
+      brightness: 1,
+      layout: { type: 'matrix' as const, columnsPerNode: 1, pageSeconds: 5 },
+    };
     const { c } = setup(testConfig({ interval: '1m', outputs: [out] }), source);
     c.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -232,7 +265,10 @@ describe('Controller', () => {
 
   it('is idle between polls when nothing changes: no effect timers, no writes', async () => {
     const source = new ScriptedSource(() => snap({ a: { running: 1 } }));
-    const { c, drivers } = setup(testConfig({ interval: '10s', effects: { transitionMs: 400, fps: 30 }, outputs: [nodesOutput('strip')] }), source);
+    const { c, drivers } = setup(
+      testConfig({ interval: '10s', effects: { transitionMs: 400, fps: 30 }, outputs: [nodesOutput('strip')] }),
+      source,
+    );
     c.start();
     await vi.advanceTimersByTimeAsync(1000);
     const n = drivers[0]!.calls.length;

@@ -20,7 +20,14 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-const node = (name: string) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), running: 1 }, conditions: [], alerts: emptyAlerts() });
+const node = (name: string) => ({
+  name,
+  ready: true,
+  unschedulable: false,
+  pods: { ...emptyCounts(), running: 1 },
+  conditions: [],
+  alerts: emptyAlerts(),
+});
 const block = (name: string, stale: boolean, age: number | null): ClusterSnapshot => ({
   name,
   nodes: [node(`${name}-1`), node(`${name}-2`)],
@@ -30,7 +37,10 @@ const block = (name: string, stale: boolean, age: number | null): ClusterSnapsho
   stale,
 });
 const multi = (cloudStale: boolean): Snapshot =>
-  withClusters({ time: new Date().toISOString(), alerts: emptyAlerts(), queries: {} }, [block('home', false, 3), block('cloud', cloudStale, cloudStale ? 125 : 4)]);
+  withClusters({ time: new Date().toISOString(), alerts: emptyAlerts(), queries: {} }, [
+    block('home', false, 3),
+    block('cloud', cloudStale, cloudStale ? 125 : 4),
+  ]);
 
 describe('Controller with clusters', () => {
   it('shows a stale cluster dimmed and marked on its own LEDs, names it in /readyz and the metrics, and recovers', async () => {
@@ -43,7 +53,13 @@ describe('Controller with clusters', () => {
     });
     const metrics = new Metrics({ defaultMetrics: false });
     const driver = new RecordingDriver({ name: 'strip' });
-    controller = new Controller({ config, source, outputs: [{ name: 'strip', config: config.outputs[0]!, driver }], metrics, log: silentLogger });
+    controller = new Controller({
+      config,
+      source,
+      outputs: [{ name: 'strip', config: config.outputs[0]!, driver }],
+      metrics,
+      log: silentLogger,
+    });
     controller.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(controller.readiness()).toEqual({ ready: true });

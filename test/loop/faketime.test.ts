@@ -52,7 +52,12 @@ class FakedRun {
   private child: ChildProcess;
   url = '';
 
-  constructor(dir: string, promUrl: string, private readonly stampFile: string, offsetSeconds: number) {
+  constructor(
+    dir: string,
+    promUrl: string,
+    private readonly stampFile: string,
+    offsetSeconds: number,
+  ) {
     this.setOffset(offsetSeconds);
     const config = join(dir, `podglow-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(
@@ -147,7 +152,11 @@ describe('podglow run under libfaketime against a real Prometheus (interval 1s, 
    * clock reads that time, e.g. just before a DST change), then for 8 s checks polls keep
    * their 1 s rate and the display stays current.
    */
-  async function scenario(startOffset: number, stepOffset: number | null, windowAt?: number): Promise<{ pollsIn8s: number; run: FakedRun }> {
+  async function scenario(
+    startOffset: number,
+    stepOffset: number | null,
+    windowAt?: number,
+  ): Promise<{ pollsIn8s: number; run: FakedRun }> {
     ksm.set(clusterA);
     const run = new FakedRun(dir, prom.url, join(dir, `stamp-${Math.random().toString(36).slice(2)}`), startOffset);
     try {
@@ -173,7 +182,10 @@ describe('podglow run under libfaketime against a real Prometheus (interval 1s, 
       expect(pollsIn8s).toBeGreaterThanOrEqual(7);
       expect(pollsIn8s).toBeLessThanOrEqual(9);
       // Depends on the query time coming from Prometheus (promsource): a stepped clock asks for the wrong instant otherwise.
-      expect(seen.filter((s) => s.stale || !s.ready), 'the display went stale').toEqual([]);
+      expect(
+        seen.filter((s) => s.stale || !s.ready),
+        'the display went stale',
+      ).toEqual([]);
       const last = seen.at(-1)!.snapshot!;
       expect(last.nodes.map((n) => [n.name, n.pods.running, n.pods.pending])).toEqual([
         ['pi-1', 2, 0],
@@ -188,7 +200,10 @@ describe('podglow run under libfaketime against a real Prometheus (interval 1s, 
   async function waitFor(check: () => Promise<boolean>, ms: number, what: string, run: FakedRun): Promise<void> {
     const deadline = Date.now() + ms;
     while (!(await check().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; state ${JSON.stringify(await run.state().catch(() => null))}\n${run.log().slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; state ${JSON.stringify(await run.state().catch(() => null))}\n${run.log().slice(-2000)}`,
+        );
       await sleep(200);
     }
   }

@@ -23,11 +23,27 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-const strip = { type: 'terminal' as const, name: 'strip', width: 4, height: 1, brightness: 1, layout: { type: 'nodes' as const } };
+const strip = {
+  type: 'terminal' as const,
+  name: 'strip',
+  width: 4,
+  height: 1,
+  brightness: 1,
+  layout: { type: 'nodes' as const },
+};
 
-function setup(source: LandingSource, config: Config = testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, outputs: [strip] })) {
+function setup(
+  source: LandingSource,
+  config: Config = testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, outputs: [strip] }),
+) {
   const metrics = new Metrics({ defaultMetrics: false });
-  controller = new Controller({ config, source, outputs: [{ name: 'strip', config: config.outputs[0]!, driver: new RecordingDriver({ name: 'strip' }) }], metrics, log: silentLogger });
+  controller = new Controller({
+    config,
+    source,
+    outputs: [{ name: 'strip', config: config.outputs[0]!, driver: new RecordingDriver({ name: 'strip' }) }],
+    metrics,
+    log: silentLogger,
+  });
   return { c: controller, metrics };
 }
 
@@ -134,7 +150,10 @@ describe('interval: auto follows the data', () => {
 
   it('a fixed interval keeps the fixed grid and never probes', async () => {
     const source = new LandingSource(5000, T0 + 1000, 50);
-    setup(source, testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, interval: '10s', outputs: [strip] })).c.start();
+    setup(
+      source,
+      testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, interval: '10s', outputs: [strip] }),
+    ).c.start();
     await vi.advanceTimersByTimeAsync(30_001);
     expect(source.probes).toHaveLength(0);
     expect(source.reads.map((t) => t - T0)).toEqual([0, 10_000, 20_000, 30_000]);
@@ -241,7 +260,13 @@ describe('the age of the truth (SPEC §3b)', () => {
 
   it('data older than staleAfter shows stale while polls succeed', async () => {
     const source = new LandingSource(5000, T0 + 1000, 50);
-    const config = testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, staleAfter: '2m', follow: { maxInterval: '20s' }, outputs: [strip] });
+    const config = testConfig({
+      source: 'prometheus',
+      prometheus: { url: 'http://p' },
+      staleAfter: '2m',
+      follow: { maxInterval: '20s' },
+      outputs: [strip],
+    });
     const { c, metrics } = setup(source, config);
     c.start();
     await vi.advanceTimersByTimeAsync(10_000);
@@ -267,7 +292,10 @@ describe('the age of the truth (SPEC §3b)', () => {
 
   it('the default data limit is at least 90 s, so a fixed 10 s interval reading a 30 s scrape never flaps stale', async () => {
     const source = new LandingSource(30_000, T0 + 1000, 50);
-    const { c } = setup(source, testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, interval: '10s', outputs: [strip] }));
+    const { c } = setup(
+      source,
+      testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, interval: '10s', outputs: [strip] }),
+    );
     expect(c.staleAfterMs).toBe(30_000);
     expect(c.dataStaleAfterMs).toBe(90_000);
     c.start();

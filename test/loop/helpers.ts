@@ -8,7 +8,14 @@ import { emptyCounts, type StateCounts } from '../../src/states.js';
 export function snap(nodes: Record<string, Partial<StateCounts>>, time = new Date()): Snapshot {
   return {
     time: time.toISOString(),
-    nodes: Object.entries(nodes).map(([name, pods]) => ({ name, ready: true, unschedulable: false, pods: { ...emptyCounts(), ...pods }, conditions: [], alerts: emptyAlerts() })),
+    nodes: Object.entries(nodes).map(([name, pods]) => ({
+      name,
+      ready: true,
+      unschedulable: false,
+      pods: { ...emptyCounts(), ...pods },
+      conditions: [],
+      alerts: emptyAlerts(),
+    })),
     unscheduled: emptyCounts(),
     alerts: emptyAlerts(),
     queries: {},
@@ -17,7 +24,10 @@ export function snap(nodes: Record<string, Partial<StateCounts>>, time = new Dat
 
 /** A validated config for tests (demo source, no server, no environment). */
 export function testConfig(input: Partial<ConfigInput> & Pick<ConfigInput, 'outputs'>): Config {
-  return parseConfig({ source: 'demo', server: { enabled: false }, effects: { transitionMs: 0, fps: 30 }, ...input }, { env: {} });
+  return parseConfig(
+    { source: 'demo', server: { enabled: false }, effects: { transitionMs: 0, fps: 30 }, ...input },
+    { env: {} },
+  );
 }
 
 /**

@@ -13,7 +13,10 @@ writeFileSync(
   join(dir, 'hooks.mjs'),
   "export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/node_modules/node-cron/')) process.stderr.write('ESM node-cron\\n'); return r; }\n",
 );
-writeFileSync(join(dir, 'trace.mjs'), "import { register } from 'node:module'; register(new URL('./hooks.mjs', import.meta.url));\n");
+writeFileSync(
+  join(dir, 'trace.mjs'),
+  "import { register } from 'node:module'; register(new URL('./hooks.mjs', import.meta.url));\n",
+);
 
 /** Parses `yaml` with the real config loader in a fresh tsx process; says whether node-cron got loaded. */
 function loadsNodeCron(yaml: string): boolean {
@@ -24,7 +27,11 @@ function loadsNodeCron(yaml: string): boolean {
     'const cache = createRequire(import.meta.url).cache;',
     "console.log(Object.keys(cache).some((k) => k.includes('/node_modules/node-cron/')) ? 'loaded' : 'not loaded');",
   ].join('\n');
-  const r = spawnSync(process.execPath, ['--import', join(dir, 'trace.mjs'), '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', join(dir, 'trace.mjs'), '--import', 'tsx', '--input-type=module', '-e', script],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim() === 'loaded' || r.stderr.includes('ESM node-cron');
 }
@@ -35,6 +42,8 @@ describe('node-cron on demand', () => {
   }, 40_000);
 
   it('is loaded for a cron interval', () => {
-    expect(loadsNodeCron('source: demo\ninterval: "*/10 * * * * *"\noutputs: [ { type: web, width: 8, height: 8 } ]\n')).toBe(true);
+    expect(loadsNodeCron('source: demo\ninterval: "*/10 * * * * *"\noutputs: [ { type: web, width: 8, height: 8 } ]\n')).toBe(
+      true,
+    );
   }, 40_000);
 });

@@ -356,7 +356,9 @@ describe('blinkstick driver: environment errors', () => {
     const hid = new FakeHid();
     hid.loadError = new Error('libudev.so.1: cannot open shared object file: No such file or directory');
     const { driver } = await stick(hid);
-    await expect(driver.start()).rejects.toThrow(/node-hid could not load.*libudev\.so\.1.*apt-get install libudev1 libusb-1\.0-0/s);
+    await expect(driver.start()).rejects.toThrow(
+      /node-hid could not load.*libudev\.so\.1.*apt-get install libudev1 libusb-1\.0-0/s,
+    );
   });
 
   it('explains an import failure of node-hid', async () => {

@@ -31,7 +31,8 @@ describe('a BlinkStick Nano under podglow run (fake USB, real controller)', () =
     const config = testConfig({
       outputs: [{ type: 'blinkstick', name: 'stick', brightness: 1, layout: { type: 'summary', node: '*' } }],
     });
-    const createDriver = (o: OutputConfig, ctx: DriverContext) => createBlinkStickDriver(o as BlinkStickConfig, ctx, hid.loaders());
+    const createDriver = (o: OutputConfig, ctx: DriverContext) =>
+      createBlinkStickDriver(o as BlinkStickConfig, ctx, hid.loaders());
     return { hid, metrics, source, config, createDriver };
   }
 
@@ -91,24 +92,31 @@ describe('BlinkStick models without leds: (fake USB, real controller)', () => {
     ['Strip', 'BS000001-3.0', 0x201, 8],
     ['Flex', 'BS000001-3.0', 0x203, 32],
     ['Pro', 'BS000001-2.1', 0x100, 64],
-  ] as const)('%s (%s, release %i): a matrix layout lights all %i LEDs, and the preview view has that width', async (_name, serial, release, count) => {
-    const hid = new FakeHid();
-    const s = hid.add(serial, release, 2);
-    const metrics = new Metrics({ defaultMetrics: false });
-    const source = new ScriptedSource(() => snap({ n1: { running: 64 } }));
-    const config = testConfig({ outputs: [{ type: 'blinkstick', name: 'stick', brightness: 1, layout: { type: 'matrix' } }] });
-    const createDriver = (o: OutputConfig, ctx: DriverContext) => createBlinkStickDriver(o as BlinkStickConfig, ctx, hid.loaders());
-    const app = await startPodglow(config, { log: silentLogger, source, createDriver, metrics });
-    await vi.advanceTimersByTimeAsync(2000);
-    expect(app.controller.outputs()[0]!.width).toBe(count);
-    const bytes = s.lastFrame!;
-    // Decoded from the SPEC §7 table: report 1 is [1, R, G, B], reports 6..9 are [id, channel, G, R, B, …]
-    // (blinkstick/blinkstick.py set_color, set_led_data).
-    const leds = bytes[0] === 1 ? [bytes.slice(1, 4)] : Array.from({ length: (bytes.length - 2) / 3 }, (_, i) => bytes.slice(2 + 3 * i, 5 + 3 * i));
-    const lit = leds.filter((c) => c.some((v) => v > 0)).length;
-    expect(lit).toBe(count);
-    await app.stop();
-  });
+  ] as const)(
+    '%s (%s, release %i): a matrix layout lights all %i LEDs, and the preview view has that width',
+    async (_name, serial, release, count) => {
+      const hid = new FakeHid();
+      const s = hid.add(serial, release, 2);
+      const metrics = new Metrics({ defaultMetrics: false });
+      const source = new ScriptedSource(() => snap({ n1: { running: 64 } }));
+      const config = testConfig({ outputs: [{ type: 'blinkstick', name: 'stick', brightness: 1, layout: { type: 'matrix' } }] });
+      const createDriver = (o: OutputConfig, ctx: DriverContext) =>
+        createBlinkStickDriver(o as BlinkStickConfig, ctx, hid.loaders());
+      const app = await startPodglow(config, { log: silentLogger, source, createDriver, metrics });
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(app.controller.outputs()[0]!.width).toBe(count);
+      const bytes = s.lastFrame!;
+      // Decoded from the SPEC §7 table: report 1 is [1, R, G, B], reports 6..9 are [id, channel, G, R, B, …]
+      // (blinkstick/blinkstick.py set_color, set_led_data).
+      const leds =
+        bytes[0] === 1
+          ? [bytes.slice(1, 4)]
+          : Array.from({ length: (bytes.length - 2) / 3 }, (_, i) => bytes.slice(2 + 3 * i, 5 + 3 * i));
+      const lit = leds.filter((c) => c.some((v) => v > 0)).length;
+      expect(lit).toBe(count);
+      await app.stop();
+    },
+  );
 
   it('gamma: on for WS2812 models, off on the original; the gamma key overrides', async () => {
     const hid = new FakeHid();
@@ -132,7 +140,10 @@ describe('BlinkStick models without leds: (fake USB, real controller)', () => {
 
   it('podglow frame knows the count from variant: or the serial, before any stick is opened', () => {
     const frames = (raw: Record<string, unknown>) =>
-      outputFrames(testConfig({ outputs: [{ type: 'blinkstick', layout: { type: 'matrix' }, ...raw }] }), snap({ n1: { running: 70 } }))[0]!.frame;
+      outputFrames(
+        testConfig({ outputs: [{ type: 'blinkstick', layout: { type: 'matrix' }, ...raw }] }),
+        snap({ n1: { running: 70 } }),
+      )[0]!.frame;
     expect(frames({ variant: 'strip' }).width).toBe(8);
     expect(frames({ variant: 'flex' }).width).toBe(32);
     expect(frames({ serial: 'BS000001-2.1' }).width).toBe(64);
@@ -160,7 +171,8 @@ describe('idle device checks (SPEC §6)', () => {
       interval: '1m',
       outputs: [{ type: 'blinkstick', name: 'stick', brightness: 1, layout: { type: 'summary', node: '*' } }],
     });
-    const createDriver = (o: OutputConfig, ctx: DriverContext) => createBlinkStickDriver(o as BlinkStickConfig, ctx, hid.loaders());
+    const createDriver = (o: OutputConfig, ctx: DriverContext) =>
+      createBlinkStickDriver(o as BlinkStickConfig, ctx, hid.loaders());
     const app = await startPodglow(config, { log: silentLogger, source, createDriver, metrics });
     await vi.advanceTimersByTimeAsync(3000);
     const current = nano.lastFrame!;

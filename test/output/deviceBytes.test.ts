@@ -127,23 +127,27 @@ describe.each(DEVICES)('%s, gamma on as the real driver sets it', (_name, open) 
     await dev.driver.stop(false);
   });
 
-  it.each(PRESET_NAMES)('palette %s: colours that differ at full brightness differ in bytes at 1, 0.5, 0.2 and 0.05; no lit LED goes dark', async (preset) => {
-    const dev = await open();
-    const hex = presetColors(PRESETS[preset]);
-    const colors = PALETTE_KEYS.map((k) => parseHex(hex[k]));
-    for (const b of BRIGHTNESS) {
-      const bytes = await bytesOf(dev, colors, b);
-      for (let i = 0; i < colors.length; i++) {
-        // Lit in the base colour ⇒ lit on the wire, channel by channel.
-        for (let ch = 0; ch < 3; ch++) expect(bytes[i]![ch]! > 0, `${PALETTE_KEYS[i]} ch${ch} at ${b}`).toBe(colors[i]![ch]! > 0);
-        for (let j = i + 1; j < colors.length; j++) {
-          if (key(colors[i]!) === key(colors[j]!)) continue;
-          expect(key(bytes[i]!), `${PALETTE_KEYS[i]} vs ${PALETTE_KEYS[j]} at ${b}`).not.toBe(key(bytes[j]!));
+  it.each(PRESET_NAMES)(
+    'palette %s: colours that differ at full brightness differ in bytes at 1, 0.5, 0.2 and 0.05; no lit LED goes dark',
+    async (preset) => {
+      const dev = await open();
+      const hex = presetColors(PRESETS[preset]);
+      const colors = PALETTE_KEYS.map((k) => parseHex(hex[k]));
+      for (const b of BRIGHTNESS) {
+        const bytes = await bytesOf(dev, colors, b);
+        for (let i = 0; i < colors.length; i++) {
+          // Lit in the base colour ⇒ lit on the wire, channel by channel.
+          for (let ch = 0; ch < 3; ch++)
+            expect(bytes[i]![ch]! > 0, `${PALETTE_KEYS[i]} ch${ch} at ${b}`).toBe(colors[i]![ch]! > 0);
+          for (let j = i + 1; j < colors.length; j++) {
+            if (key(colors[i]!) === key(colors[j]!)) continue;
+            expect(key(bytes[i]!), `${PALETTE_KEYS[i]} vs ${PALETTE_KEYS[j]} at ${b}`).not.toBe(key(bytes[j]!));
+          }
         }
       }
-    }
-    await dev.driver.stop(false);
-  });
+      await dev.driver.stop(false);
+    },
+  );
 
   it('a stale frame differs from the live one on every LED that can still dim', async () => {
     const dev = await open();
@@ -200,7 +204,11 @@ describe('blinkstick-classic on a Nano', () => {
     const dev = await blinkstick('Nano', 0x202);
     const hex = presetColors(PRESETS['blinkstick-classic']);
     const keys = ['running', 'pending', 'terminating', 'failed'] as const;
-    const bytes = await bytesOf(dev, keys.map((k) => parseHex(hex[k])), 50 / 255);
+    const bytes = await bytesOf(
+      dev,
+      keys.map((k) => parseHex(hex[k])),
+      50 / 255,
+    );
     // The original BlinkStick monitor (SPEC §5 blinkstick-classic): green 0,25,0; yellow 50,50,0; blue 0,0,50; red 50,0,0.
     expect(bytes).toEqual([
       [0, 25, 0],

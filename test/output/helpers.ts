@@ -7,7 +7,9 @@ import { outputGeometry } from '../../src/output/geometry.js';
 import { silentLogger } from '../../src/log.js';
 
 /** One output section run through the real schema (so defaults such as dma 10 apply). */
-export function outputConfig<T extends OutputConfig['type']>(raw: { type: T } & Record<string, unknown>): Extract<OutputConfig, { type: T }> {
+export function outputConfig<T extends OutputConfig['type']>(
+  raw: { type: T } & Record<string, unknown>,
+): Extract<OutputConfig, { type: T }> {
   const config = parseConfig({ source: 'demo', outputs: [raw] }, { env: {} });
   return config.outputs[0] as Extract<OutputConfig, { type: T }>;
 }

@@ -60,22 +60,25 @@ describe('the ws2812-pio stand-in', () => {
 });
 
 describe('pio backend: exact device bytes', () => {
-  it.each([0, 90, 180, 270] as const)('Unicorn HAT at rotation %i: the HAT map, R,G,B,W per LED, one write at 0', async (rotation) => {
-    const dev = new FakeLedsDevice(join(dir, 'leds0'), 64);
-    const config = outputConfig({ type: 'unicornhat', rotation, backend: 'pio' });
-    const driver = track(await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, undefined, { io: dev.io() }));
-    expect(driver).toBeInstanceOf(PioDriver);
-    await driver.start();
-    // Pass-through: brightness byte 0 leaves podglow's bytes alone (ws2812-pio-rp1.c ws2812_apply_gamma).
-    expect(dev.brightness).toBe(0);
-    const frame = distinctFrame(64);
-    await driver.show(frame);
-    expect(dev.frames.at(-1)).toEqual(expectedBytes(frame, (i) => hatIndex(i % 8, Math.floor(i / 8), rotation), 64));
-    // Every pixel write is full length at position 0.
-    for (const w of dev.writes.filter((x) => x.length !== 1)) expect(w).toEqual({ position: 0, length: 256 });
-    expect(driver.maxBrightness).toBe(0.5);
-    expect(driver.gamma).toBe(true);
-  });
+  it.each([0, 90, 180, 270] as const)(
+    'Unicorn HAT at rotation %i: the HAT map, R,G,B,W per LED, one write at 0',
+    async (rotation) => {
+      const dev = new FakeLedsDevice(join(dir, 'leds0'), 64);
+      const config = outputConfig({ type: 'unicornhat', rotation, backend: 'pio' });
+      const driver = track(await createUnicornHatDriver(config, driverContext(config, 'hat').ctx, undefined, { io: dev.io() }));
+      expect(driver).toBeInstanceOf(PioDriver);
+      await driver.start();
+      // Pass-through: brightness byte 0 leaves podglow's bytes alone (ws2812-pio-rp1.c ws2812_apply_gamma).
+      expect(dev.brightness).toBe(0);
+      const frame = distinctFrame(64);
+      await driver.show(frame);
+      expect(dev.frames.at(-1)).toEqual(expectedBytes(frame, (i) => hatIndex(i % 8, Math.floor(i / 8), rotation), 64));
+      // Every pixel write is full length at position 0.
+      for (const w of dev.writes.filter((x) => x.length !== 1)) expect(w).toEqual({ position: 0, length: 256 });
+      expect(driver.maxBrightness).toBe(0.5);
+      expect(driver.gamma).toBe(true);
+    },
+  );
 
   it('Unicorn pHAT at rotation 0 and 180', async () => {
     for (const rotation of [0, 180] as const) {
@@ -150,7 +153,14 @@ describe('pio backend: refusals', () => {
   });
 
   it('the line carries a ws281x output’s own gpio and LED count, and rgbw for sk6812w', async () => {
-    const strip = outputConfig({ type: 'ws281x', count: 150, gpio: 12, stripType: 'sk6812w', backend: 'pio', device: '/dev/podglow-no-such-leds9' });
+    const strip = outputConfig({
+      type: 'ws281x',
+      count: 150,
+      gpio: 12,
+      stripType: 'sk6812w',
+      backend: 'pio',
+      device: '/dev/podglow-no-such-leds9',
+    });
     const driver = track(await createWs281xDriver(strip, driverContext(strip).ctx, undefined, { io: defaultPioIo }));
     await expect(driver.start()).rejects.toThrow('dtoverlay=ws2812-pio,gpio=12,num_leds=150,rgbw');
     expect(overlayLine(18, 32, 'ws2812')).toBe('dtoverlay=ws2812-pio,gpio=18,num_leds=32');
@@ -223,7 +233,9 @@ describe('backend auto', () => {
     const hat = outputConfig({ type: 'unicornhat' });
     expect(hat.backend).toBe('auto');
     expect(hat.device).toBe('/dev/leds0');
-    const onPi5 = track(await createUnicornHatDriver(hat, driverContext(hat).ctx, undefined, { io: dev.io(), compatiblePath: pi5Tree }));
+    const onPi5 = track(
+      await createUnicornHatDriver(hat, driverContext(hat).ctx, undefined, { io: dev.io(), compatiblePath: pi5Tree }),
+    );
     expect(onPi5).toBeInstanceOf(PioDriver);
     await onPi5.start();
     expect(dev.opens).toBe(1);
@@ -231,7 +243,9 @@ describe('backend auto', () => {
     const pi4 = join(dir, 'pi4');
     writeFileSync(pi4, 'raspberrypi,4-model-b\0brcm,bcm2711\0');
     const fake = new FakeWs281x();
-    const onPi4 = track(await createUnicornHatDriver(hat, driverContext(hat).ctx, fake.loaders(0), { io: dev.io(), compatiblePath: pi4 }));
+    const onPi4 = track(
+      await createUnicornHatDriver(hat, driverContext(hat).ctx, fake.loaders(0), { io: dev.io(), compatiblePath: pi4 }),
+    );
     expect(onPi4).toBeInstanceOf(Ws281xCore);
   });
 });

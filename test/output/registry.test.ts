@@ -37,6 +37,8 @@ describe('createDriver', () => {
 
   it('rejects an unknown type', async () => {
     const bogus = { ...outputConfig({ type: 'web' }), type: 'lava-lamp' } as unknown as OutputConfig;
-    await expect(createDriver(bogus, driverContext(outputConfig({ type: 'web' })).ctx)).rejects.toThrow(/unknown output type "lava-lamp"/);
+    await expect(createDriver(bogus, driverContext(outputConfig({ type: 'web' })).ctx)).rejects.toThrow(
+      /unknown output type "lava-lamp"/,
+    );
   });
 });

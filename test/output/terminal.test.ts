@@ -35,14 +35,23 @@ const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*[A-Za-z]|\r/g, '');
 const T0 = new Date('2026-12-01T12:00:00.000Z');
 
 async function driver(stream: Recorder, name: string, width: number, height: number) {
-  const d = await terminalDriverFactory(stream, { now: () => T0 })(config, { name, geometry: { width, height }, log: silentLogger });
+  const d = await terminalDriverFactory(stream, { now: () => T0 })(config, {
+    name,
+    geometry: { width, height },
+    log: silentLogger,
+  });
   await d.start();
   return d;
 }
 
 describe('terminal output', () => {
   it('draws each LED as a truecolour glyph in its row, off LEDs as dark dots', () => {
-    const leds: Rgb[] = [[255, 0, 0], [0, 0, 0], [0, 128, 0], [1, 2, 3]];
+    const leds: Rgb[] = [
+      [255, 0, 0],
+      [0, 0, 0],
+      [0, 128, 0],
+      [1, 2, 3],
+    ];
     const lines = renderTerminalFrame('hat', { width: 2, height: 2 }, leds);
     expect(lines).toHaveLength(3);
     expect(plain(lines[0]!)).toBe('hat');
@@ -61,9 +70,18 @@ describe('terminal output', () => {
     expect(d.up).toBe(true);
     expect(d.maxBrightness).toBe(1);
     expect(d.gamma).toBe(false);
-    await d.show([[0, 255, 0], [0, 0, 0]]);
-    await d.show([[0, 255, 0], [0, 0, 0]]);
-    await d.show([[0, 255, 0], [255, 0, 0]]);
+    await d.show([
+      [0, 255, 0],
+      [0, 0, 0],
+    ]);
+    await d.show([
+      [0, 255, 0],
+      [0, 0, 0],
+    ]);
+    await d.show([
+      [0, 255, 0],
+      [255, 0, 0],
+    ]);
     expect(s.chunks).toHaveLength(2);
     expect(s.text).not.toContain('\x1b[2K');
     expect(s.chunks[1]).toContain('\x1b[38;2;255;0;0m●');
@@ -118,13 +136,19 @@ describe('terminal output', () => {
   it('blanks on stop, once, and then writes nothing', async () => {
     const s = new Recorder(false);
     const d = await driver(s, 'stick', 2, 1);
-    await d.show([[0, 255, 0], [255, 0, 0]]);
+    await d.show([
+      [0, 255, 0],
+      [255, 0, 0],
+    ]);
     await d.stop(true);
     expect(s.chunks).toHaveLength(2);
     // Off a TTY the blank is one log line too (SPEC §10).
     expect(s.chunks[1]).toBe('2026-12-01T12:00:00.000Z stick off: \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m\n');
     await d.stop(true);
-    await d.show([[0, 255, 0], [255, 0, 0]]);
+    await d.show([
+      [0, 255, 0],
+      [255, 0, 0],
+    ]);
     expect(s.chunks).toHaveLength(2);
     expect(d.up).toBe(false);
   });
@@ -132,9 +156,15 @@ describe('terminal output', () => {
   it('goes down and stops writing when the stream breaks (a closed pipe)', async () => {
     const s = new Recorder(false);
     const d = await driver(s, 'stick', 2, 1);
-    await d.show([[0, 255, 0], [0, 0, 0]]);
+    await d.show([
+      [0, 255, 0],
+      [0, 0, 0],
+    ]);
     s.errorListener!(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
-    await d.show([[255, 0, 0], [0, 0, 0]]);
+    await d.show([
+      [255, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(s.chunks).toHaveLength(1);
     expect(d.up).toBe(false);
   });
@@ -142,7 +172,10 @@ describe('terminal output', () => {
   it('keeps the last frame when stopped with keep', async () => {
     const s = new Recorder(false);
     const d = await driver(s, 'stick', 2, 1);
-    await d.show([[0, 255, 0], [255, 0, 0]]);
+    await d.show([
+      [0, 255, 0],
+      [255, 0, 0],
+    ]);
     await d.stop(false);
     expect(s.chunks).toHaveLength(1);
   });
@@ -156,7 +189,11 @@ describe('terminal output off a TTY, following the controller (SPEC §10)', () =
   async function followed(width = 4, color = true) {
     const s = new Recorder(false);
     const view = new FakeStatusView([outputView('strip', 'web', width, 1), outputView('other', 'web', 2, 1)]);
-    const d = await terminalDriverFactory(s, { now: () => T0, color })(config, { name: 'strip', geometry: { width, height: 1 }, log: silentLogger });
+    const d = await terminalDriverFactory(s, { now: () => T0, color })(config, {
+      name: 'strip',
+      geometry: { width, height: 1 },
+      log: silentLogger,
+    });
     await d.start();
     d.follow!(view);
     return { s, view, d };
@@ -178,8 +215,11 @@ describe('terminal output off a TTY, following the controller (SPEC §10)', () =
     view.good(snapshotOf([node('pi-1', { running: 1 })]));
     view.frame('strip', [GREEN, OFF, OFF, OFF]);
     // Fade steps and blink toggles: the displayed colours change, the base frame does not.
-    for (let i = 0; i < 30; i++) view.show('strip', [`#00${(i * 8).toString(16).padStart(2, '0')}00`, OFF, OFF, OFF], [false, false, false, false]);
-    expect(lines(s)).toEqual(['2026-12-01T12:00:00.000Z strip live: \x1b[38;2;0;255;0m● \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m']);
+    for (let i = 0; i < 30; i++)
+      view.show('strip', [`#00${(i * 8).toString(16).padStart(2, '0')}00`, OFF, OFF, OFF], [false, false, false, false]);
+    expect(lines(s)).toEqual([
+      '2026-12-01T12:00:00.000Z strip live: \x1b[38;2;0;255;0m● \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m● \x1b[38;2;48;48;48m●\x1b[0m',
+    ]);
 
     // Stale: the status LED blinks twice a second for minutes; one line says so.
     view.setStale(true);
@@ -214,7 +254,10 @@ describe('terminal output off a TTY, following the controller (SPEC §10)', () =
     expect(s.chunks).toEqual([]);
     view.frame('strip', [GREEN, '#ff0000'], [false, true]);
     await d.stop(true);
-    expect(lines(s)).toEqual(['2026-12-01T12:00:00.000Z strip live: #00ff00  #ff0000*', '2026-12-01T12:00:00.000Z strip off: #000000  #000000']);
+    expect(lines(s)).toEqual([
+      '2026-12-01T12:00:00.000Z strip live: #00ff00  #ff0000*',
+      '2026-12-01T12:00:00.000Z strip off: #000000  #000000',
+    ]);
     // Stopped: nothing more, and the listener is given back.
     view.frame('strip', [OFF, GREEN]);
     expect(lines(s)).toHaveLength(2);
@@ -240,15 +283,26 @@ describe('terminal output off a TTY in podglow run (the real poll loop and effec
     const source: Source = {
       async poll() {
         polls++;
-        if (polls === 2) return snapshotOf([node('pi-1', { running: 3, crashing: 1 }), node('pi-2', { pending: 2 })], new Date().toISOString());
+        if (polls === 2)
+          return snapshotOf([node('pi-1', { running: 3, crashing: 1 }), node('pi-2', { pending: 2 })], new Date().toISOString());
         throw new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:1');
       },
     };
     const config = parseConfig(
-      { source: 'demo', interval: '1s', staleAfter: '2s', outputs: [{ name: 'term', type: 'terminal', width: 8, height: 8, brightness: 1 }], server: { enabled: false } },
+      {
+        source: 'demo',
+        interval: '1s',
+        staleAfter: '2s',
+        outputs: [{ name: 'term', type: 'terminal', width: 8, height: 8, brightness: 1 }],
+        server: { enabled: false },
+      },
       { env: {} },
     );
-    const app = await startPodglow(config, { log: silentLogger, source, createDriver: terminalDriverFactory(s, { now: () => T0 }) });
+    const app = await startPodglow(config, {
+      log: silentLogger,
+      source,
+      createDriver: terminalDriverFactory(s, { now: () => T0 }),
+    });
     try {
       const t0 = Date.now();
       while (!app.controller.stale() && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 50));
@@ -270,7 +324,11 @@ describe('terminal output off a TTY in podglow run (the real poll loop and effec
 
 describe('web output', () => {
   it('is an always-up virtual device without caps or gamma', async () => {
-    const d = await createWebDriver({ type: 'web' } as unknown as OutputConfig, { name: 'web', geometry: { width: 8, height: 8 }, log: silentLogger });
+    const d = await createWebDriver({ type: 'web' } as unknown as OutputConfig, {
+      name: 'web',
+      geometry: { width: 8, height: 8 },
+      log: silentLogger,
+    });
     await d.start();
     await d.show(off(64));
     await d.stop(true);

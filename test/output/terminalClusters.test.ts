@@ -6,7 +6,15 @@ describe('terminal output with clusters', () => {
     const { clusterLine } = await import('../../src/output/terminal.js');
     const { withClusters, emptyAlerts } = await import('../../src/snapshot.js');
     const { emptyCounts } = await import('../../src/states.js');
-    const block = (name: string, extra: object) => ({ name, nodes: [], unscheduled: emptyCounts(), alerts: emptyAlerts(), dataAgeSeconds: 1, stale: false, ...extra });
+    const block = (name: string, extra: object) => ({
+      name,
+      nodes: [],
+      unscheduled: emptyCounts(),
+      alerts: emptyAlerts(),
+      dataAgeSeconds: 1,
+      stale: false,
+      ...extra,
+    });
     const s = withClusters({ time: 't', alerts: emptyAlerts(), queries: {} }, [
       block('home', { displayName: 'Pis' }),
       block('cloud', { stale: true, dataAgeSeconds: 45 }),

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Rgb } from '../../src/color.js';
-import { HAT_MAP, createUnicornHatDriver, unicornHatIndex, unicornHatOrder, type HatRotation } from '../../src/output/unicornhat.js';
+import {
+  HAT_MAP,
+  createUnicornHatDriver,
+  unicornHatIndex,
+  unicornHatOrder,
+  type HatRotation,
+} from '../../src/output/unicornhat.js';
 import { FakeWs281x } from '../fakes/fakeWs281x.js';
 import { SPEC_HAT, specHatIndex as specIndex } from '../helpers/pimoroniMaps.js';
 import { distinctFrame, driverContext, outputConfig, word } from './helpers.js';

@@ -7,7 +7,7 @@ import { distinctFrame, driverContext, outputConfig, word } from './helpers.js';
 const NOT_A_PI5 = { compatiblePath: '/nonexistent/podglow-not-a-pi5/compatible' };
 
 describe('unicornphat pixel map', () => {
-  it('is Pimoroni\'s PHAT table', () => {
+  it("is Pimoroni's PHAT table", () => {
     // Copied by hand from Pimoroni unicorn-hat library/UnicornHat/unicornhat.py, table PHAT ([x][y] after y = 3 - y).
     expect(PHAT_MAP).toEqual([
       [24, 16, 8, 0],

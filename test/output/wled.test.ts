@@ -41,7 +41,16 @@ function decodeDdp(msg: Buffer, at: number): DdpPacket {
   const data = msg.subarray(timecode ? 14 : 10);
   if (data.length !== length) throw new Error(`DDP length field ${length}, data ${data.length}`);
   if (length > 1440) throw new Error(`DDP data of ${length} bytes`);
-  return { version: msg[0]! >> 6, push: (msg[0]! & 0x01) !== 0, seq: msg[1]! & 0x0f, type: msg[2]!, id: msg[3]!, offset: msg.readUInt32BE(4), data, at };
+  return {
+    version: msg[0]! >> 6,
+    push: (msg[0]! & 0x01) !== 0,
+    seq: msg[1]! & 0x0f,
+    type: msg[2]!,
+    id: msg[3]!,
+    offset: msg.readUInt32BE(4),
+    data,
+    at,
+  };
 }
 
 /** A DDP receiver on 127.0.0.1: packets, and frames assembled at each push. */
@@ -288,7 +297,20 @@ describe('wled output: size from /json/info', () => {
     vid: 2412100,
     cn: 'Kōsen',
     release: 'ESP32',
-    leds: { count: 256, pwr: 0, fps: 42, maxpwr: 850, maxseg: 32, bootps: 0, matrix: { w: 16, h: 16 }, seglc: [1], lc: 1, rgbw: false, wv: 0, cct: 0 },
+    leds: {
+      count: 256,
+      pwr: 0,
+      fps: 42,
+      maxpwr: 850,
+      maxseg: 32,
+      bootps: 0,
+      matrix: { w: 16, h: 16 },
+      seglc: [1],
+      lc: 1,
+      rgbw: false,
+      wv: 0,
+      cct: 0,
+    },
     str: false,
     name: 'WLED',
     udpport: 21324,
@@ -303,7 +325,10 @@ describe('wled output: size from /json/info', () => {
     cpalcount: 0,
     maps: [{ id: 0 }],
   };
-  const RECORDED_STRIP = { ...RECORDED_MATRIX, leds: { count: 150, pwr: 0, fps: 42, maxpwr: 850, maxseg: 32, bootps: 0, seglc: [1], lc: 1, rgbw: false, wv: 0, cct: 0 } };
+  const RECORDED_STRIP = {
+    ...RECORDED_MATRIX,
+    leds: { count: 150, pwr: 0, fps: 42, maxpwr: 850, maxseg: 32, bootps: 0, seglc: [1], lc: 1, rgbw: false, wv: 0, cct: 0 },
+  };
 
   async function serve(body: unknown): Promise<{ port: number; paths: string[] }> {
     const paths: string[] = [];
@@ -319,19 +344,31 @@ describe('wled output: size from /json/info', () => {
 
   it('a 2D set-up gives width × height; a strip gives its count; a size in the config wins', async () => {
     const m = await serve(RECORDED_MATRIX);
-    expect(await fetchWledInfo('127.0.0.1', { httpPort: m.port })).toMatchObject({ count: 256, matrix: { w: 16, h: 16 }, name: 'WLED' });
+    expect(await fetchWledInfo('127.0.0.1', { httpPort: m.port })).toMatchObject({
+      count: 256,
+      matrix: { w: 16, h: 16 },
+      name: 'WLED',
+    });
     expect(m.paths).toEqual(['/json/info']);
     const base = (outputs: unknown[]) => parseConfig({ source: 'demo', outputs }, { env: {} });
-    const sized = await resolveWledSizes(base([{ type: 'wled', host: '127.0.0.1' }, { type: 'web' }]), silentLogger, { httpPort: m.port });
+    const sized = await resolveWledSizes(base([{ type: 'wled', host: '127.0.0.1' }, { type: 'web' }]), silentLogger, {
+      httpPort: m.port,
+    });
     expect(outputGeometry(sized.outputs[0]!)).toEqual({ width: 16, height: 16 });
     const s = await serve(RECORDED_STRIP);
     const strip = await resolveWledSizes(base([{ type: 'wled', host: '127.0.0.1' }]), silentLogger, { httpPort: s.port });
     expect(outputGeometry(strip.outputs[0]!)).toEqual({ width: 150, height: 1 });
-    const given = await resolveWledSizes(base([{ type: 'wled', host: '127.0.0.1', count: 12 }]), silentLogger, { httpPort: s.port });
+    const given = await resolveWledSizes(base([{ type: 'wled', host: '127.0.0.1', count: 12 }]), silentLogger, {
+      httpPort: s.port,
+    });
     expect(outputGeometry(given.outputs[0]!)).toEqual({ width: 12, height: 1 });
     expect(s.paths).toHaveLength(1);
     // `podglow frame` renders the sized output like any other.
-    const [f] = outputFrames(sized, { time: new Date().toISOString(), nodes: [], unscheduled: { running: 0, pending: 0, terminating: 0, crashing: 0, failed: 0, unknown: 0, succeeded: 0 } } as never);
+    const [f] = outputFrames(sized, {
+      time: new Date().toISOString(),
+      nodes: [],
+      unscheduled: { running: 0, pending: 0, terminating: 0, crashing: 0, failed: 0, unknown: 0, succeeded: 0 },
+    } as never);
     expect([f!.frame.width, f!.frame.height]).toEqual([16, 16]);
   });
 
@@ -342,7 +379,9 @@ describe('wled output: size from /json/info', () => {
       /wled output "sign" \(127\.0\.0\.1\) has no size in the config and .*does not look like WLED.*Set count/,
     );
     const closed = await closedUdpPort(); // nothing listens on TCP there either, almost surely
-    await expect(resolveWledSizes(base, silentLogger, { httpPort: closed, timeoutMs: 1000 })).rejects.toThrow(/cannot read http:\/\/127\.0\.0\.1:\d+\/json\/info/);
+    await expect(resolveWledSizes(base, silentLogger, { httpPort: closed, timeoutMs: 1000 })).rejects.toThrow(
+      /cannot read http:\/\/127\.0\.0\.1:\d+\/json\/info/,
+    );
   });
 
   it('the schema wants width and height together, and not with count', () => {
@@ -397,7 +436,11 @@ describe('wled output sized from /json/info, off at start (SPEC §7)', () => {
     cleanups.push(() => app.stop());
     const up = async () => Object.fromEntries((await metrics.outputUp.get()).values.map((v) => [v.labels.output, v.value]));
     const state = async () =>
-      ((await (await fetch(new URL('api/state', app.url))).json()) as { outputs: { name: string; width: number; height: number; up: boolean }[] }).outputs;
+      (
+        (await (await fetch(new URL('api/state', app.url))).json()) as {
+          outputs: { name: string; width: number; height: number; up: boolean }[];
+        }
+      ).outputs;
 
     // Off: podglow started anyway; the wled output is down from the first scrape, the other draws on.
     expect(await up()).toMatchObject({ sign: 0 });
@@ -432,7 +475,12 @@ describe('wled output sized from /json/info, off at start (SPEC §7)', () => {
     });
     await new Promise<void>((r) => stub.listen(device.port, '127.0.0.1', () => r()));
     cleanups.push(() => new Promise<void>((r) => stub.close(() => r())));
-    const { driver, onStatus } = wled({}, 30, { retryInitialMs: 100, retryMaxMs: 200, infoTimeoutMs: 300, httpPort: device.port });
+    const { driver, onStatus } = wled({}, 30, {
+      retryInitialMs: 100,
+      retryMaxMs: 200,
+      infoTimeoutMs: 300,
+      httpPort: device.port,
+    });
     await driver.start();
     expect(driver.up).toBe(false);
     expect(driver.deviceGeometry).toBeUndefined();
@@ -473,9 +521,11 @@ describe('wled output: SIGTERM on `podglow run`', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     cleanups.push(() => void child.kill('SIGKILL'));
-    await r.until(() => r.frames.some((f) => f.rgb.some((b) => b > 0)), 20_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${stderr}`);
-    });
+    await r
+      .until(() => r.frames.some((f) => f.rgb.some((b) => b > 0)), 20_000)
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\n${stderr}`);
+      });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     await new Promise((res) => setTimeout(res, 100));

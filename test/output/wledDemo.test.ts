@@ -32,11 +32,15 @@ describe('podglow demo --wled', () => {
     sock.on('message', (m: Buffer) => {
       if (m[0]! & 0x01) pushes.push(m);
     });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--port', '0', '--wled', `127.0.0.1:${port}`, '--wled-size', '8x8'], {
-      cwd: process.cwd(),
-      env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PORT: '', NO_COLOR: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'demo', '--port', '0', '--wled', `127.0.0.1:${port}`, '--wled-size', '8x8'],
+      {
+        cwd: process.cwd(),
+        env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PORT: '', NO_COLOR: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     kill = () => {
       child.kill('SIGKILL');
       sock.close();
@@ -54,7 +58,9 @@ describe('podglow demo --wled', () => {
     // An 8×8 frame: one packet, 192 bytes of RGB.
     expect(pushes[0]!.readUInt32BE(4)).toBe(0);
     expect(pushes[0]!.readUInt16BE(8)).toBe(192);
-    const state = (await (await fetch(`${url}api/state`)).json()) as { outputs: { name: string; type: string; width: number; height: number }[] };
+    const state = (await (await fetch(`${url}api/state`)).json()) as {
+      outputs: { name: string; type: string; width: number; height: number }[];
+    };
     expect(state.outputs.find((o) => o.name === 'wled')).toMatchObject({ type: 'wled', width: 8, height: 8 });
     const js = await (await fetch(`${url}app.js`)).text();
     expect(js).toContain("wled: 'WLED'");
@@ -68,7 +74,14 @@ describe('podglow frame with wled and pio outputs', () => {
       const snap = join(dir, 's.json');
       const conf = join(dir, 'c.yaml');
       const zero = { running: 0, pending: 0, terminating: 0, crashing: 0, failed: 0, unknown: 0, succeeded: 0 };
-      writeFileSync(snap, JSON.stringify({ time: '2026-12-01T12:00:00.000Z', nodes: [{ name: 'pi-1', ready: true, unschedulable: false, pods: { ...zero, running: 3 } }], unscheduled: zero }));
+      writeFileSync(
+        snap,
+        JSON.stringify({
+          time: '2026-12-01T12:00:00.000Z',
+          nodes: [{ name: 'pi-1', ready: true, unschedulable: false, pods: { ...zero, running: 3 } }],
+          unscheduled: zero,
+        }),
+      );
       writeFileSync(
         conf,
         JSON.stringify({
@@ -78,14 +91,20 @@ describe('podglow frame with wled and pio outputs', () => {
           ],
         }),
       );
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'frame', '--json', '--snapshot', snap, '--config', conf], {
-        cwd: process.cwd(),
-        env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '' },
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli.ts', 'frame', '--json', '--snapshot', snap, '--config', conf],
+        {
+          cwd: process.cwd(),
+          env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '' },
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
       expect(r.status, r.stderr).toBe(0);
-      const doc = JSON.parse(r.stdout) as { outputs: { name: string; type: string; width: number; height: number; leds: string[] }[] };
+      const doc = JSON.parse(r.stdout) as {
+        outputs: { name: string; type: string; width: number; height: number; leds: string[] }[];
+      };
       expect(doc.outputs.map((o) => [o.name, o.type, o.width, o.height, o.leds.length])).toEqual([
         ['sign', 'wled', 16, 4, 64],
         ['hat', 'unicornhat', 8, 8, 64],

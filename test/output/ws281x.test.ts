@@ -61,7 +61,14 @@ describe('ws281x driver', () => {
     const config = outputConfig({ type: 'ws281x', count: 3 });
     const driver = await createWs281xDriver(config, driverContext(config).ctx, fake.loaders(0), NOT_A_PI5);
     await driver.start();
-    expect(fake.inits[0]!.options).toEqual({ dma: 10, freq: 800000, gpio: 18, invert: false, brightness: 255, stripType: 'ws2812' });
+    expect(fake.inits[0]!.options).toEqual({
+      dma: 10,
+      freq: 800000,
+      gpio: 18,
+      invert: false,
+      brightness: 255,
+      stripType: 'ws2812',
+    });
     expect(driver.maxBrightness).toBe(1);
   });
 

@@ -6,7 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS, SSE_MAX_BUFFERED_BYTES, startServer, wantsGzip, type RunningServer, type ServerOptions } from '../../src/server/index.js';
+import {
+  HEADERS_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  SSE_MAX_BUFFERED_BYTES,
+  startServer,
+  wantsGzip,
+  type RunningServer,
+  type ServerOptions,
+} from '../../src/server/index.js';
 import { Metrics } from '../../src/metrics.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeStatusView, outputView } from '../fakes/fakeStatusView.js';
@@ -22,7 +30,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(extra: Partial<ServerOptions> = {}, view = new FakeStatusView([outputView('hat', 'web', 8, 8)])): Promise<RunningServer> {
+async function start(
+  extra: Partial<ServerOptions> = {},
+  view = new FakeStatusView([outputView('hat', 'web', 8, 8)]),
+): Promise<RunningServer> {
   metrics = new Metrics({ defaultMetrics: false });
   server = await startServer(view, metrics, { address: '127.0.0.1', port: 0, ...extra }, silentLogger);
   return server;
@@ -140,7 +151,9 @@ describe('event stream client that stops reading', () => {
     const view = new FakeStatusView([outputView('big', 'web', 64, 64)]);
     const s = await start({}, view);
     const u = new URL('api/events', s.url);
-    const reader = await new Promise<import('node:http').IncomingMessage>((resolve) => request(u, { agent: false }, resolve).end());
+    const reader = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+      request(u, { agent: false }, resolve).end(),
+    );
     let readerBytes = 0;
     reader.on('data', (d: Buffer) => (readerBytes += d.length));
     // A raw socket that never reads: its receive buffer stays small (the kernel grows it only
@@ -183,7 +196,10 @@ describe('event stream client that stops reading', () => {
 });
 
 describe('/metrics compression', () => {
-  function get(url: string, headers: Record<string, string>): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  function get(
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> {
     return new Promise((resolve, reject) => {
       request(url, { headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];

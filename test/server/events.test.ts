@@ -18,8 +18,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(view: FakeStatusView, extra: { heartbeatMs?: number; preview?: ReturnType<typeof previewContext> } = {}): Promise<SseClient> {
-  server = await startServer(view, new Metrics({ defaultMetrics: false }), { address: '127.0.0.1', port: 0, ...extra }, silentLogger);
+async function serve(
+  view: FakeStatusView,
+  extra: { heartbeatMs?: number; preview?: ReturnType<typeof previewContext> } = {},
+): Promise<SseClient> {
+  server = await startServer(
+    view,
+    new Metrics({ defaultMetrics: false }),
+    { address: '127.0.0.1', port: 0, ...extra },
+    silentLogger,
+  );
   const c = await openEvents(new URL('api/events', server.url).toString());
   clients.push(c);
   await c.waitFor((e) => e.event === 'state');
@@ -33,7 +41,9 @@ function bytesAfter(c: SseClient, from: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const NODES = Array.from({ length: 100 }, (_, i) => node(`node-${i}`, { running: 20 + (i % 7), pending: i % 3, crashing: i % 11 === 0 ? 1 : 0 }));
+const NODES = Array.from({ length: 100 }, (_, i) =>
+  node(`node-${i}`, { running: 20 + (i % 7), pending: i % 3, crashing: i % 11 === 0 ? 1 : 0 }),
+);
 
 describe('/api/events while nothing changes', () => {
   it('sends only heartbeats over 10 s while stale with 100 nodes, though the status LED blinks and the age ticks', async () => {
@@ -45,7 +55,10 @@ describe('/api/events while nothing changes', () => {
     blink[99] = true; // the stale status LED
     view.frame('grid', base, blink);
     // The controller's readiness reason says how long ago, to the second.
-    view.setStale(true, () => `stale: no good poll for ${Math.round((Date.now() - lastGood.getTime()) / 1000)}s (last error: connection refused)`);
+    view.setStale(
+      true,
+      () => `stale: no good poll for ${Math.round((Date.now() - lastGood.getTime()) / 1000)}s (last error: connection refused)`,
+    );
     view.fail('connection refused');
     const c = await serve(view, { heartbeatMs: 2000 });
     const first = JSON.parse(c.events[0]!.data);
@@ -59,7 +72,11 @@ describe('/api/events while nothing changes', () => {
     // twice a second (displayed colours change, the base frame does not).
     while (Date.now() - t0 < 10_000) {
       const on = toggles++ % 2 === 0;
-      view.show('grid', base.map((c, i) => (i === 99 ? (on ? '#ff9900' : '#000000') : on || c !== '#ff0000' ? c : '#000000')), blink);
+      view.show(
+        'grid',
+        base.map((c, i) => (i === 99 ? (on ? '#ff9900' : '#000000') : on || c !== '#ff0000' ? c : '#000000')),
+        blink,
+      );
       view.show('hat', Array(64).fill(on ? '#004d00' : '#000000'));
       await sleep(500);
     }
@@ -110,37 +127,63 @@ describe('/api/events on a change', () => {
     expect(JSON.parse(e.data)).toMatchObject({ name: 'stick', up: false });
   });
 
-  it('labels matrix bands and nodes LEDs with node names from the layout, per page, with each output\'s legend', async () => {
+  it("labels matrix bands and nodes LEDs with node names from the layout, per page, with each output's legend", async () => {
     const config = parseConfig(
       {
         source: 'demo',
         palette: { preset: 'default', colors: { running: '#00ee00' } },
         outputs: [
           { name: 'hat', type: 'web', width: 8, height: 8, layout: { type: 'matrix', columnsPerNode: 2 } },
-          { name: 'strip', type: 'web', width: 3, height: 1, layout: { type: 'nodes' }, palette: { preset: 'blinkstick-classic' } },
+          {
+            name: 'strip',
+            type: 'web',
+            width: 3,
+            height: 1,
+            layout: { type: 'nodes' },
+            palette: { preset: 'blinkstick-classic' },
+          },
           { name: 'stick', type: 'web', width: 2, height: 1, layout: { type: 'summary', node: 'pi-2' } },
         ],
       },
       { env: {} },
     );
-    const view = new FakeStatusView([outputView('hat', 'web', 8, 8), outputView('strip', 'web', 3, 1), outputView('stick', 'web', 2, 1)]);
+    const view = new FakeStatusView([
+      outputView('hat', 'web', 8, 8),
+      outputView('strip', 'web', 3, 1),
+      outputView('stick', 'web', 2, 1),
+    ]);
     const nodes = ['pi-1', 'pi-2', 'pi-3', 'pi-4', 'pi-5'].map((n) => node(n, { running: 1 }));
     view.good(snapshotOf(nodes), new Date());
     const c = await serve(view, { preview: previewContext(config) });
     const state = JSON.parse(c.events[0]!.data);
     const [hat, strip, stick] = state.outputs;
-    expect(hat).toMatchObject({ layout: 'matrix', bands: [{ node: 'pi-1', x: 0, width: 2 }, { node: 'pi-2', x: 2, width: 2 }, { node: 'pi-3', x: 4, width: 2 }, { node: 'pi-4', x: 6, width: 2 }] });
-    expect(strip).toMatchObject({ layout: 'nodes', ledNodes: [{ node: 'pi-1', index: 0 }, { node: 'pi-2', index: 1 }, { node: 'pi-3', index: 2 }] });
+    expect(hat).toMatchObject({
+      layout: 'matrix',
+      bands: [
+        { node: 'pi-1', x: 0, width: 2 },
+        { node: 'pi-2', x: 2, width: 2 },
+        { node: 'pi-3', x: 4, width: 2 },
+        { node: 'pi-4', x: 6, width: 2 },
+      ],
+    });
+    expect(strip).toMatchObject({
+      layout: 'nodes',
+      ledNodes: [
+        { node: 'pi-1', index: 0 },
+        { node: 'pi-2', index: 1 },
+        { node: 'pi-3', index: 2 },
+      ],
+    });
     expect(stick).toMatchObject({ layout: 'summary', subject: 'pi-2', bands: [], ledNodes: [] });
     const colour = (o: { legend: { key: string; color: string }[] }, key: string) => o.legend.find((l) => l.key === key)!.color;
     // The global palette with its override, and the strip's own preset (src/layout/palette.ts):
     // blinkstick-classic's PWM value #001900 as a full-brightness screen colour (pwmFullScale 50).
-    expect([colour(hat, 'running'), colour(strip, 'running'), colour(stick, 'running'), state.legend.find((l: { key: string }) => l.key === 'running').color]).toEqual([
-      '#00ee00',
-      '#00c700',
-      '#00ee00',
-      '#00ee00',
-    ]);
+    expect([
+      colour(hat, 'running'),
+      colour(strip, 'running'),
+      colour(stick, 'running'),
+      state.legend.find((l: { key: string }) => l.key === 'running').color,
+    ]).toEqual(['#00ee00', '#00c700', '#00ee00', '#00ee00']);
 
     // Page 2 of the matrix: the fifth node's band; the frame event carries the new labels.
     view.frame('hat', Array(64).fill('#00ee00'), undefined, { page: 1, pages: 2 });

@@ -43,7 +43,12 @@ describe('/healthz', () => {
   });
 
   it('a view without health() is always alive', async () => {
-    server = await startServer(new FakeStatusView(), new Metrics({ defaultMetrics: false }), { address: '127.0.0.1', port: 0 }, silentLogger);
+    server = await startServer(
+      new FakeStatusView(),
+      new Metrics({ defaultMetrics: false }),
+      { address: '127.0.0.1', port: 0 },
+      silentLogger,
+    );
     expect((await fetch(new URL('healthz', server.url))).status).toBe(200);
   });
 });

@@ -24,7 +24,9 @@ export function parseExposition(body: string): Map<string, number> {
     if (!line || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
     if (!m) throw new Error(`unparsable line: ${line}`);
-    const labels = [...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => `${l[1]}="${l[2]}"`).sort();
+    const labels = [...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)]
+      .map((l) => `${l[1]}="${l[2]}"`)
+      .sort();
     out.set(labels.length ? `${m[1]}{${labels.join(',')}}` : m[1]!, Number(m[3]));
   }
   return out;
@@ -53,7 +55,8 @@ async function readyz(): Promise<{ status: number; text: string }> {
 
 describe('/metrics through the real controller', () => {
   it('is promtool-clean and tells what the LEDs show after a failed, a good and a stale poll', async () => {
-    let next: () => ReturnType<ConstructorParameters<typeof ScriptedSource>[0]> = () => new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090');
+    let next: () => ReturnType<ConstructorParameters<typeof ScriptedSource>[0]> = () =>
+      new PollError('connection', 'connect ECONNREFUSED 127.0.0.1:9090');
     const source = new ScriptedSource(() => next());
     // staleAfter below the interval is refused at load (issue 10); set after validation so
     // staleness comes quickly while the 1 h interval keeps the scheduler from polling; 2.5 s leaves

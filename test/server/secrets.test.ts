@@ -6,7 +6,14 @@ import { startPodglow, type Podglow } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
-import { HEALTHY, startCanned, vector, type CannedAnswer, type CannedPrometheus, type SeenRequest } from '../helpers/cannedPrometheus.js';
+import {
+  HEALTHY,
+  startCanned,
+  vector,
+  type CannedAnswer,
+  type CannedPrometheus,
+  type SeenRequest,
+} from '../helpers/cannedPrometheus.js';
 import { openEvents } from './sse.js';
 
 const TOKEN = 'tok-3f9a1c77e0-SECRET';
@@ -33,7 +40,18 @@ function forms(secret: string, user?: string): string[] {
 /** Fetches every endpoint (and a 404 and a 405) and returns headers + bodies as one text. */
 async function everything(base: string): Promise<string> {
   let all = '';
-  for (const path of ['', 'app.js', 'style.css', 'favicon.svg', 'api/state', 'metrics', 'healthz', 'readyz', 'nope', 'api/nope']) {
+  for (const path of [
+    '',
+    'app.js',
+    'style.css',
+    'favicon.svg',
+    'api/state',
+    'metrics',
+    'healthz',
+    'readyz',
+    'nope',
+    'api/nope',
+  ]) {
     for (const accept of ['*/*', 'application/json']) {
       const r = await fetch(new URL(path, base), { headers: { Accept: accept } });
       const headers: string[] = [];
@@ -72,9 +90,15 @@ async function run(auth: Record<string, unknown>, answer: (r: SeenRequest) => Ca
 const ANSWERS: Record<string, (r: SeenRequest) => CannedAnswer> = {
   healthy: (r) => ({ body: r.query === 'other' ? vector([]) : HEALTHY[r.query] }),
   'plain-text 401': () => ({ status: 401, body: 'no org id\n', headers: { 'Content-Type': 'text/plain' } }),
-  'JSON 503': () => ({ status: 503, body: JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'too many queries' }) }),
+  'JSON 503': () => ({
+    status: 503,
+    body: JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'too many queries' }),
+  }),
   // A proxy that puts the request's credentials into its error text must not make podglow repeat them.
-  'error echoing the credentials': (r) => ({ status: 400, body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: `rejected ${String(r.headers.authorization)}` }) }),
+  'error echoing the credentials': (r) => ({
+    status: 400,
+    body: JSON.stringify({ status: 'error', errorType: 'bad_data', error: `rejected ${String(r.headers.authorization)}` }),
+  }),
 };
 
 describe('no secret in any response', () => {

@@ -10,7 +10,12 @@ let view: FakeStatusView;
 let server: RunningServer;
 
 async function start(extra: { maxEventClients?: number; heartbeatMs?: number } = {}): Promise<void> {
-  server = await startServer(view, new Metrics({ defaultMetrics: false }), { address: '127.0.0.1', port: 0, ...extra }, silentLogger);
+  server = await startServer(
+    view,
+    new Metrics({ defaultMetrics: false }),
+    { address: '127.0.0.1', port: 0, ...extra },
+    silentLogger,
+  );
 }
 
 function url(path: string): string {
@@ -18,7 +23,10 @@ function url(path: string): string {
 }
 
 /** A request with any method and a raw path (fetch would normalise `..`). */
-function raw(method: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  method: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const u = new URL(server.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, method, path, agent: false }, (res) => {
@@ -58,7 +66,10 @@ describe('health and readiness', () => {
     view.fail('connection refused');
     r = await fetch(url('/readyz'), { headers: { Accept: 'application/json' } });
     expect(r.status).toBe(503);
-    expect(await r.json()).toEqual({ ready: false, reason: 'waiting for the first successful poll (last error: connection refused)' });
+    expect(await r.json()).toEqual({
+      ready: false,
+      reason: 'waiting for the first successful poll (last error: connection refused)',
+    });
 
     view.good(snapshotOf([node('pi-1', { running: 3 })]));
     r = await fetch(url('/readyz'));
@@ -82,7 +93,11 @@ describe('/api/state', () => {
     let s = await (await fetch(url('/api/state'))).json();
     expect(s).toMatchObject({ ready: false, stale: false, lastGoodPoll: null, lastError: null, snapshot: null });
     expect(s.outputs.map((o: { name: string }) => o.name)).toEqual(['hat', 'stick']);
-    expect(s.legend.find((l: { key: string }) => l.key === 'running')).toEqual({ key: 'running', color: '#00ff00', blink: false });
+    expect(s.legend.find((l: { key: string }) => l.key === 'running')).toEqual({
+      key: 'running',
+      color: '#00ff00',
+      blink: false,
+    });
     expect(s.legend.find((l: { key: string }) => l.key === 'crashing')).toMatchObject({ blink: true });
 
     const snap = snapshotOf([node('pi-1', { running: 2, pending: 1 })], '2026-11-21T12:00:00.000Z');
@@ -100,7 +115,16 @@ describe('/api/state', () => {
 
 describe('read-only, 404s, errors and headers', () => {
   it('answers unknown paths with 404 JSON', async () => {
-    for (const p of ['/nope', '/api/nope', '/api/state/extra', '/public/app.js', '/../package.json', '/%2e%2e/package.json', '/.env', '/index.html/x']) {
+    for (const p of [
+      '/nope',
+      '/api/nope',
+      '/api/state/extra',
+      '/public/app.js',
+      '/../package.json',
+      '/%2e%2e/package.json',
+      '/.env',
+      '/index.html/x',
+    ]) {
       const r = await raw('GET', p);
       expect(r.status, p).toBe(404);
       expect(JSON.parse(r.body), p).toEqual({ error: 'not found' });
@@ -173,7 +197,11 @@ describe('/api/events', () => {
     expect(c.res.statusCode).toBe(200);
     expect(c.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     const first = await c.waitFor((e) => e.event === 'state');
-    expect(JSON.parse(first.data)).toMatchObject({ ready: false, lastGoodPollMs: null, outputs: [{ name: 'hat' }, { name: 'stick' }] });
+    expect(JSON.parse(first.data)).toMatchObject({
+      ready: false,
+      lastGoodPollMs: null,
+      outputs: [{ name: 'hat' }, { name: 'stick' }],
+    });
     expect(c.events).toHaveLength(1);
 
     const polled = new Date(Date.now() - 2000);
@@ -184,7 +212,12 @@ describe('/api/events', () => {
     // The instantaneous colours are not pushed: the page draws effects from the base frame.
     expect(JSON.parse(frame.data)).not.toHaveProperty('leds');
     const live = JSON.parse((await c.waitFor((e) => e.event === 'status' && JSON.parse(e.data).ready === true)).data);
-    expect(live).toMatchObject({ stale: false, lastGoodPoll: polled.toISOString(), lastGoodPollMs: polled.getTime(), lastError: null });
+    expect(live).toMatchObject({
+      stale: false,
+      lastGoodPoll: polled.toISOString(),
+      lastGoodPollMs: polled.getTime(),
+      lastError: null,
+    });
     expect(Math.abs(live.now - Date.now())).toBeLessThan(1000);
     expect(live.lastGoodPollAgeMs).toBe(live.now - polled.getTime());
     const snap = await c.waitFor((e) => e.event === 'snapshot');
@@ -198,7 +231,11 @@ describe('/api/events', () => {
 
     view.setStale(true, 'stale: no good poll for 30s');
     const stale = await c.waitFor((e) => e.event === 'status' && JSON.parse(e.data).stale === true);
-    expect(JSON.parse(stale.data)).toMatchObject({ ready: false, reason: 'stale: no good poll for 30s', lastGoodPollMs: polled.getTime() });
+    expect(JSON.parse(stale.data)).toMatchObject({
+      ready: false,
+      reason: 'stale: no good poll for 30s',
+      lastGoodPollMs: polled.getTime(),
+    });
   });
 
   it('sends heartbeat comments', async () => {

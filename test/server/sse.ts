@@ -68,7 +68,10 @@ export function openEvents(url: string): Promise<SseClient> {
           const hit = events.find(pred);
           if (hit) return Promise.resolve(hit);
           return new Promise((done, fail) => {
-            const t = setTimeout(() => fail(new Error(`no matching event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)), timeoutMs);
+            const t = setTimeout(
+              () => fail(new Error(`no matching event within ${timeoutMs} ms; got ${events.map((e) => e.event).join(', ')}`)),
+              timeoutMs,
+            );
             waiters.push({ pred, done: (e) => (clearTimeout(t), done(e)) });
           });
         },

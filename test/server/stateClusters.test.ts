@@ -9,12 +9,25 @@ import { FakeStatusView, node, outputView } from '../fakes/fakeStatusView.js';
 describe('/api/state with clusters', () => {
   it('carries one block per cluster (each node once, no flat list) and cluster names in the labels', () => {
     const config = parseConfig(
-      { source: 'demo', clusters: ['home', 'cloud'], outputs: [{ name: 'strip', type: 'web', width: 4, height: 1, layout: { type: 'nodes' } }] },
+      {
+        source: 'demo',
+        clusters: ['home', 'cloud'],
+        outputs: [{ name: 'strip', type: 'web', width: 4, height: 1, layout: { type: 'nodes' } }],
+      },
       { env: {} },
     );
     const view = new FakeStatusView([outputView('strip', 'web', 4, 1)]);
-    const block = (name: string) => ({ name, nodes: [node('pi-1', { running: 1 })], unscheduled: emptyCounts(), alerts: emptyAlerts(), dataAgeSeconds: 2, stale: false });
-    view.good(withClusters({ time: '2026-11-21T12:00:00.000Z', alerts: emptyAlerts(), queries: {} }, [block('home'), block('cloud')]));
+    const block = (name: string) => ({
+      name,
+      nodes: [node('pi-1', { running: 1 })],
+      unscheduled: emptyCounts(),
+      alerts: emptyAlerts(),
+      dataAgeSeconds: 2,
+      stale: false,
+    });
+    view.good(
+      withClusters({ time: '2026-11-21T12:00:00.000Z', alerts: emptyAlerts(), queries: {} }, [block('home'), block('cloud')]),
+    );
     const body = stateBody(view, previewContext(config));
     expect(Object.keys(body.snapshot!)).toEqual(['time', 'clusters', 'alerts', 'queries']);
     expect(body.outputs[0]!.ledNodes).toEqual([

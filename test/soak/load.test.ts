@@ -34,10 +34,22 @@ describe('load soak (built CLI, floods every 25 s)', () => {
   it('keeps its peak under the limit with 25 % to spare, a flat trend, its poll pace and a prompt /healthz', async () => {
     mkdirSync(join(ROOT, '.tmp'), { recursive: true });
     out = mkdtempSync(join(ROOT, '.tmp', 'load-'));
-    spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', out], { cwd: ROOT, encoding: 'utf8' });
+    spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     const cli = join(out, 'src/cli.js');
     expect(existsSync(cli)).toBe(true);
-    const r: LoadResult = await loadBench({ cli, seconds: 75, floodEvery: 25, floodSize: 2000, slow: 100, waveSize: 40, waveIdle: 10, liveHeap: true });
+    const r: LoadResult = await loadBench({
+      cli,
+      seconds: 75,
+      floodEvery: 25,
+      floodSize: 2000,
+      slow: 100,
+      waveSize: 40,
+      waveIdle: 10,
+      liveHeap: true,
+    });
     const limit = manifestMemoryLimitMiB();
     // What a reader of a failure needs first.
     console.log(JSON.stringify(r));

@@ -70,7 +70,11 @@ function maxCounts(samples: readonly SoakSample[]): Record<string, number> {
 const MiB = 1024 * 1024;
 
 /** Derives slopes and extremes from a worker's samples. */
-export function summarize(w: SoakWorkerResult, runtime: SoakResult['runtime'], source: SoakResult['source'] = 'prometheus'): SoakResult {
+export function summarize(
+  w: SoakWorkerResult,
+  runtime: SoakResult['runtime'],
+  source: SoakResult['source'] = 'prometheus',
+): SoakResult {
   const { samples } = w;
   if (samples.length < 4) throw new Error('too few samples');
   const second = samples.slice(Math.floor(samples.length / 2));
@@ -83,8 +87,16 @@ export function summarize(w: SoakWorkerResult, runtime: SoakResult['runtime'], s
     source,
     pollsPerSecond: w.polls / w.seconds,
     cpuMsPerPoll: (w.cpuSeconds * 1000) / w.polls,
-    rssSlopeBytesPer1000Polls: slope(second.map((s) => s.poll), second.map((s) => s.rssBytes)) * 1000,
-    heapSlopeBytesPer1000Polls: slope(second.map((s) => s.poll), second.map((s) => s.heapUsedBytes)) * 1000,
+    rssSlopeBytesPer1000Polls:
+      slope(
+        second.map((s) => s.poll),
+        second.map((s) => s.rssBytes),
+      ) * 1000,
+    heapSlopeBytesPer1000Polls:
+      slope(
+        second.map((s) => s.poll),
+        second.map((s) => s.heapUsedBytes),
+      ) * 1000,
     rssFirstMiB: first.rssBytes / MiB,
     rssLastMiB: last.rssBytes / MiB,
     rssMaxMiB: Math.max(...samples.map((s) => s.rssBytes)) / MiB,
@@ -102,11 +114,14 @@ export function summarize(w: SoakWorkerResult, runtime: SoakResult['runtime'], s
 export function cannedAnswers(cluster: KsmCluster): Record<QueryName, string> {
   const { nodes, unscheduled } = expectedCounts(cluster);
   const pods: { metric: Record<string, string>; value: number }[] = [];
-  for (const [node, counts] of nodes) for (const st of POD_STATES) if (counts[st]) pods.push({ metric: { node, state: st }, value: counts[st] });
+  for (const [node, counts] of nodes)
+    for (const st of POD_STATES) if (counts[st]) pods.push({ metric: { node, state: st }, value: counts[st] });
   for (const st of POD_STATES) if (unscheduled[st]) pods.push({ metric: { state: st }, value: unscheduled[st] });
   return {
     nodes: vector(cluster.nodes.map((n) => ({ metric: { node: n.name }, value: 1 }))),
-    ready: vector(cluster.nodes.map((n) => ({ metric: { node: n.name, status: n.ready === false ? 'false' : 'true' }, value: 1 }))),
+    ready: vector(
+      cluster.nodes.map((n) => ({ metric: { node: n.name, status: n.ready === false ? 'false' : 'true' }, value: 1 })),
+    ),
     unschedulable: vector(cluster.nodes.filter((n) => n.unschedulable).map((n) => ({ metric: { node: n.name }, value: 1 }))),
     pods: vector(pods),
     // No firing alerts and no node conditions in the soak cluster.
@@ -165,8 +180,12 @@ export async function runSoak(opts: {
 }): Promise<SoakResult> {
   const runtime = opts.runtime ?? 'tsx';
   const source = opts.source ?? 'prometheus';
-  if (runtime === 'dist' && !existsSync('dist/bench/soakWorker.js')) throw new Error('dist/bench/soakWorker.js is missing: run npm run build:bench');
-  const clusters = [generateCluster({ nodes: 20, podsPerNode: 10, seed: 1 }), generateCluster({ nodes: 20, podsPerNode: 10, seed: 2 })];
+  if (runtime === 'dist' && !existsSync('dist/bench/soakWorker.js'))
+    throw new Error('dist/bench/soakWorker.js is missing: run npm run build:bench');
+  const clusters = [
+    generateCluster({ nodes: 20, podsPerNode: 10, seed: 1 }),
+    generateCluster({ nodes: 20, podsPerNode: 10, seed: 2 }),
+  ];
   const backend = source === 'canned' ? await cannedBackend(clusters) : await prometheusBackend(clusters);
   let flip: NodeJS.Timeout | undefined;
   try {
@@ -186,7 +205,8 @@ export async function runSoak(opts: {
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     clearTimeout(killer);
-    if (code !== 0) throw new Error(`soak worker exited ${code}${code === null ? ` (killed after ${timeoutMs} ms)` : ''}: ${stderr}`);
+    if (code !== 0)
+      throw new Error(`soak worker exited ${code}${code === null ? ` (killed after ${timeoutMs} ms)` : ''}: ${stderr}`);
     return summarize(JSON.parse(stdout) as SoakWorkerResult, runtime, source);
   } finally {
     clearInterval(flip);
@@ -207,7 +227,12 @@ async function main(): Promise<void> {
   });
   const polls = Number(values.polls);
   if (!Number.isInteger(polls) || polls < 400) throw new Error('--polls must be an integer ≥ 400');
-  const r = await runSoak({ polls, runtime: values.tsx ? 'tsx' : 'dist', source: values.canned ? 'canned' : 'prometheus', leakBytesPerPoll: Number(values['leak-bytes']) });
+  const r = await runSoak({
+    polls,
+    runtime: values.tsx ? 'tsx' : 'dist',
+    source: values.canned ? 'canned' : 'prometheus',
+    leakBytesPerPoll: Number(values['leak-bytes']),
+  });
   const { samples, ...summary } = r;
   console.log(JSON.stringify(values.samples ? r : summary, null, 2));
   void samples;

@@ -44,7 +44,14 @@ function expectedBlock(name: string, cluster: KsmCluster, displayName?: string):
     name,
     nodes: names.map((n) => {
       const k = cluster.nodes.find((x) => x.name === n)!;
-      return { name: n, ready: k.ready ?? true, unschedulable: k.unschedulable ?? false, pods: nodes.get(n)!, conditions: [], alerts: emptyAlerts() };
+      return {
+        name: n,
+        ready: k.ready ?? true,
+        unschedulable: k.unschedulable ?? false,
+        pods: nodes.get(n)!,
+        conditions: [],
+        alerts: emptyAlerts(),
+      };
     }),
     unscheduled,
     alerts: emptyAlerts(),
@@ -69,7 +76,11 @@ describe.each(STORE_KINDS)('several clusters through %s', (kind) => {
       { name: 'cloud', target: cloud.targets[0]! },
     ]);
     // Both clusters' every series in the central store.
-    await store.waitForValue('count({__name__=~"kube_.+|ksm_fixture_generation"})', home.seriesCount() + cloud.seriesCount(), 40_000);
+    await store.waitForValue(
+      'count({__name__=~"kube_.+|ksm_fixture_generation"})',
+      home.seriesCount() + cloud.seriesCount(),
+      40_000,
+    );
   });
   afterAll(async () => {
     await store?.stop();
@@ -79,7 +90,13 @@ describe.each(STORE_KINDS)('several clusters through %s', (kind) => {
 
   function source(extra: Partial<ConfigInput>): PrometheusSource {
     const config = parseConfig(
-      { outputs: [{ type: 'terminal' }], interval: '1s', staleAfter: `${STALE_AFTER_S}s`, prometheus: { url: store.url }, ...extra },
+      {
+        outputs: [{ type: 'terminal' }],
+        interval: '1s',
+        staleAfter: `${STALE_AFTER_S}s`,
+        prometheus: { url: store.url },
+        ...extra,
+      },
       { env: {} },
     );
     return new PrometheusSource(config, { log: silentLogger });
@@ -94,7 +111,10 @@ describe.each(STORE_KINDS)('several clusters through %s', (kind) => {
     const s = source({ clusters: [{ name: 'home', displayName: 'Raspberry Pis' }, 'cloud'] });
     try {
       const snap = await poll(s);
-      expect(snap.clusters!.map(({ dataAgeSeconds: _age, ...rest }) => rest)).toEqual([expectedBlock('home', HOME, 'Raspberry Pis'), expectedBlock('cloud', CLOUD)]);
+      expect(snap.clusters!.map(({ dataAgeSeconds: _age, ...rest }) => rest)).toEqual([
+        expectedBlock('home', HOME, 'Raspberry Pis'),
+        expectedBlock('cloud', CLOUD),
+      ]);
       for (const c of snap.clusters!) {
         expect(c.dataAgeSeconds).toBeGreaterThanOrEqual(0);
         expect(c.dataAgeSeconds).toBeLessThan(STALE_AFTER_S);
@@ -114,7 +134,10 @@ describe.each(STORE_KINDS)('several clusters through %s', (kind) => {
     try {
       const snap = await poll(s);
       expect(snap.clusters!.map((c) => c.name)).toEqual(['cloud', 'home']);
-      expect(snap.clusters!.map(({ dataAgeSeconds: _age, ...rest }) => rest)).toEqual([expectedBlock('cloud', CLOUD), expectedBlock('home', HOME)]);
+      expect(snap.clusters!.map(({ dataAgeSeconds: _age, ...rest }) => rest)).toEqual([
+        expectedBlock('cloud', CLOUD),
+        expectedBlock('home', HOME),
+      ]);
     } finally {
       s.close();
     }
@@ -149,7 +172,10 @@ describe.each(STORE_KINDS)('several clusters through %s', (kind) => {
         expect(Date.now() - restarted).toBeLessThan(40_000);
         await sleep(500);
       }
-      expect(snap.clusters!.map(({ dataAgeSeconds: _age, ...rest }) => rest)).toEqual([expectedBlock('cloud', CLOUD), expectedBlock('home', HOME)]);
+      expect(snap.clusters!.map(({ dataAgeSeconds: _age, ...rest }) => rest)).toEqual([
+        expectedBlock('cloud', CLOUD),
+        expectedBlock('home', HOME),
+      ]);
     } finally {
       s.close();
     }

@@ -28,7 +28,11 @@ function kind(q: string): Kind {
 }
 
 /** Answers for clusters `home` (pi-1, pi-2) and `cloud` (pi-1) under `label`, minus the clusters in `missing`. */
-function answers(label: string, missing: string[] = [], ages: Record<string, number> = { home: 2, cloud: 3 }): Record<Kind, { metric: Record<string, string>; value: number }[]> {
+function answers(
+  label: string,
+  missing: string[] = [],
+  ages: Record<string, number> = { home: 2, cloud: 3 },
+): Record<Kind, { metric: Record<string, string>; value: number }[]> {
   const all = {
     // The nodes query answers each node's newest sample time (timestamp()); a cluster's data age is its newest.
     nodes: [
@@ -57,7 +61,10 @@ function answers(label: string, missing: string[] = [], ages: Record<string, num
     other: [],
   };
   const keep = (s: { metric: Record<string, string> }) => !missing.includes(s.metric[label] ?? '');
-  return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.filter(keep)])) as unknown as Record<Kind, { metric: Record<string, string>; value: number }[]>;
+  return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.filter(keep)])) as unknown as Record<
+    Kind,
+    { metric: Record<string, string>; value: number }[]
+  >;
 }
 
 let canned: CannedPrometheus | undefined;
@@ -67,11 +74,28 @@ afterEach(async () => {
 });
 
 function source(extra: Partial<ConfigInput>, log = silentLogger): PrometheusSource {
-  const config = parseConfig({ outputs: [{ type: 'terminal' }], interval: '5s', staleAfter: '15s', ...extra, prometheus: { url: canned!.url, ...(extra.prometheus ?? {}) } }, { env: {} });
+  const config = parseConfig(
+    {
+      outputs: [{ type: 'terminal' }],
+      interval: '5s',
+      staleAfter: '15s',
+      ...extra,
+      prometheus: { url: canned!.url, ...(extra.prometheus ?? {}) },
+    },
+    { env: {} },
+  );
   return new PrometheusSource(config, { log });
 }
 
-const node = (name: string, extra: object = {}) => ({ name, ready: true, unschedulable: false, pods: emptyCounts(), conditions: [] as string[], alerts: emptyAlerts(), ...extra });
+const node = (name: string, extra: object = {}) => ({
+  name,
+  ready: true,
+  unschedulable: false,
+  pods: emptyCounts(),
+  conditions: [] as string[],
+  alerts: emptyAlerts(),
+  ...extra,
+});
 
 describe('clusters: one poll, grouped by the cluster label', () => {
   it('groups every query by cluster, reads only the listed clusters, and gives one block per cluster', async () => {
@@ -86,11 +110,16 @@ describe('clusters: one poll, grouped by the cluster label', () => {
       'max by (cluster, node) (timestamp(kube_node_info{cluster=~"home|cloud"}) and kube_node_info{cluster=~"home|cloud"})',
     );
     expect(sent.find((q) => kind(q) === 'pods')).toMatch(/^count by \(cluster, node, state\)/);
-    expect(sent.find((q) => kind(q) === 'pods')).toContain('topk by (cluster, namespace, pod, uid) (1, max by (cluster, namespace, pod, uid, node)');
+    expect(sent.find((q) => kind(q) === 'pods')).toContain(
+      'topk by (cluster, namespace, pod, uid) (1, max by (cluster, namespace, pod, uid, node)',
+    );
     expect(snap.clusters).toEqual([
       {
         name: 'home',
-        nodes: [node('pi-1', { pods: { ...emptyCounts(), running: 3 } }), node('pi-2', { ready: false, alerts: { critical: 0, warning: 1, info: 0 } })],
+        nodes: [
+          node('pi-1', { pods: { ...emptyCounts(), running: 3 } }),
+          node('pi-2', { ready: false, alerts: { critical: 0, warning: 1, info: 0 } }),
+        ],
         unscheduled: emptyCounts(),
         alerts: emptyAlerts(),
         dataAgeSeconds: 2,
@@ -111,7 +140,9 @@ describe('clusters: one poll, grouped by the cluster label', () => {
   });
 
   it('a cluster whose newest sample is older than staleAfter is stale alone', async () => {
-    canned = await startCanned((r) => ({ body: vector(answers('cluster', [], { home: 2, cloud: 16 })[kind(r.params.get('query') ?? '')]) }));
+    canned = await startCanned((r) => ({
+      body: vector(answers('cluster', [], { home: 2, cloud: 16 })[kind(r.params.get('query') ?? '')]),
+    }));
     const s = source({ clusters: 'auto' });
     const snap = await s.poll();
     s.close();
@@ -122,13 +153,17 @@ describe('clusters: one poll, grouped by the cluster label', () => {
   });
 
   it('auto with no kube_node_info series carrying the label names the label it looked for', async () => {
-    canned = await startCanned((r) => ({ body: vector(kind(r.params.get('query') ?? '') === 'nodes' ? [{ metric: { node: 'pi-1' }, value: 1 }] : []) }));
+    canned = await startCanned((r) => ({
+      body: vector(kind(r.params.get('query') ?? '') === 'nodes' ? [{ metric: { node: 'pi-1' }, value: 1 }] : []),
+    }));
     const s = source({ clusters: 'auto', prometheus: { clusterLabel: 'k8s_cluster' } });
     const e = await s.poll().catch((x: unknown) => x);
     s.close();
     expect(e).toBeInstanceOf(PollError);
     expect((e as PollError).reason).toBe('no_ksm_data');
-    expect((e as PollError).message).toBe('clusters: auto: no kube_node_info series carries the label "k8s_cluster" (set prometheus.clusterLabel to the label your clusters carry)');
+    expect((e as PollError).message).toBe(
+      'clusters: auto: no kube_node_info series carries the label "k8s_cluster" (set prometheus.clusterLabel to the label your clusters carry)',
+    );
   });
 
   it('Thanos Query partial response: a cluster left out with a warning stays on the light, stale, and is logged by name', async () => {
@@ -164,7 +199,10 @@ describe('clusters: one poll, grouped by the cluster label', () => {
     // grafana/mimir pkg/querier/tenantfederation: a query across tenants joined with "|" labels
     // every series with __tenant_id__ (the same defaultTenantLabel as grafana/loki pkg/querier/multi_tenant_querier.go).
     canned = await startCanned((r) => ({ body: vector(answers('__tenant_id__')[kind(r.params.get('query') ?? '')]) }));
-    const s = source({ clusters: 'auto', prometheus: { clusterLabel: '__tenant_id__', headers: { 'X-Scope-OrgID': 'home|cloud' } } });
+    const s = source({
+      clusters: 'auto',
+      prometheus: { clusterLabel: '__tenant_id__', headers: { 'X-Scope-OrgID': 'home|cloud' } },
+    });
     const snap = await s.poll();
     s.close();
     for (const r of canned.requests) expect(r.headers['x-scope-orgid']).toBe('home|cloud');
@@ -211,7 +249,11 @@ describe('carryOver', () => {
 
   it('a listed cluster without data keeps its last nodes; one never seen stays empty', () => {
     const before = snap('2026-11-21T12:00:00.000Z', block('a', 1), block('z', null, 0));
-    const now = snap('2026-11-21T12:00:05.000Z', { ...block('a', null, 0), stale: true }, { ...block('z', null, 0), stale: true });
+    const now = snap(
+      '2026-11-21T12:00:05.000Z',
+      { ...block('a', null, 0), stale: true },
+      { ...block('z', null, 0), stale: true },
+    );
     const { snapshot, carried } = carryOver(now, before);
     expect(carried).toEqual(['a']);
     expect(snapshot.clusters!.map((c) => [c.name, c.nodes.length, c.stale, c.dataAgeSeconds])).toEqual([
@@ -228,7 +270,10 @@ describe('the recording rule with clusters:', () => {
     const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const config = parseConfig({ outputs: [{ type: 'terminal' }], prometheus: { url: 'http://p', recordingRule: 'podglow:pods:count' }, clusters: 'auto' }, { env: {} });
+    const config = parseConfig(
+      { outputs: [{ type: 'terminal' }], prometheus: { url: 'http://p', recordingRule: 'podglow:pods:count' }, clusters: 'auto' },
+      { env: {} },
+    );
     const rules = buildRecordingRules(config);
     expect(rules.groups[0]!.rules[0]!.expr).toMatch(/^count by \(cluster, node, state\)/);
     const read = buildQueries(config).pods;
@@ -236,7 +281,10 @@ describe('the recording rule with clusters:', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podglow-rules-'));
     try {
       const file = join(dir, 'rules.yml');
-      writeFileSync(file, JSON.stringify({ groups: [...rules.groups, { name: 'read', rules: [{ record: 'podglow:read', expr: read }] }] }));
+      writeFileSync(
+        file,
+        JSON.stringify({ groups: [...rules.groups, { name: 'read', rules: [{ record: 'podglow:read', expr: read }] }] }),
+      );
       const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
       expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS: 3 rules found');
     } finally {
@@ -248,7 +296,10 @@ describe('the recording rule with clusters:', () => {
 describe('lanes with clusters:', () => {
   it('are not used: one job pinned for every cluster would hide the clusters without it', async () => {
     const { lanesInUse } = await import('../../src/source/freshness.js');
-    const base = { outputs: [{ type: 'terminal' }], prometheus: { url: 'http://p', lanes: ['kube-state-metrics-fast', 'kube-state-metrics'] } };
+    const base = {
+      outputs: [{ type: 'terminal' }],
+      prometheus: { url: 'http://p', lanes: ['kube-state-metrics-fast', 'kube-state-metrics'] },
+    };
     expect(lanesInUse(parseConfig(base, { env: {} }))).toEqual(['kube-state-metrics-fast', 'kube-state-metrics']);
     expect(lanesInUse(parseConfig({ ...base, clusters: 'auto' }, { env: {} }))).toEqual([]);
   });

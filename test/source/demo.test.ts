@@ -20,7 +20,8 @@ async function run(seconds: number, extra: Record<string, unknown> = {}, seed = 
   return out;
 }
 
-const total = (s: Snapshot, state: (typeof POD_STATES)[number]) => s.nodes.reduce((n, x) => n + x.pods[state], 0) + s.unscheduled[state];
+const total = (s: Snapshot, state: (typeof POD_STATES)[number]) =>
+  s.nodes.reduce((n, x) => n + x.pods[state], 0) + s.unscheduled[state];
 
 describe('demo source', () => {
   it('is a four-node cluster with every state in every node', async () => {
@@ -73,18 +74,19 @@ describe('demo source', () => {
     expect(snaps[100]!.alerts).toEqual({ critical: 0, warning: 1, info: 0 });
     for (const s of snaps) {
       expect(s.queries).toEqual({});
-      for (const n of s.nodes.filter((x) => x.name !== 'pi-2')) expect(n).toMatchObject({ conditions: [], alerts: { critical: 0, warning: 0, info: 0 } });
+      for (const n of s.nodes.filter((x) => x.name !== 'pi-2'))
+        expect(n).toMatchObject({ conditions: [], alerts: { critical: 0, warning: 0, info: 0 } });
     }
   });
 
-  it('shows them on the matrix: pi-2\'s band has free LEDs for its DiskPressure and alert backgrounds', async () => {
+  it("shows them on the matrix: pi-2's band has free LEDs for its DiskPressure and alert backgrounds", async () => {
     const snaps = await run(DEMO_CYCLE);
     const pods = (i: number) => Object.values(snaps[i]!.nodes[1]!.pods).reduce((a, b) => a + b, 0);
     // Two columns of eight per node on the 8×8 HAT (4 nodes).
     for (const i of [70, 85]) expect(pods(i), `tick ${i}`).toBeLessThan(16);
   });
 
-    it('honours the alert and condition settings and answers named queries with the simulated availability', async () => {
+  it('honours the alert and condition settings and answers named queries with the simulated availability', async () => {
     const at85 = async (extra: Record<string, unknown>) => (await run(86, extra)).at(-1)!;
     const off = await at85({ alerts: { enabled: false }, conditions: { enabled: false } });
     expect(off.nodes[1]).toMatchObject({ conditions: [], alerts: { critical: 0, warning: 0, info: 0 } });

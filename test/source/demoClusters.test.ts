@@ -11,7 +11,13 @@ describe('demo --clusters', () => {
 
   it('configures three named clusters and a one-LED-per-cluster output', () => {
     expect(config.clusters).toEqual([{ name: 'home' }, { name: 'cloud' }, { name: 'lab' }]);
-    expect(config.outputs.at(-1)).toMatchObject({ name: 'clusters', type: 'web', width: 8, height: 1, layout: { type: 'clusters' } });
+    expect(config.outputs.at(-1)).toMatchObject({
+      name: 'clusters',
+      type: 'web',
+      width: 8,
+      height: 1,
+      layout: { type: 'clusters' },
+    });
     expect(demoClusterNames(10).slice(7)).toEqual(['attic', 'cluster-9', 'cluster-10']);
   });
 

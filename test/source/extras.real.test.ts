@@ -20,7 +20,13 @@ import type { KsmCluster } from '../helpers/ksmFixture.js';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
 
 const CLUSTER: KsmCluster = {
-  nodes: [{ name: 'node-a' }, { name: 'node-b' }, { name: 'node-c', ready: false }, { name: 'node-d', unschedulable: true }, { name: 'node-e' }],
+  nodes: [
+    { name: 'node-a' },
+    { name: 'node-b' },
+    { name: 'node-c', ready: false },
+    { name: 'node-d', unschedulable: true },
+    { name: 'node-e' },
+  ],
   pods: [
     { name: 'a1', node: 'node-a', phase: 'Running' },
     { name: 'a2', node: 'node-a', phase: 'Running' },
@@ -91,7 +97,11 @@ let prom: TestPrometheus;
 
 beforeAll(async () => {
   fixture = await startExtrasFixture(scenario(1));
-  prom = await startPrometheus({ jobs: [{ job: 'kube-state-metrics', targets: [fixture.target] }], ruleFiles: [RULES], evaluationInterval: '1s' });
+  prom = await startPrometheus({
+    jobs: [{ job: 'kube-state-metrics', targets: [fixture.target] }],
+    ruleFiles: [RULES],
+    evaluationInterval: '1s',
+  });
   await prom.waitForValue('count(ALERTS{alertstate="firing"})', 9, 30_000);
 }, 60_000);
 
@@ -101,7 +111,10 @@ afterAll(async () => {
 });
 
 async function pollOnce(extra: Partial<ConfigInput> = {}): Promise<PollResult> {
-  const config = parseConfig({ outputs: [{ type: 'terminal' }], ...extra, prometheus: { url: prom.url, ...(extra.prometheus ?? {}) } }, { env: {} });
+  const config = parseConfig(
+    { outputs: [{ type: 'terminal' }], ...extra, prometheus: { url: prom.url, ...(extra.prometheus ?? {}) } },
+    { env: {} },
+  );
   const s = new PrometheusSource(config, { log: silentLogger });
   try {
     return await s.pollWithStats();
@@ -116,7 +129,14 @@ const alerts = (critical: number, warning: number, info: number) => ({ critical,
 const EXPECTED: Snapshot = {
   time: expect.any(String) as unknown as string,
   nodes: [
-    { name: 'node-a', ready: true, unschedulable: false, pods: counts({ running: 2 }), conditions: ['MemoryPressure'], alerts: alerts(1, 1, 0) },
+    {
+      name: 'node-a',
+      ready: true,
+      unschedulable: false,
+      pods: counts({ running: 2 }),
+      conditions: ['MemoryPressure'],
+      alerts: alerts(1, 1, 0),
+    },
     {
       name: 'node-b',
       ready: true,
@@ -127,19 +147,32 @@ const EXPECTED: Snapshot = {
     },
     { name: 'node-c', ready: false, unschedulable: false, pods: counts({ pending: 1 }), conditions: [], alerts: alerts(1, 0, 0) },
     { name: 'node-d', ready: true, unschedulable: true, pods: counts({}), conditions: [], alerts: alerts(0, 0, 0) },
-    { name: 'node-e', ready: true, unschedulable: false, pods: counts({ running: 3 }), conditions: ['DiskPressure'], alerts: alerts(0, 0, 0) },
+    {
+      name: 'node-e',
+      ready: true,
+      unschedulable: false,
+      pods: counts({ running: 3 }),
+      conditions: ['DiskPressure'],
+      alerts: alerts(0, 0, 0),
+    },
   ],
   unscheduled: counts({ pending: 1 }),
   alerts: alerts(1, 0, 1),
   queries: {
     nodes_total: { value: 5, color: '#0000ff' },
     nodes_scalar: { value: 5 },
-    per_node: { value: null, error: 'query per_node: returned 5 series; it must return one number (aggregate it, e.g. with sum)' },
+    per_node: {
+      value: null,
+      error: 'query per_node: returned 5 series; it must return one number (aggregate it, e.g. with sum)',
+    },
     none: { value: null, error: 'query none: returned no series; it must return one number (set ifEmpty for a default)' },
     none_default: { value: 0, color: '#00ff00' },
     nan_scalar: { value: null, error: 'query nan_scalar: returned NaN' },
     nan_vector: { value: null, error: 'query nan_vector: returned NaN' },
-    broken: { value: null, error: expect.stringMatching(/^query broken: HTTP 400: bad_data: .*parse error/) as unknown as string },
+    broken: {
+      value: null,
+      error: expect.stringMatching(/^query broken: HTTP 400: bad_data: .*parse error/) as unknown as string,
+    },
     nan_filtered: { value: 1, color: '#00ff00' },
   },
 };
@@ -160,7 +193,15 @@ describe('conditions, alerts and named queries from a real Prometheus', () => {
     expect(byName.conditions).toBe(4);
     expect(byName.alerts).toBe(7);
     expect(Object.keys(byName).sort()).toEqual(
-      ['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable', ...Object.keys(QUERIES!).map((n) => `query:${n}`)].sort(),
+      [
+        'alerts',
+        'conditions',
+        'nodes',
+        'pods',
+        'ready',
+        'unschedulable',
+        ...Object.keys(QUERIES!).map((n) => `query:${n}`),
+      ].sort(),
     );
   });
 
@@ -226,7 +267,11 @@ describe('conditions, alerts and named queries from a real Prometheus', () => {
     m.recordSnapshot(result.snapshot);
     const series = async (name: string): Promise<Record<string, number>> => {
       const { values } = await m.registry.getSingleMetric(name)!.get();
-      const key = (labels: object) => Object.entries(labels).sort(([p], [q]) => p.localeCompare(q)).map(([k, v]) => `${k}="${String(v)}"`).join(',');
+      const key = (labels: object) =>
+        Object.entries(labels)
+          .sort(([p], [q]) => p.localeCompare(q))
+          .map(([k, v]) => `${k}="${String(v)}"`)
+          .join(',');
       return Object.fromEntries(values.map((x) => [`${name}{${key(x.labels)}}`, x.value]));
     };
     expect(await series('podglow_node_conditions')).toEqual({
@@ -273,7 +318,13 @@ describe('alert and condition settings against the real Prometheus', () => {
     expect(all.snapshot.alerts).toEqual(alerts(1, 2, 1));
     // Only the instance label: the node-labelled alerts become cluster-wide.
     const byInstance = await pollOnce({ alerts: { nodeLabels: ['instance'] } });
-    expect(byInstance.snapshot.nodes.map((n) => n.alerts)).toEqual([alerts(0, 0, 0), alerts(0, 2, 0), alerts(0, 0, 0), alerts(0, 0, 0), alerts(0, 0, 0)]);
+    expect(byInstance.snapshot.nodes.map((n) => n.alerts)).toEqual([
+      alerts(0, 0, 0),
+      alerts(0, 2, 0),
+      alerts(0, 0, 0),
+      alerts(0, 0, 0),
+      alerts(0, 0, 0),
+    ]);
     expect(byInstance.snapshot.alerts).toEqual(alerts(3, 1, 1));
     // Matchers select among the alerts.
     const matched = await pollOnce({ alerts: { matchers: ['alertname=~"Node.*"'] } });
@@ -295,7 +346,10 @@ describe('alert and condition settings against the real Prometheus', () => {
     const r = await pollOnce({ prometheus: { recordingRule: 'podglow:pods:count' } }).catch((e: Error) => e);
     // The rule is not loaded here, so the recorded read fails the poll, but not before the extras were built directly.
     expect(r).toBeInstanceOf(Error);
-    const config = parseConfig({ outputs: [{ type: 'terminal' }], prometheus: { url: prom.url, recordingRule: 'podglow:pods:count' } }, { env: {} });
+    const config = parseConfig(
+      { outputs: [{ type: 'terminal' }], prometheus: { url: prom.url, recordingRule: 'podglow:pods:count' } },
+      { env: {} },
+    );
     const s = new PrometheusSource(config, { log: silentLogger });
     s.close();
     expect(s.queries.conditions).toContain('kube_node_status_condition{');

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { LANE_BEHIND_MS, chooseLane, dataTime, freshnessQuery, lanesInUse, parseFreshness, pinLane } from '../../src/source/freshness.js';
+import {
+  LANE_BEHIND_MS,
+  chooseLane,
+  dataTime,
+  freshnessQuery,
+  lanesInUse,
+  parseFreshness,
+  pinLane,
+} from '../../src/source/freshness.js';
 import { buildQueries } from '../../src/source/promql.js';
 
 function config(prometheus: Partial<NonNullable<ConfigInput['prometheus']>> = {}) {
@@ -37,10 +45,14 @@ describe('lanes (SPEC §3b: one kube-state-metrics scrape job, the fastest prese
   it('chooses the first listed lane that has data and is not far behind the newest', () => {
     const f = (ksm: Record<string, number>) => ({ evaluatedAt: 100_000, ksm: new Map(Object.entries(ksm)), rule: null });
     const lanes = ['kube-state-metrics-fast', 'kube-state-metrics'];
-    expect(chooseLane(f({ 'kube-state-metrics': 99_000, 'kube-state-metrics-fast': 98_000 }), lanes)).toBe('kube-state-metrics-fast');
+    expect(chooseLane(f({ 'kube-state-metrics': 99_000, 'kube-state-metrics-fast': 98_000 }), lanes)).toBe(
+      'kube-state-metrics-fast',
+    );
     expect(chooseLane(f({ 'kube-state-metrics': 99_000 }), lanes)).toBe('kube-state-metrics');
     // The fast lane stopped landing (its samples still answer for a while): read the usual job.
-    expect(chooseLane(f({ 'kube-state-metrics': 99_000, 'kube-state-metrics-fast': 99_000 - LANE_BEHIND_MS - 1 }), lanes)).toBe('kube-state-metrics');
+    expect(chooseLane(f({ 'kube-state-metrics': 99_000, 'kube-state-metrics-fast': 99_000 - LANE_BEHIND_MS - 1 }), lanes)).toBe(
+      'kube-state-metrics',
+    );
     // Neither listed job: every job, as without lanes.
     expect(chooseLane(f({ 'kubernetes-service-endpoints': 99_000 }), lanes)).toBeNull();
     expect(chooseLane(f({}), lanes)).toBeNull();
@@ -51,7 +63,9 @@ describe('lanes (SPEC §3b: one kube-state-metrics scrape job, the fastest prese
 describe('the freshness query (the probe)', () => {
   it('asks for the newest kube_node_info sample time, per job when lanes are read', () => {
     expect(freshnessQuery(config())).toBe('max by (job) (timestamp(kube_node_info) and kube_node_info)');
-    expect(freshnessQuery(config({ matchers: ['job="ksm"'] }))).toBe('max(timestamp(kube_node_info{job="ksm"}) and kube_node_info{job="ksm"})');
+    expect(freshnessQuery(config({ matchers: ['job="ksm"'] }))).toBe(
+      'max(timestamp(kube_node_info{job="ksm"}) and kube_node_info{job="ksm"})',
+    );
   });
 
   it('with a recording rule, follows the recorded series (the rule evaluation) beside the KSM samples', () => {
@@ -76,9 +90,19 @@ describe('the freshness query (the probe)', () => {
       ['kube-state-metrics-fast', 1003_250],
     ]);
     expect(f.rule).toBe(1004_000);
-    expect(dataTime(f, 'kube-state-metrics-fast', 0)).toEqual({ evaluatedAt: 1005_000, newestSample: 1003_250, watermark: 1004_000, lane: 'kube-state-metrics-fast' });
+    expect(dataTime(f, 'kube-state-metrics-fast', 0)).toEqual({
+      evaluatedAt: 1005_000,
+      newestSample: 1003_250,
+      watermark: 1004_000,
+      lane: 'kube-state-metrics-fast',
+    });
     expect(dataTime(f, null, 0).newestSample).toBe(1003_250);
     // An empty answer carries no time: the caller's now stands in, and nothing is newest.
-    expect(dataTime(parseFreshness([], null), null, 42)).toEqual({ evaluatedAt: 42, newestSample: null, watermark: null, lane: null });
+    expect(dataTime(parseFreshness([], null), null, 42)).toEqual({
+      evaluatedAt: 42,
+      newestSample: null,
+      watermark: null,
+      lane: null,
+    });
   });
 });

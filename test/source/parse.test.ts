@@ -43,7 +43,10 @@ describe('parseVectorResponse', () => {
   it('reads NaN and infinities as numbers', () => {
     const body = JSON.stringify({
       status: 'success',
-      data: { resultType: 'vector', result: ['NaN', '+Inf', '-Inf', '1e3'].map((v, i) => ({ metric: { node: `n${i}` }, value: [1, v] })) },
+      data: {
+        resultType: 'vector',
+        result: ['NaN', '+Inf', '-Inf', '1e3'].map((v, i) => ({ metric: { node: `n${i}` }, value: [1, v] })),
+      },
     });
     const values = parseVectorResponse(ok(body), 'q').samples.map((s) => s.value);
     expect(values[0]).toBeNaN();
@@ -59,12 +62,20 @@ describe('parseVectorResponse', () => {
     expect(e422.message).toMatch(/^nodes query: HTTP 422: execution: found duplicate series/);
     expect(e422.message.length).toBeLessThanOrEqual('nodes query: '.length + 'HTTP 422: '.length + 200);
     expect(e422.message.endsWith('…')).toBe(true);
-    const e503 = fails({ status: 503, contentType: 'application/json', body: '{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}' });
+    const e503 = fails({
+      status: 503,
+      contentType: 'application/json',
+      body: '{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}',
+    });
     expect(e503.message).toBe('nodes query: HTTP 503: timeout: query timed out in expression evaluation');
   });
 
   it('does not trust errorType to be from a fixed list', () => {
-    const e = fails({ status: 429, contentType: 'application/json', body: '{"status":"error","errorType":"too_many_requests_for_tenant","error":"slow down"}' });
+    const e = fails({
+      status: 429,
+      contentType: 'application/json',
+      body: '{"status":"error","errorType":"too_many_requests_for_tenant","error":"slow down"}',
+    });
     expect(e.message).toBe('nodes query: HTTP 429: too_many_requests_for_tenant: slow down');
   });
 
@@ -75,7 +86,11 @@ describe('parseVectorResponse', () => {
   });
 
   it('strips HTML error pages and truncates long bodies', () => {
-    const e = fails({ status: 502, contentType: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>' });
+    const e = fails({
+      status: 502,
+      contentType: 'text/html',
+      body: '<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>',
+    });
     expect(e.message).toBe('nodes query: HTTP 502: 502 Bad Gateway Bad Gateway');
     const long = fails({ status: 500, contentType: 'text/plain', body: 'x'.repeat(10_000) });
     expect(long.message.length).toBeLessThan(240);
@@ -103,8 +118,14 @@ describe('parseVectorResponse', () => {
       ['{"status":"success","data":{"resultType":"matrix","result":[]}}', /resultType is "matrix", expected "vector"/],
       ['{"status":"success","data":{"resultType":"vector","result":{}}}', /data.result is not a list/],
       ['{"status":"success","data":{"resultType":"vector","result":[{"value":[1,"1"]}]}}', /series 0 has no metric labels/],
-      ['{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,1]}]}}', /series 0 has no \[time, "value"\] pair/],
-      ['{"status":"success","data":{"resultType":"vector","result":[{"metric":{"node":7},"value":[1,"1"]}]}}', /label node is not a string/],
+      [
+        '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,1]}]}}',
+        /series 0 has no \[time, "value"\] pair/,
+      ],
+      [
+        '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"node":7},"value":[1,"1"]}]}}',
+        /label node is not a string/,
+      ],
     ];
     for (const [body, re] of shapes) {
       const e = fails(ok(body));
@@ -143,9 +164,30 @@ describe('buildSnapshot', () => {
     expect(s).toEqual({
       time: '2026-11-21T12:00:00.000Z',
       nodes: [
-        { name: 'pi-1', ready: true, unschedulable: false, pods: { ...emptyCounts(), running: 5, terminating: 1 }, conditions: [], alerts: emptyAlerts() },
-        { name: 'pi-2', ready: null, unschedulable: false, pods: { ...emptyCounts(), succeeded: 4 }, conditions: [], alerts: emptyAlerts() },
-        { name: 'pi-10', ready: false, unschedulable: true, pods: { ...emptyCounts(), crashing: 2 }, conditions: [], alerts: emptyAlerts() },
+        {
+          name: 'pi-1',
+          ready: true,
+          unschedulable: false,
+          pods: { ...emptyCounts(), running: 5, terminating: 1 },
+          conditions: [],
+          alerts: emptyAlerts(),
+        },
+        {
+          name: 'pi-2',
+          ready: null,
+          unschedulable: false,
+          pods: { ...emptyCounts(), succeeded: 4 },
+          conditions: [],
+          alerts: emptyAlerts(),
+        },
+        {
+          name: 'pi-10',
+          ready: false,
+          unschedulable: true,
+          pods: { ...emptyCounts(), crashing: 2 },
+          conditions: [],
+          alerts: emptyAlerts(),
+        },
       ],
       unscheduled: { ...emptyCounts(), pending: 2 },
       alerts: emptyAlerts(),
@@ -194,7 +236,9 @@ describe('buildSnapshot', () => {
     }
     const a = answers();
     a.pods = [{ metric: { node: 'pi-1', state: 'exploded' }, value: 1 }];
-    expect(() => buildSnapshot(a, { time })).toThrow(expect.objectContaining({ reason: 'invalid_response', message: expect.stringContaining('"exploded"') }));
+    expect(() => buildSnapshot(a, { time })).toThrow(
+      expect.objectContaining({ reason: 'invalid_response', message: expect.stringContaining('"exploded"') }),
+    );
   });
 
   it('ignores the value of presence-only series (NaN node info still lists the node)', () => {

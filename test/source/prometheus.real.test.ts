@@ -105,7 +105,9 @@ const ALL_STATES: KsmCluster = {
 describe.each(BACKENDS)('PrometheusSource against a real %s', (kind) => {
   beforeAll(async () => {
     fixture = await startKsmFixture({ cluster: null, replicas: 2 });
-    prom = await startBackend(kind, { jobs: [{ job: 'kube-state-metrics', targets: fixture.targets, labels: { cluster: 'test' } }] });
+    prom = await startBackend(kind, {
+      jobs: [{ job: 'kube-state-metrics', targets: fixture.targets, labels: { cluster: 'test' } }],
+    });
     console.info(`backend: ${kind} ${prom.version}`);
   }, 60_000);
 
@@ -135,11 +137,32 @@ describe.each(BACKENDS)('PrometheusSource against a real %s', (kind) => {
       conditions: [],
       alerts: emptyAlerts(),
     });
-    expect(byName['node-2']).toEqual({ name: 'node-2', ready: true, unschedulable: true, pods: counts({ running: 3 }), conditions: [], alerts: emptyAlerts() });
-    expect(byName['node-3']).toEqual({ name: 'node-3', ready: false, unschedulable: false, pods: counts({ pending: 1 }), conditions: [], alerts: emptyAlerts() });
+    expect(byName['node-2']).toEqual({
+      name: 'node-2',
+      ready: true,
+      unschedulable: true,
+      pods: counts({ running: 3 }),
+      conditions: [],
+      alerts: emptyAlerts(),
+    });
+    expect(byName['node-3']).toEqual({
+      name: 'node-3',
+      ready: false,
+      unschedulable: false,
+      pods: counts({ pending: 1 }),
+      conditions: [],
+      alerts: emptyAlerts(),
+    });
     expect(byName['node-4']!.ready).toBeNull();
     expect(byName['node-5']!.ready).toBeNull();
-    expect(byName['node-10']).toEqual({ name: 'node-10', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() });
+    expect(byName['node-10']).toEqual({
+      name: 'node-10',
+      ready: true,
+      unschedulable: false,
+      pods: emptyCounts(),
+      conditions: [],
+      alerts: emptyAlerts(),
+    });
     expect(snapshot.alerts).toEqual(emptyAlerts());
     expect(snapshot.queries).toEqual({});
     expect(snapshot.unscheduled).toEqual(counts({ pending: 2 }));
@@ -211,7 +234,9 @@ describe.each(BACKENDS)('PrometheusSource against a real %s', (kind) => {
     expect((await pollError()).reason).toBe('no_ksm_data');
     await scenario({ nodes: [{ name: 'pi-1' }], pods: [] });
     const { snapshot } = await pollOnce();
-    expect(snapshot.nodes).toEqual([{ name: 'pi-1', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() }]);
+    expect(snapshot.nodes).toEqual([
+      { name: 'pi-1', ready: true, unschedulable: false, pods: emptyCounts(), conditions: [], alerts: emptyAlerts() },
+    ]);
   }, 90_000);
 
   it('polls a 100-node, 3,000-pod cluster correctly in a few kilobytes', async () => {
@@ -278,13 +303,19 @@ describe.each(BACKENDS)('PrometheusSource against a real %s', (kind) => {
     ]);
     expect(snapshot.unscheduled).toEqual(c({ pending: 2 }));
     // Every pod exactly once, multi-container pods included.
-    const total = [...snapshot.nodes.map((n) => n.pods), snapshot.unscheduled].reduce((n, p) => n + Object.values(p).reduce((a, b) => a + b, 0), 0);
+    const total = [...snapshot.nodes.map((n) => n.pods), snapshot.unscheduled].reduce(
+      (n, p) => n + Object.values(p).reduce((a, b) => a + b, 0),
+      0,
+    );
     expect(total).toBe(KSM_SHAPES.length);
     expect(stats.queries.find((q) => q.name === 'pods')!.series).toBeLessThanOrEqual(4 * 7);
   });
 
   it('forgets a deleted pod as soon as its deletion-timestamp series vanishes (> 0, VictoriaMetrics#7759)', async () => {
-    const deleting: KsmCluster = { nodes: [{ name: 'node-1' }], pods: [{ name: 'web', node: 'node-1', phase: 'Running', deleting: true }] };
+    const deleting: KsmCluster = {
+      nodes: [{ name: 'node-1' }],
+      pods: [{ name: 'web', node: 'node-1', phase: 'Running', deleting: true }],
+    };
     await scenario(deleting);
     expect((await pollOnce()).snapshot.nodes[0]!.pods).toEqual(counts({ terminating: 1 }));
     // The pod is not gone yet but its deletion was cancelled (the series vanishes, the pod stays).
@@ -303,7 +334,10 @@ describe.each(BACKENDS)('PrometheusSource against a real %s', (kind) => {
       vi.setSystemTime(real() + step);
       try {
         const { snapshot } = await pollOnce();
-        expect(snapshot.nodes.map((n) => n.name), `clock ${step > 0 ? '+1 day' : '-1 hour'}`).toEqual(['now-1']);
+        expect(
+          snapshot.nodes.map((n) => n.name),
+          `clock ${step > 0 ? '+1 day' : '-1 hour'}`,
+        ).toEqual(['now-1']);
         // The server's instant (VictoriaMetrics rounds it to the second).
         expect(Math.abs(Date.parse(snapshot.time) - real())).toBeLessThan(3000);
       } finally {
@@ -332,7 +366,10 @@ describe.each(BACKENDS)('PrometheusSource against a real %s', (kind) => {
   it('counts a pod once while two kube-state-metrics replicas disagree on its node', async () => {
     const on = (node: string): KsmCluster => ({
       nodes: [{ name: 'node-1' }, { name: 'node-2' }],
-      pods: [{ name: 'mover', node, phase: 'Running' }, { name: 'stay', node: 'node-1', phase: 'Running' }],
+      pods: [
+        { name: 'mover', node, phase: 'Running' },
+        { name: 'stay', node: 'node-1', phase: 'Running' },
+      ],
     });
     await scenario(on('node-1'));
     await settle(fixture.setReplica(1, on('node-2')));

@@ -103,7 +103,11 @@ async function both(variant: keyof typeof VARIANTS) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const [direct, recorded] = await Promise.all([pollOnce(VARIANTS[variant]!, false), pollOnce(VARIANTS[variant]!, true)]);
-    const pair = { direct: { ...direct.snapshot, time: '' }, recorded: { ...recorded.snapshot, time: '' }, stats: recorded.stats };
+    const pair = {
+      direct: { ...direct.snapshot, time: '' },
+      recorded: { ...recorded.snapshot, time: '' },
+      stats: recorded.stats,
+    };
     if (JSON.stringify(pair.direct) === JSON.stringify(pair.recorded) || Date.now() > deadline) return pair;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -127,7 +131,7 @@ describe.each(BACKENDS)('PrometheusSource with prometheus.recordingRule against 
     await fixture?.close();
   });
 
-  it('gives the direct query\'s Snapshot for every kube-state-metrics pod shape (init containers included)', async () => {
+  it("gives the direct query's Snapshot for every kube-state-metrics pod shape (init containers included)", async () => {
     await settle(fixture.setText(shapesExposition()));
     const { direct, recorded } = await both('plain');
     expect(recorded).toEqual(direct);
@@ -196,10 +200,12 @@ describe.each(BACKENDS)('PrometheusSource with prometheus.recordingRule against 
     );
     expect(e).toBeInstanceOf(PollError);
     expect((e as PollError).reason).toBe('invalid_response');
-    expect((e as PollError).message).toContain('no series podglow:not_loaded:count: load the recording rule printed by podglow check --rules');
+    expect((e as PollError).message).toContain(
+      'no series podglow:not_loaded:count: load the recording rule printed by podglow check --rules',
+    );
   });
 
-  it('reports each group\'s evaluation time in /api/v1/rules, with healthy rules', async () => {
+  it("reports each group's evaluation time in /api/v1/rules, with healthy rules", async () => {
     const groups = await prom.ruleGroups();
     expect(groups.map((g) => g.name).sort()).toEqual(['podglow-filtered', 'podglow-plain']);
     for (const g of groups) {

@@ -15,7 +15,14 @@ import { PollError } from '../../src/source/errors.js';
 import { createSource } from '../../src/source/index.js';
 import { PrometheusSource, type PollResult, type PrometheusSourceOptions } from '../../src/source/prometheus.js';
 import { emptyAlerts } from '../../src/snapshot.js';
-import { HEALTHY, startCanned, vector, type CannedAnswer, type CannedPrometheus, type SeenRequest } from '../helpers/cannedPrometheus.js';
+import {
+  HEALTHY,
+  startCanned,
+  vector,
+  type CannedAnswer,
+  type CannedPrometheus,
+  type SeenRequest,
+} from '../helpers/cannedPrometheus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podglow-source-'));
 const servers: CannedPrometheus[] = [];
@@ -27,13 +34,20 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function canned(handler?: (r: SeenRequest) => CannedAnswer, tls?: Parameters<typeof startCanned>[1]): Promise<CannedPrometheus> {
+async function canned(
+  handler?: (r: SeenRequest) => CannedAnswer,
+  tls?: Parameters<typeof startCanned>[1],
+): Promise<CannedPrometheus> {
   const s = await startCanned(handler, tls);
   servers.push(s);
   return s;
 }
 
-function source(prometheus: Record<string, unknown>, opts: Partial<PrometheusSourceOptions> = {}, env: Record<string, string> = {}): PrometheusSource {
+function source(
+  prometheus: Record<string, unknown>,
+  opts: Partial<PrometheusSourceOptions> = {},
+  env: Record<string, string> = {},
+): PrometheusSource {
   const config = parseConfig({ outputs: [{ type: 'terminal' }], prometheus }, { env: {} });
   const s = new PrometheusSource(config, { log: silentLogger, env, ...opts });
   sources.push(s);
@@ -50,7 +64,8 @@ async function pollError(s: PrometheusSource, signal?: AbortSignal): Promise<Pol
 }
 
 /** Answers the healthy cluster except for one query. */
-const except = (name: string, answer: CannedAnswer) => (r: SeenRequest) => (r.query === name ? answer : { body: HEALTHY[r.query as keyof typeof HEALTHY] });
+const except = (name: string, answer: CannedAnswer) => (r: SeenRequest) =>
+  r.query === name ? answer : { body: HEALTHY[r.query as keyof typeof HEALTHY] };
 
 function captureLogger(): { log: Logger; lines: () => string } {
   let text = '';
@@ -69,8 +84,22 @@ describe('PrometheusSource: a good poll', () => {
     const s = source({ url: srv.url });
     const snap = await s.poll();
     expect(snap.nodes).toEqual([
-      { name: 'pi-1', ready: true, unschedulable: false, pods: expect.objectContaining({ running: 3, crashing: 1, pending: 0 }), conditions: [], alerts: emptyAlerts() },
-      { name: 'pi-2', ready: false, unschedulable: true, pods: expect.objectContaining({ running: 0 }), conditions: [], alerts: emptyAlerts() },
+      {
+        name: 'pi-1',
+        ready: true,
+        unschedulable: false,
+        pods: expect.objectContaining({ running: 3, crashing: 1, pending: 0 }),
+        conditions: [],
+        alerts: emptyAlerts(),
+      },
+      {
+        name: 'pi-2',
+        ready: false,
+        unschedulable: true,
+        pods: expect.objectContaining({ running: 0 }),
+        conditions: [],
+        alerts: emptyAlerts(),
+      },
     ]);
     expect(snap.unscheduled.pending).toBe(1);
     expect(snap.alerts).toEqual(emptyAlerts());
@@ -98,7 +127,9 @@ describe('PrometheusSource: a good poll', () => {
   });
 
   it('falls back to GET for good when POST is not allowed (405)', async () => {
-    const srv = await canned((r) => (r.method === 'POST' ? { status: 405, body: 'method not allowed' } : { body: HEALTHY[r.query as keyof typeof HEALTHY] }));
+    const srv = await canned((r) =>
+      r.method === 'POST' ? { status: 405, body: 'method not allowed' } : { body: HEALTHY[r.query as keyof typeof HEALTHY] },
+    );
     const { log, lines } = captureLogger();
     const s = source({ url: srv.url }, { log });
     expect((await s.poll()).nodes).toHaveLength(2);
@@ -110,7 +141,10 @@ describe('PrometheusSource: a good poll', () => {
   });
 
   it('decodes gzip answers and reports bytes and times per query', async () => {
-    const srv = await canned((r) => ({ body: gzipSync(HEALTHY[r.query as keyof typeof HEALTHY]), headers: { 'Content-Encoding': 'gzip' } }));
+    const srv = await canned((r) => ({
+      body: gzipSync(HEALTHY[r.query as keyof typeof HEALTHY]),
+      headers: { 'Content-Encoding': 'gzip' },
+    }));
     const seen: PollResult[] = [];
     const s = source({ url: srv.url }, { onPoll: (r) => seen.push(r) });
     const r = await s.pollWithStats();
@@ -122,7 +156,14 @@ describe('PrometheusSource: a good poll', () => {
     const gzipped = Object.values(HEALTHY).reduce((n, b) => n + gzipSync(b).length, 0);
     expect(r.stats.bytesReceived).toBeGreaterThan(gzipped);
     expect(r.stats.bytesReceived).toBeLessThan(gzipped + 6 * 300);
-    expect(r.stats.queries.map((q) => q.name).sort()).toEqual(['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable']);
+    expect(r.stats.queries.map((q) => q.name).sort()).toEqual([
+      'alerts',
+      'conditions',
+      'nodes',
+      'pods',
+      'ready',
+      'unschedulable',
+    ]);
     expect(r.stats.queries.find((q) => q.name === 'pods')!.series).toBe(3);
     expect(r.stats.parseMs).toBeGreaterThanOrEqual(0);
     expect(r.stats.requestMs).toBeGreaterThan(0);
@@ -132,7 +173,9 @@ describe('PrometheusSource: a good poll', () => {
 
   it('logs backend warnings once while they persist', async () => {
     const srv = await canned((r) =>
-      r.query === 'nodes' ? { body: vector([{ metric: { node: 'pi-1' }, value: 1 }], { warnings: ['partial response'], isPartial: true }) } : { body: HEALTHY[r.query as keyof typeof HEALTHY] },
+      r.query === 'nodes'
+        ? { body: vector([{ metric: { node: 'pi-1' }, value: 1 }], { warnings: ['partial response'], isPartial: true }) }
+        : { body: HEALTHY[r.query as keyof typeof HEALTHY] },
     );
     const { log, lines } = captureLogger();
     const s = source({ url: srv.url }, { log });
@@ -154,7 +197,10 @@ describe('PrometheusSource: a good poll', () => {
 describe('PrometheusSource: one decoded-bytes budget per poll', () => {
   /** A valid answer padded to about `bytes` with a label nobody reads. */
   const padded = (name: string, bytes: number) => {
-    const base = JSON.parse(HEALTHY[name as keyof typeof HEALTHY]) as { pad?: string; data: { result: { metric: Record<string, string> }[] } };
+    const base = JSON.parse(HEALTHY[name as keyof typeof HEALTHY]) as {
+      pad?: string;
+      data: { result: { metric: Record<string, string> }[] };
+    };
     // An empty answer (no alerts, no conditions) carries its padding as an extra top-level field.
     if (base.data.result[0]) base.data.result[0].metric.pad = 'x'.repeat(bytes);
     else base.pad = 'x'.repeat(bytes);
@@ -165,7 +211,9 @@ describe('PrometheusSource: one decoded-bytes budget per poll', () => {
     const srv = await canned((r) => ({ body: gzipSync(padded(r.query, 300 * 1024)), headers: { 'Content-Encoding': 'gzip' } }));
     const e = await pollError(source({ url: srv.url, maxResponseBytes: 1024 * 1024 }));
     expect(e.reason).toBe('invalid_response');
-    expect(e.message).toMatch(/query: answers too large: more than 1 MiB decoded in this poll \(\d+(\.\d)? KiB of it this answer's\); raise prometheus.maxResponseBytes/);
+    expect(e.message).toMatch(
+      /query: answers too large: more than 1 MiB decoded in this poll \(\d+(\.\d)? KiB of it this answer's\); raise prometheus.maxResponseBytes/,
+    );
     // The same answers fit the default budget (16 MiB).
     expect((await source({ url: srv.url }).poll()).nodes).toHaveLength(2);
   });
@@ -215,7 +263,9 @@ describe('PrometheusSource: failures are named', () => {
   });
 
   it('one failing query fails the poll at once and cancels the others', async () => {
-    const srv = await canned((r) => (r.query === 'nodes' ? { status: 500, body: 'boom', headers: { 'Content-Type': 'text/plain' } } : 'hang'));
+    const srv = await canned((r) =>
+      r.query === 'nodes' ? { status: 500, body: 'boom', headers: { 'Content-Type': 'text/plain' } } : 'hang',
+    );
     const t0 = Date.now();
     const e = await pollError(source({ url: srv.url, timeout: '5s' }));
     expect(e.reason).toBe('http');
@@ -224,7 +274,12 @@ describe('PrometheusSource: failures are named', () => {
   });
 
   it("HTTP errors with Prometheus' JSON, and plain text (Mimir 401)", async () => {
-    const srv = await canned(except('pods', { status: 422, body: '{"status":"error","errorType":"execution","error":"many-to-many matching not allowed"}' }));
+    const srv = await canned(
+      except('pods', {
+        status: 422,
+        body: '{"status":"error","errorType":"execution","error":"many-to-many matching not allowed"}',
+      }),
+    );
     const e = await pollError(source({ url: srv.url }));
     expect([e.reason, e.message]).toEqual(['http', 'pods query: HTTP 422: execution: many-to-many matching not allowed']);
     srv.handler = () => ({ status: 401, body: 'no org id\n', headers: { 'Content-Type': 'text/plain' } });
@@ -249,7 +304,9 @@ describe('PrometheusSource: failures are named', () => {
     const srv = await canned((r) => ({ body: r.query === 'nodes' ? vector([]) : HEALTHY[r.query as keyof typeof HEALTHY] }));
     const e = await pollError(source({ url: srv.url, matchers: ['job="kube-state-metrics"'] }));
     expect(e.reason).toBe('no_ksm_data');
-    expect(e.message).toMatch(/^no kube-state-metrics data: max by \(node\) \(timestamp\(kube_node_info\{job="kube-state-metrics"\}\) and kube_node_info\{job="kube-state-metrics"\}\) has no series/);
+    expect(e.message).toMatch(
+      /^no kube-state-metrics data: max by \(node\) \(timestamp\(kube_node_info\{job="kube-state-metrics"\}\) and kube_node_info\{job="kube-state-metrics"\}\) has no series/,
+    );
   });
 
   it('transport errors by code (DNS, reset, unreachable, TLS, timeouts, unknown)', () => {
@@ -258,14 +315,20 @@ describe('PrometheusSource: failures are named', () => {
       const p = transportError(e, c);
       return `${p.reason}: ${p.message}`;
     };
-    expect(name({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND prom' })).toBe('connection: https://prom: cannot resolve host (ENOTFOUND)');
+    expect(name({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND prom' })).toBe(
+      'connection: https://prom: cannot resolve host (ENOTFOUND)',
+    );
     expect(name({ code: 'EAI_AGAIN' })).toBe('connection: https://prom: cannot resolve host (EAI_AGAIN)');
     expect(name({ cause: { code: 'ECONNRESET' } })).toBe('connection: https://prom: connection reset');
     expect(name({ message: 'socket hang up' })).toBe('connection: https://prom: connection reset');
     expect(name({ code: 'EHOSTUNREACH' })).toBe('connection: https://prom: host unreachable (EHOSTUNREACH)');
-    expect(name({ code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' })).toBe('connection: https://prom: TLS: certificate has expired');
+    expect(name({ code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' })).toBe(
+      'connection: https://prom: TLS: certificate has expired',
+    );
     expect(name({ code: 'ETIMEDOUT' })).toBe('timeout: https://prom: no answer within 1000 ms');
-    expect(name({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 67108864 exceeded' })).toMatch(/^invalid_response/);
+    expect(name({ code: 'ERR_BAD_RESPONSE', message: 'maxContentLength size of 67108864 exceeded' })).toMatch(
+      /^invalid_response/,
+    );
     expect(name({ message: 'something odd' })).toBe('other: https://prom: something odd');
     expect(name({ code: 'ECONNREFUSED' }, { ...ctx, deadlineAborted: true })).toMatch(/^timeout/);
     expect(name({ code: 'ECONNREFUSED' }, { ...ctx, callerAborted: true, deadlineAborted: true })).toBe('aborted: poll aborted');
@@ -301,7 +364,11 @@ describe('PrometheusSource: credentials', () => {
     const decode = (h: string | undefined) => Buffer.from(h!.replace(/^Basic /, ''), 'base64').toString();
     expect(decode(srv.requests[0]!.headers.authorization)).toBe('podglow:s3cret-file');
     srv.requests.length = 0;
-    await source({ url: srv.url, basicAuth: { username: 'podglow', passwordEnv: 'PROM_PW' } }, {}, { PROM_PW: 'from-env' }).poll();
+    await source(
+      { url: srv.url, basicAuth: { username: 'podglow', passwordEnv: 'PROM_PW' } },
+      {},
+      { PROM_PW: 'from-env' },
+    ).poll();
     expect(decode(srv.requests[0]!.headers.authorization)).toBe('podglow:from-env');
     const e = await pollError(source({ url: srv.url, basicAuth: { username: 'podglow', passwordEnv: 'UNSET_PW' } }));
     expect(e.message).toBe('prometheus.basicAuth.passwordEnv: environment variable UNSET_PW is not set');
@@ -318,7 +385,11 @@ describe('PrometheusSource: credentials', () => {
   });
 
   it('never puts a secret into messages or logs, even when a proxy echoes it back', async () => {
-    const srv = await canned((r) => ({ status: 401, body: `bad credentials: ${r.headers.authorization}`, headers: { 'Content-Type': 'text/plain' } }));
+    const srv = await canned((r) => ({
+      status: 401,
+      body: `bad credentials: ${r.headers.authorization}`,
+      headers: { 'Content-Type': 'text/plain' },
+    }));
     const file = join(dir, 'echo-token');
     writeFileSync(file, 'very-secret-token');
     const { log, lines } = captureLogger();
@@ -343,8 +414,33 @@ describe('PrometheusSource: TLS', () => {
       ['client', 'extendedKeyUsage=clientAuth'],
     ] as const) {
       writeFileSync(join(tls, `${name}.ext`), `${ext}\n`);
-      ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name === 'server' ? 'prom.test' : 'podglow'}`);
-      ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+      ssl(
+        'req',
+        ...ec,
+        '-keyout',
+        `${name}.key`,
+        '-out',
+        `${name}.csr`,
+        '-subj',
+        `/CN=${name === 'server' ? 'prom.test' : 'podglow'}`,
+      );
+      ssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      );
     }
   });
 
@@ -356,16 +452,27 @@ describe('PrometheusSource: TLS', () => {
     const wrongName = await pollError(source({ url: srv.url, tls: { caFile: join(tls, 'ca.crt') } }));
     expect(wrongName.reason).toBe('connection');
     expect(wrongName.message).toMatch(/TLS: Hostname\/IP does not match certificate's altnames/);
-    expect((await source({ url: srv.url, tls: { caFile: join(tls, 'ca.crt'), serverName: 'prom.test' } }).poll()).nodes).toHaveLength(2);
+    expect(
+      (await source({ url: srv.url, tls: { caFile: join(tls, 'ca.crt'), serverName: 'prom.test' } }).poll()).nodes,
+    ).toHaveLength(2);
     expect((await source({ url: srv.url, tls: { insecureSkipVerify: true } }).poll()).nodes).toHaveLength(2);
   });
 
   it('presents a client certificate', async () => {
-    const srv = await canned(undefined, { key: pem('server.key'), cert: pem('server.crt'), ca: pem('ca.crt'), requestCert: true, rejectUnauthorized: true });
+    const srv = await canned(undefined, {
+      key: pem('server.key'),
+      cert: pem('server.crt'),
+      ca: pem('ca.crt'),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
     const base = { url: srv.url, tls: { caFile: join(tls, 'ca.crt'), serverName: 'prom.test' } };
     const refused = await pollError(source(base));
     expect(refused.reason).toBe('connection');
-    const ok = await source({ ...base, tls: { ...base.tls, certFile: join(tls, 'client.crt'), keyFile: join(tls, 'client.key') } }).poll();
+    const ok = await source({
+      ...base,
+      tls: { ...base.tls, certFile: join(tls, 'client.crt'), keyFile: join(tls, 'client.key') },
+    }).poll();
     expect(ok.nodes).toHaveLength(2);
   });
 

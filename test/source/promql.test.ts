@@ -10,7 +10,10 @@ import { buildQueries, buildRecordingRules, nodeFilter, podsExpression } from '.
 import { promString } from '../../src/source/promqlText.js';
 
 const config = (extra: Partial<ConfigInput> = {}) =>
-  parseConfig({ outputs: [{ type: 'terminal' }], ...extra, prometheus: { url: 'http://prom:9090', ...(extra.prometheus ?? {}) } }, { env: {} });
+  parseConfig(
+    { outputs: [{ type: 'terminal' }], ...extra, prometheus: { url: 'http://prom:9090', ...(extra.prometheus ?? {}) } },
+    { env: {} },
+  );
 
 /** Every KSM selector in a query: `metric{...}` or a bare metric name. */
 function selectors(q: string): string[] {
@@ -44,7 +47,8 @@ describe('buildQueries', () => {
     expect(q.pods).toContain('topk by (namespace, pod, uid) (1, max by (namespace, pod, uid, node) (kube_pod_info))');
     expect(q.pods).toContain('* on (namespace, pod, uid) group_left (node)');
     expect(q.pods).toContain('kube_pod_status_phase{phase="Running"} == 1');
-    const reasons = 'reason=~"CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|CreateContainerError|InvalidImageName|RunContainerError"';
+    const reasons =
+      'reason=~"CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|CreateContainerError|InvalidImageName|RunContainerError"';
     // Containers and init containers (SPEC §2; kube-state-metrics internal/store/pod.go exports both families).
     expect(q.pods).toContain(
       `max by (namespace, pod, uid) (kube_pod_container_status_waiting_reason{${reasons}} == 1 or kube_pod_init_container_status_waiting_reason{${reasons}} == 1)`,
@@ -75,7 +79,8 @@ describe('buildQueries', () => {
       expect(sels.length, name).toBeGreaterThan(0);
       for (const sel of sels) {
         expect(sel, name).toContain('job="kube-state-metrics", env!~"dev|test", k8s_cluster="prod"');
-        if (sel.startsWith('kube_pod_info')) expect(sel).toContain('namespace=~"(?:team-.*)|(?:default)", namespace!~"kube-system"');
+        if (sel.startsWith('kube_pod_info'))
+          expect(sel).toContain('namespace=~"(?:team-.*)|(?:default)", namespace!~"kube-system"');
         else expect(sel).not.toContain('namespace');
       }
     }
@@ -145,7 +150,11 @@ describe('recording rule', () => {
     expect(group!.rules[0]).toEqual({ record: 'podglow:pods:count', expr: podsExpression(c) });
     expect(group!.rules[0]!.expr).toContain('kube_pod_info{job="kube-state-metrics", cluster="prod", namespace=~"team-.*"}');
     expect(group!.rules[0]!.expr).toContain('reason=~"CrashLoopBackOff|OOMKilled"');
-    expect(group!.rules[1]).toEqual({ record: 'podglow:pods:count', expr: 'vector(0)', labels: { state: 'running', podglow_marker: 'present' } });
+    expect(group!.rules[1]).toEqual({
+      record: 'podglow:pods:count',
+      expr: 'vector(0)',
+      labels: { state: 'running', podglow_marker: 'present' },
+    });
     expect(() => buildRecordingRules(config())).toThrow(/recordingRule is not set/);
   });
 

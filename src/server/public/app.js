@@ -115,7 +115,8 @@ function formatAge(ms) {
 // ---- outputs ---------------------------------------------------------------
 
 function boardClass(o) {
-  if (o.type === 'unicornhat' || o.type === 'unicornphat' || o.type === 'blinkstick' || o.type === 'blinkt') return 'board-' + o.type;
+  if (o.type === 'unicornhat' || o.type === 'unicornphat' || o.type === 'blinkstick' || o.type === 'blinkt')
+    return 'board-' + o.type;
   if (o.height === 1 && o.width > 8) return 'board-strip';
   if (o.height === 1 && o.width <= 8) return 'board-blinkstick';
   return 'board-' + o.type;
@@ -162,7 +163,10 @@ function paintLed(led, hex, blink, index, width, node) {
     const [r, g, b] = hexToRgb(hex);
     const level = Math.max(r, g, b) / 255;
     // The off LED's ring stays first, so a fade interpolates the glow instead of jumping to it.
-    led.style.boxShadow = level > 0.02 ? `inset 0 0 0 1px rgba(255, 255, 255, 0.09), 0 0 ${Math.round(4 + 14 * level)}px ${Math.round(1 + 3 * level)}px ${hex}` : '';
+    led.style.boxShadow =
+      level > 0.02
+        ? `inset 0 0 0 1px rgba(255, 255, 255, 0.09), 0 0 ${Math.round(4 + 14 * level)}px ${Math.round(1 + 3 * level)}px ${hex}`
+        : '';
   }
   led.classList.toggle('blink', !!blink);
   const where = node ? `${node} · ` : '';
@@ -186,7 +190,8 @@ function renderLabels(entry, o) {
   // With clusters: one more row naming the cluster under its run of bands (or of LEDs on a strip).
   const runs = [];
   const cells = (o.bands || []).map((b) => ({ cluster: b.cluster, x: b.x, width: b.width }));
-  if (o.height === 1 && o.layout === 'nodes') for (const n of o.ledNodes || []) cells.push({ cluster: n.cluster, x: n.index, width: 1 });
+  if (o.height === 1 && o.layout === 'nodes')
+    for (const n of o.ledNodes || []) cells.push({ cluster: n.cluster, x: n.index, width: 1 });
   for (const c of cells) {
     if (!c.cluster) continue;
     const last = runs[runs.length - 1];
@@ -248,7 +253,8 @@ function updateOutput(o) {
   entry.frame = o;
   const pages = o.pages > 1 ? ` · page ${o.page + 1}/${o.pages}` : '';
   entry.info.textContent = `${BOARD_NAMES[o.type] || o.type} · ${o.width}×${o.height} · brightness ${Math.round(o.brightness * 100)}%${pages}`;
-  entry.subject.textContent = o.layout === 'summary' ? (o.subject === '*' ? 'whole cluster' : o.subject ? 'node ' + o.subject : 'no node set') : '';
+  entry.subject.textContent =
+    o.layout === 'summary' ? (o.subject === '*' ? 'whole cluster' : o.subject ? 'node ' + o.subject : 'no node set') : '';
   entry.subject.hidden = !entry.subject.textContent;
   entry.down.hidden = o.up !== false;
   entry.board.setAttribute('aria-label', `${o.name}: ${o.width} by ${o.height} LEDs`);
@@ -288,7 +294,9 @@ function walk() {
       const n = entry.leds.length;
       const ms = Math.min(500, Math.max(60, Math.round(3000 / Math.max(1, n))));
       const pos = Math.floor(t / ms) % n;
-      entry.leds.forEach((led, i) => paintLed(led, i === pos ? legendColour(entry.frame.name, 'status') : '#000000', false, i, entry.frame.width, ''));
+      entry.leds.forEach((led, i) =>
+        paintLed(led, i === pos ? legendColour(entry.frame.name, 'status') : '#000000', false, i, entry.frame.width, ''),
+      );
     }
     walkTimer = setTimeout(step, 60);
   };
@@ -405,8 +413,14 @@ function renderClusterBanners(snapshot) {
     const b = el('div', 'banner');
     b.setAttribute('role', 'alert');
     b.dataset.cluster = c.name;
-    const age = c.dataAgeSeconds === null || c.dataAgeSeconds === undefined ? 'no data from it' : `its newest data was ${c.dataAgeSeconds}s old at the last poll`;
-    b.append(el('strong', '', `Cluster ${c.displayName || c.name}: stale data.`), document.createTextNode(` ${age}; its LEDs are dimmed and marked.`));
+    const age =
+      c.dataAgeSeconds === null || c.dataAgeSeconds === undefined
+        ? 'no data from it'
+        : `its newest data was ${c.dataAgeSeconds}s old at the last poll`;
+    b.append(
+      el('strong', '', `Cluster ${c.displayName || c.name}: stale data.`),
+      document.createTextNode(` ${age}; its LEDs are dimmed and marked.`),
+    );
     wrap.append(b);
   }
 }
@@ -470,7 +484,11 @@ function renderQueries(snapshot) {
     sw.style.backgroundColor = v.color || 'transparent';
     const nameTd = el('td', 'query-name');
     nameTd.append(sw, document.createTextNode(' ' + name));
-    tr.append(nameTd, el('td', 'query-value', v.value === null || v.value === undefined ? '–' : v.value), el('td', 'error', v.error || ''));
+    tr.append(
+      nameTd,
+      el('td', 'query-value', v.value === null || v.value === undefined ? '–' : v.value),
+      el('td', 'error', v.error || ''),
+    );
     body.append(tr);
   }
 }
