@@ -21,18 +21,18 @@ export interface Freshness {
   ksm: Map<string, number>;
   /** Newest recorded sample of `prometheus.recordingRule` (ms), or null. */
   rule: number | null;
+  /** With `clusters:`: the newest sample per lane within each cluster (cluster label value → job → ms). */
+  clusters?: Map<string, Map<string, number>>;
 }
 
 /**
  * The lanes podglow chooses between, fastest first: `prometheus.lanes`, unless the config
- * pins the job itself (a `job` matcher), reads a recording rule (whose series have no job) or
- * shows several clusters (`clusters:`: every job is read).
+ * pins the job itself (a `job` matcher) or reads a recording rule (whose series have no job).
+ * With `clusters:` the lane is one that every cluster has (chooseLane).
  */
 export function lanesInUse(config: Config): string[] {
   const p = config.prometheus;
   if (p.recordingRule) return [];
-  // With clusters: one lane pinned for all would hide every cluster that lacks that job.
-  if (config.clusters) return [];
   if (pinsLane(config)) return [];
   return p.lanes;
 }
@@ -52,16 +52,21 @@ export function pinLane(config: Config, lane: string | null): Config {
  */
 export function freshnessQuery(config: Config): string {
   const sel = selector('kube_node_info', baseMatchers(config));
-  const ksm = lanesInUse(config).length ? `max by (${LANE_LABEL}) (${sampleTimes(sel)})` : `max(${sampleTimes(sel)})`;
+  const by = config.clusters ? `${config.prometheus.clusterLabel}, ${LANE_LABEL}` : LANE_LABEL;
+  const ksm = lanesInUse(config).length ? `max by (${by}) (${sampleTimes(sel)})` : `max(${sampleTimes(sel)})`;
   const rule = config.prometheus.recordingRule;
   if (!rule) return ksm;
   const recorded = `max(${sampleTimes(`${rule}{podglow_marker="present"}`)})`;
   return `label_replace(${recorded}, ${promString(SERIES_LABEL)}, "rule", "", "")\n  or ${ksm}`;
 }
 
-/** Reads a freshness answer, or a poll's `nodes` answer (pure): sample values are Unix seconds. */
-export function parseFreshness(samples: readonly Sample[], evaluatedAt: number | null): Freshness {
+/**
+ * Reads a freshness answer, or a poll's `nodes` answer (pure): sample values are Unix seconds.
+ * With `clusterLabel` (configs with `clusters:`) the lanes are also kept per cluster.
+ */
+export function parseFreshness(samples: readonly Sample[], evaluatedAt: number | null, clusterLabel?: string): Freshness {
   const ksm = new Map<string, number>();
+  const clusters = clusterLabel === undefined ? undefined : new Map<string, Map<string, number>>();
   let rule: number | null = null;
   for (const s of samples) {
     if (!Number.isFinite(s.value)) continue;
@@ -70,25 +75,35 @@ export function parseFreshness(samples: readonly Sample[], evaluatedAt: number |
     else {
       const lane = s.metric[LANE_LABEL] ?? '';
       ksm.set(lane, Math.max(ksm.get(lane) ?? ms, ms));
+      if (clusters && clusterLabel !== undefined) {
+        const name = s.metric[clusterLabel] ?? '';
+        let lanes = clusters.get(name);
+        if (!lanes) clusters.set(name, (lanes = new Map()));
+        lanes.set(lane, Math.max(lanes.get(lane) ?? ms, ms));
+      }
     }
   }
-  return { evaluatedAt, ksm, rule };
+  return clusters ? { evaluatedAt, ksm, rule, clusters } : { evaluatedAt, ksm, rule };
+}
+
+/** Whether `lane` has data in `times` (job → ms) not more than LANE_BEHIND_MS behind its newest job. */
+function laneCurrent(times: ReadonlyMap<string, number>, lane: string): boolean {
+  const t = times.get(lane);
+  return t !== undefined && Math.max(...times.values()) - t <= LANE_BEHIND_MS;
 }
 
 /**
  * The lane to read (pure): the first of `lanes` (fastest first) that has data and has not
  * fallen more than LANE_BEHIND_MS behind the newest job; null (read every job, as without
  * lanes) when none has. One lane only: a fresh and a stale copy of the same pods, merged
- * with `max`, would show a pod's old phase until the slow lane catches up.
+ * with `max`, would show a pod's old phase until the slow lane catches up. With several
+ * clusters, the first lane that is current in every cluster: one job pinned for all can only
+ * be one that none of them lacks (a cluster without it would vanish from the light).
  */
 export function chooseLane(f: Freshness, lanes: readonly string[]): string | null {
   if (!lanes.length || f.ksm.size === 0) return null;
-  const newest = Math.max(...f.ksm.values());
-  for (const lane of lanes) {
-    const t = f.ksm.get(lane);
-    if (t !== undefined && newest - t <= LANE_BEHIND_MS) return lane;
-  }
-  return null;
+  const groups = f.clusters?.size ? [...f.clusters.values()] : [f.ksm];
+  return lanes.find((lane) => groups.every((times) => laneCurrent(times, lane))) ?? null;
 }
 
 /** Where the data of `lane` stands (pure); `now` stands in for the time of an empty answer, which carries none. */

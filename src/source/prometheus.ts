@@ -82,6 +82,8 @@ export class PrometheusSource implements Source {
   private lane: string | null | undefined;
   /** The queries of each lane read so far, built once. */
   private readonly laneQueries = new Map<string, PollQueries>();
+  /** With clusters: the label whose values name them, so a lane is chosen that every cluster has. */
+  private readonly clusterLabel: string | undefined;
 
   constructor(
     private readonly config: Config,
@@ -96,6 +98,7 @@ export class PrometheusSource implements Source {
     this.freshness = freshnessQuery(config);
     this.lanes = lanesInUse(config);
     this.lane = this.lanes.length ? undefined : null;
+    this.clusterLabel = config.clusters ? config.prometheus.clusterLabel : undefined;
   }
 
   /** The lane (job) the next poll reads: null for every job, undefined before the first answer. */
@@ -143,7 +146,7 @@ export class PrometheusSource implements Source {
   /** The freshness query alone: where the newest data is, and the lane to read next (SPEC §3b). */
   async probe(signal?: AbortSignal): Promise<DataTime> {
     const { results } = await this.send({ nodes: this.freshness }, signal);
-    const f = parseFreshness(results[0]!.answer.samples, results[0]!.answer.evaluatedAt);
+    const f = parseFreshness(results[0]!.answer.samples, results[0]!.answer.evaluatedAt, this.clusterLabel);
     return dataTime(f, this.follow(f), Date.now());
   }
 
@@ -159,7 +162,7 @@ export class PrometheusSource implements Source {
     const { names, results, requestMs } = await this.send(queries, signal);
     const t0 = performance.now();
     const nodes = results[names.indexOf('nodes')]!.answer;
-    const f = parseFreshness(nodes.samples, nodes.evaluatedAt);
+    const f = parseFreshness(nodes.samples, nodes.evaluatedAt, this.clusterLabel);
     const next = this.follow(f);
     const again = !retried && next !== lane && (lane !== null || f.ksm.size > 1);
     if (again && f.ksm.size > 0) return this.pollWithStats(signal, true);

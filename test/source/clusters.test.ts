@@ -107,7 +107,7 @@ describe('clusters: one poll, grouped by the cluster label', () => {
     expect(sent.map(kind).sort()).toEqual(['alerts', 'conditions', 'nodes', 'pods', 'ready', 'unschedulable']);
     for (const q of sent.filter((q) => kind(q) !== 'alerts')) expect(q).toContain('cluster=~"home|cloud"');
     expect(sent.find((q) => kind(q) === 'nodes')).toBe(
-      'max by (cluster, node) (timestamp(kube_node_info{cluster=~"home|cloud"}) and kube_node_info{cluster=~"home|cloud"})',
+      'max by (cluster, node, job) (timestamp(kube_node_info{cluster=~"home|cloud"}) and kube_node_info{cluster=~"home|cloud"})',
     );
     expect(sent.find((q) => kind(q) === 'pods')).toMatch(/^count by \(cluster, node, state\)/);
     expect(sent.find((q) => kind(q) === 'pods')).toContain(
@@ -207,7 +207,7 @@ describe('clusters: one poll, grouped by the cluster label', () => {
     s.close();
     for (const r of canned.requests) expect(r.headers['x-scope-orgid']).toBe('home|cloud');
     expect(canned.requests.find((r) => kind(r.params.get('query') ?? '') === 'nodes')!.params.get('query')).toBe(
-      'max by (__tenant_id__, node) (timestamp(kube_node_info) and kube_node_info)',
+      'max by (__tenant_id__, node, job) (timestamp(kube_node_info) and kube_node_info)',
     );
     expect(snap.clusters!.map((c) => [c.name, c.nodes.length, c.stale])).toEqual([
       ['cloud', 1, false],
@@ -294,13 +294,56 @@ describe('the recording rule with clusters:', () => {
 });
 
 describe('lanes with clusters:', () => {
-  it('are not used: one job pinned for every cluster would hide the clusters without it', async () => {
-    const { lanesInUse } = await import('../../src/source/freshness.js');
+  // One job is pinned for every cluster, so it must be one that every cluster has: a fresh and
+  // a stale copy of a cluster's pods are never merged, and no cluster vanishes from the light.
+  it('read the fastest lane that every cluster has, never a merge of two lanes', async () => {
+    const { chooseLane, freshnessQuery, lanesInUse, parseFreshness } = await import('../../src/source/freshness.js');
     const base = {
       outputs: [{ type: 'terminal' }],
       prometheus: { url: 'http://p', lanes: ['kube-state-metrics-fast', 'kube-state-metrics'] },
     };
-    expect(lanesInUse(parseConfig(base, { env: {} }))).toEqual(['kube-state-metrics-fast', 'kube-state-metrics']);
-    expect(lanesInUse(parseConfig({ ...base, clusters: 'auto' }, { env: {} }))).toEqual([]);
+    const config = parseConfig({ ...base, clusters: 'auto' }, { env: {} });
+    const lanes = lanesInUse(config);
+    expect(lanes).toEqual(['kube-state-metrics-fast', 'kube-state-metrics']);
+    expect(freshnessQuery(config)).toBe('max by (cluster, job) (timestamp(kube_node_info) and kube_node_info)');
+    const answer = (rows: [string, string, number][]) =>
+      parseFreshness(
+        rows.map(([cluster, job, t]) => ({ metric: { cluster, job }, value: t })),
+        100_000,
+        'cluster',
+      );
+    // Both clusters have both lanes: the fast one.
+    expect(
+      chooseLane(
+        answer([
+          ['home', 'kube-state-metrics-fast', 99],
+          ['home', 'kube-state-metrics', 80],
+          ['cloud', 'kube-state-metrics-fast', 98],
+          ['cloud', 'kube-state-metrics', 75],
+        ]),
+        lanes,
+      ),
+    ).toBe('kube-state-metrics-fast');
+    // cloud has no fast lane: both read the ordinary job (home's fast copy is not merged with it).
+    expect(
+      chooseLane(
+        answer([
+          ['home', 'kube-state-metrics-fast', 99],
+          ['home', 'kube-state-metrics', 80],
+          ['cloud', 'kube-state-metrics', 75],
+        ]),
+        lanes,
+      ),
+    ).toBe('kube-state-metrics');
+    // No listed lane in every cluster: every job is read (each cluster has only one here).
+    expect(
+      chooseLane(
+        answer([
+          ['home', 'kube-state-metrics-fast', 99],
+          ['cloud', 'ksm', 75],
+        ]),
+        lanes,
+      ),
+    ).toBeNull();
   });
 });
