@@ -4,14 +4,13 @@
 // second bring the same picture during the fade, so this also covers "the same picture
 // never restarts a fade" end to end. What the LEDs show is read from /api/state (`leds`, the
 // device bytes as screen colours; with brightness 1 on a web output they equal `base` once still).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
 import { startKsmFixture, type KsmCluster, type KsmFixture } from '../helpers/ksmFixture.js';
-import { setFakeOffset, wallClockOnlyEnv } from '../helpers/faketime.js';
+import { FakedPodglow, setFakeOffset } from '../helpers/faketime.js';
 
 const FADE_MS = 3000;
 
@@ -34,20 +33,12 @@ interface Output {
   leds: string[];
 }
 
-class FakedRun {
-  private stderr = '';
-  private readonly child: ChildProcess;
-  url = '';
-
-  constructor(
-    dir: string,
-    promUrl: string,
-    readonly stampFile: string,
-  ) {
+/** A `podglow run` child under libfaketime with a slow fade, read through its web output. */
+class FakedRun extends FakedPodglow {
+  constructor(dir: string, promUrl: string, stampFile: string) {
     setFakeOffset(stampFile, 0);
-    const config = join(dir, `podglow-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(
-      config,
+    super(
+      dir,
       [
         `prometheus: { url: "${promUrl}", timeout: 1s, matchers: ['job="kube-state-metrics"'] }`,
         'interval: 1s',
@@ -56,45 +47,22 @@ class FakedRun {
         'outputs: [ { type: web, width: 4, height: 2, brightness: 1, layout: { type: nodes } } ]',
         'server: { enabled: true, address: 127.0.0.1, port: 0 }',
         'log: { level: info, format: json }',
-      ].join('\n'),
+      ],
+      stampFile,
     );
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '--config', config], {
-      cwd: process.cwd(),
-      env: { ...process.env, PODGLOW_CONFIG: '', PODGLOW_PROMETHEUS_URL: '', NODE_NAME: '', ...wallClockOnlyEnv(stampFile) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-  }
-
-  async started(): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!/"msg":"podglow running"/.test(this.stderr)) {
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`podglow did not start:\n${this.stderr}`);
-      await sleep(100);
-    }
-    this.url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/)"/.exec(this.stderr)![1]!;
   }
 
   async output(): Promise<Output> {
-    const body = (await (await fetch(new URL('api/state', this.url))).json()) as { outputs: Output[] };
-    return body.outputs[0]!;
+    return (JSON.parse(await this.text('api/state')) as { outputs: Output[] }).outputs[0]!;
   }
 
   /** podglow_frames_total of the web output: device writes so far. */
   async frames(): Promise<number> {
-    const text = await (await fetch(new URL('metrics', this.url))).text();
-    return Number(/^podglow_frames_total\{output="[^"]*"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    return Number(/^podglow_frames_total\{output="[^"]*"\} (\d+)/m.exec(await this.text('metrics'))?.[1] ?? 0);
   }
 
-  log(): string {
-    return this.stderr.slice(-2000);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.kill('SIGTERM');
-    await gone;
+  override log(): string {
+    return super.log().slice(-2000);
   }
 }
 

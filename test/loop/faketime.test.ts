@@ -9,22 +9,13 @@
 // Polls keeping their rate depends only on the poll loop. The Snapshot staying current also
 // needs the query evaluation time to come from Prometheus' clock (SPEC §6), not podglow's
 // faked one: those assertions are marked below.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
 import { startKsmFixture, type KsmCluster, type KsmFixture } from '../helpers/ksmFixture.js';
-
-/** Debian installs libfaketime under /usr/lib/<multiarch>/faketime/. */
-function libfaketime(): string {
-  for (const arch of readdirSync('/usr/lib')) {
-    const p = join('/usr/lib', arch, 'faketime', 'libfaketimeMT.so.1');
-    if (existsSync(p)) return p;
-  }
-  throw new Error('libfaketime not found: install faketime (apt-get install faketime)');
-}
+import { FakedPodglow, setFakeOffset } from '../helpers/faketime.js';
 
 const clusterA: KsmCluster = {
   nodes: [{ name: 'pi-1' }, { name: 'pi-2' }],
@@ -46,22 +37,12 @@ interface State {
   snapshot: { nodes: { name: string; pods: Record<string, number> }[] } | null;
 }
 
-/** A `podglow run` child under libfaketime, with its HTTP server on a dynamic port. */
-class FakedRun {
-  private stderr = '';
-  private child: ChildProcess;
-  url = '';
-
-  constructor(
-    dir: string,
-    promUrl: string,
-    private readonly stampFile: string,
-    offsetSeconds: number,
-  ) {
-    this.setOffset(offsetSeconds);
-    const config = join(dir, `podglow-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(
-      config,
+/** A `podglow run` child under libfaketime (Europe/Berlin), read through its metrics and state. */
+class FakedRun extends FakedPodglow {
+  constructor(dir: string, promUrl: string, stampFile: string, offsetSeconds: number) {
+    setFakeOffset(stampFile, offsetSeconds);
+    super(
+      dir,
       [
         `prometheus: { url: "${promUrl}", timeout: 1s, matchers: ['job="kube-state-metrics"'] }`,
         'interval: 1s',
@@ -71,62 +52,26 @@ class FakedRun {
         'outputs: [ { type: web, width: 4, height: 2, layout: { type: nodes } } ]',
         'server: { enabled: true, address: 127.0.0.1, port: 0 }',
         'log: { level: info, format: json }',
-      ].join('\n'),
+      ],
+      stampFile,
+      { TZ: 'Europe/Berlin' },
     );
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', '--config', config], {
-      cwd: process.cwd(),
-      env: {
-        ...process.env,
-        PODGLOW_CONFIG: '',
-        PODGLOW_PROMETHEUS_URL: '',
-        NODE_NAME: '',
-        TZ: 'Europe/Berlin',
-        LD_PRELOAD: libfaketime(),
-        FAKETIME_TIMESTAMP_FILE: stampFile,
-        FAKETIME_NO_CACHE: '1',
-        FAKETIME_DONT_FAKE_MONOTONIC: '1',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
   }
 
   /** Steps podglow's wall clock to real time + `seconds`. */
   setOffset(seconds: number): void {
-    writeFileSync(this.stampFile, `${seconds >= 0 ? '+' : ''}${Math.round(seconds)}\n`);
-  }
-
-  async started(): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!/"msg":"podglow running"/.test(this.stderr)) {
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`podglow did not start:\n${this.stderr}`);
-      await sleep(100);
-    }
-    this.url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/)"/.exec(this.stderr)![1]!;
+    setFakeOffset(this.stampFile, seconds);
   }
 
   /** podglow_polls_total over both results. */
   async polls(): Promise<number> {
-    const text = await (await fetch(new URL('metrics', this.url))).text();
     let n = 0;
-    for (const m of text.matchAll(/^podglow_polls_total\{result="\w+"\} (\d+)/gm)) n += Number(m[1]);
+    for (const m of (await this.text('metrics')).matchAll(/^podglow_polls_total\{result="\w+"\} (\d+)/gm)) n += Number(m[1]);
     return n;
   }
 
   async state(): Promise<State> {
-    return (await (await fetch(new URL('api/state', this.url))).json()) as State;
-  }
-
-  /** The wall clock podglow sees (its log lines carry it). */
-  log(): string {
-    return this.stderr;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.kill('SIGTERM');
-    await gone;
+    return JSON.parse(await this.text('api/state')) as State;
   }
 }
 
