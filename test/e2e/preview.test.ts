@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { previewContext } from '../../src/server/state.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -11,7 +10,6 @@ import { Metrics } from '../../src/metrics.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeStatusView, node, outputView, snapshotOf } from '../fakes/fakeStatusView.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const EVIL = '<script>alert(1)</script>';
 
 // A known picture: the 8×8 shows two bands like the original Unicorn HAT monitor.
@@ -60,7 +58,7 @@ function nodeWith(
 let view: FakeStatusView;
 let server: RunningServer;
 let port: number;
-let userDataDir: string;
+let browser: TestBrowser | undefined;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
@@ -112,7 +110,6 @@ async function shot(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (apt-get install chromium)`);
   view = new FakeStatusView([
     outputView('unicornhat', 'web', 8, 8, 0.5),
     outputView('blinkstick', 'blinkstick', 2, 1),
@@ -121,22 +118,8 @@ beforeAll(async () => {
   ]);
   port = 0;
   await serve();
-  userDataDir = mkdtempSync(join(tmpdir(), 'podglow-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 860 },
-  });
+  browser = await launchChromium({ width: 1280, height: 860 });
+  context = browser.context;
   page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(m.text());
@@ -149,9 +132,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 describe('preview page in headless Chromium', () => {

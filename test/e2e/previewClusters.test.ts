@@ -2,10 +2,8 @@
 // per cluster in the node table, cluster names under their bands, a banner per stale cluster,
 // and only the stale cluster's LEDs dimmed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { toHex } from '../../src/color.js';
 import { parseConfig } from '../../src/config/load.js';
 import { renderLayout, resolvePalette } from '../../src/layout/index.js';
@@ -18,7 +16,6 @@ import { emptyAlerts, withClusters, type ClusterSnapshot } from '../../src/snaps
 import { emptyCounts } from '../../src/states.js';
 import { FakeStatusView, node, outputView } from '../fakes/fakeStatusView.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CONFIG = parseConfig(
   {
     source: 'demo',
@@ -48,11 +45,10 @@ let view: FakeStatusView;
 let server: RunningServer;
 let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
+let browser: TestBrowser | undefined;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (apt-get install chromium)`);
   view = new FakeStatusView([outputView('hat', 'web', 8, 2), outputView('desk', 'web', 8, 1)]);
   server = await startServer(
     view,
@@ -66,21 +62,8 @@ beforeAll(async () => {
     const f = renderLayout(o.layout!, SNAPSHOT, { geometry: outputGeometry(o), palette, page: 0 });
     view.frame(o.name!, f.leds.map(toHex), f.blink, f.stale ? { staleLeds: f.stale } : {});
   }
-  userDataDir = mkdtempSync(join(tmpdir(), 'podglow-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 860 },
-  });
+  browser = await launchChromium({ width: 1280, height: 860 });
+  context = browser.context;
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(server.url);
@@ -88,9 +71,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 describe('preview page with clusters', () => {

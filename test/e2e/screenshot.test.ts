@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium, type TestBrowser } from '../helpers/chromium.js';
 import { startPodglow, type Podglow } from '../../src/app.js';
 import { demoConfig } from '../../src/cli/demo.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -15,7 +14,6 @@ import { DemoSource } from '../../src/source/demo.js';
 // The test always renders test/artifacts/preview.png; with PODGLOW_UPDATE_SCREENSHOT=1 it also
 // replaces the committed docs/images/preview.png (docs/development.md).
 
-const CHROMIUM = '/usr/bin/chromium';
 const COMMITTED = 'docs/images/preview.png';
 const FRESH = 'test/artifacts/preview.png';
 const SCENARIO_SECONDS = 80;
@@ -29,10 +27,9 @@ function pngSize(buf: Buffer): { width: number; height: number } {
 
 let app: Podglow;
 let context: BrowserContext;
-let userDataDir: string;
+let browser: TestBrowser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install chromium (apt-get install chromium)`);
   const raw = demoConfig({ address: '127.0.0.1', port: 0 });
   raw.outputs = raw.outputs!.filter((o) => o.type !== 'terminal');
   const config = parseConfig(raw, { env: {} });
@@ -42,28 +39,13 @@ beforeAll(async () => {
   const source = new DemoSource(config, { now: () => now });
   now += SCENARIO_SECONDS * 1000;
   app = await startPodglow(config, { log: silentLogger, source });
-  userDataDir = mkdtempSync(join(tmpdir(), 'podglow-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
+  browser = await launchChromium({ width: 1280, height: 900 });
+  context = browser.context;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await app?.stop();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 describe('the README screenshot of the preview page', () => {
