@@ -12,7 +12,7 @@ import { parseVectorResponse } from '../src/source/answer.js';
 import { buildSnapshot, type PollAnswers } from '../src/source/parse.js';
 import { PrometheusSource } from '../src/source/prometheus.js';
 import { nodeFilter, type QueryName } from '../src/source/promql.js';
-import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, answerBodies, runAsWorker } from './worker.js';
 
 /** What one configuration costs per poll. */
 export interface ClustersWorkerResult {
@@ -62,15 +62,9 @@ export async function clustersWorker(
   const cpu = process.cpuUsage(cpu0);
   source.close();
   const names = Object.keys(source.queries) as QueryName[];
-  const bodies = await Promise.all(
-    names.map(async (n) => {
-      const r = await fetch(`${url}/api/v1/query`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ query: source.queries[n]! }).toString(),
-      });
-      return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
-    }),
+  const bodies = await answerBodies(
+    url,
+    names.map((n) => source.queries[n]!),
   );
   const keepNode = nodeFilter(config);
   const replay: number[] = [];

@@ -17,7 +17,7 @@ import { parseVectorResponse } from '../src/source/answer.js';
 import { buildSnapshot, type PollAnswers } from '../src/source/parse.js';
 import type { QueryName } from '../src/source/promql.js';
 import { nodeFilter } from '../src/source/promql.js';
-import { BENCH_OUTPUTS, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, answerBodies, runAsWorker } from './worker.js';
 
 /** Per-poll figures (medians and 95th percentiles over the measured polls). */
 export interface PollWorkerResult {
@@ -117,15 +117,9 @@ export async function pollWorker(url: string, job: string, polls: number, record
 
   // Replay one poll's answer bodies many times: the CPU of parse + layouts + effects alone.
   const names = Object.keys(source.queries) as QueryName[];
-  const bodies = await Promise.all(
-    names.map(async (n) => {
-      const r = await fetch(`${url}/api/v1/query`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ query: source.queries[n]! }).toString(),
-      });
-      return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
-    }),
+  const bodies = await answerBodies(
+    url,
+    names.map((n) => source.queries[n]!),
   );
   const keepNode = nodeFilter(config);
   const replays = Math.max(10, Math.min(300, Math.round(3000 / Math.max(1, rows.at(-1)!.r.snapshot.nodes.length))));

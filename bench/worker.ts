@@ -44,3 +44,20 @@ export class CountingDriver implements Driver {
   }
   async stop(): Promise<void> {}
 }
+
+/** The raw answers of `queries` (POST /api/v1/query), to replay parsing without the network. */
+export async function answerBodies(
+  url: string,
+  queries: readonly string[],
+): Promise<{ status: number; contentType: string; body: string }[]> {
+  return Promise.all(
+    queries.map(async (query) => {
+      const r = await fetch(`${url}/api/v1/query`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query }).toString(),
+      });
+      return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
+    }),
+  );
+}
