@@ -1,17 +1,15 @@
 import type { Config, LayoutConfig, OutputConfig } from '../config/schema.js';
-import { defaultLayout } from '../config/schema.js';
+import { AUTO_INTERVAL, defaultLayout } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
-import { MIN_DEFAULT_DATA_STALE_MS, dataStaleAfterMs } from '../config/load.js';
+import { dataStaleAfterMs } from '../config/load.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import type { Driver } from '../output/driver.js';
 import { outputGeometry, type Geometry } from '../output/geometry.js';
-import type { Snapshot } from '../snapshot.js';
-import type { Source } from '../source/source.js';
+import type { ClusterSnapshot, Snapshot } from '../snapshot.js';
+import type { DataTime, Source } from '../source/source.js';
 import { OutputPipeline } from '../effects/pipeline.js';
 import { layoutPageSeconds, layoutPages, renderLayout, resolvePalette, type ResolvedPalette } from '../layout/index.js';
-import { AUTO_INTERVAL } from '../config/schema.js';
-import type { DataTime } from '../source/source.js';
 import { AUTO_FALLBACK_INTERVAL, schedulePolls, intervalMs, type PollSchedule } from './scheduler.js';
 import { PollRunner } from './pollRunner.js';
 import { followData } from './follow.js';
@@ -50,9 +48,6 @@ interface OutputState {
 
 /** Extra time past prometheus.timeout before the loop abandons a poll, so the source's own timeout (with its clearer message) comes first. */
 export const DEADLINE_GRACE_MS = 1000;
-
-// Defined beside staleAfter's other defaults (src/config/load.ts); re-exported for the loop's users.
-export { MIN_DEFAULT_DATA_STALE_MS };
 
 /**
  * The poll loop (SPEC §1), wiring three parts to the outputs: the scheduler (when to poll),
@@ -201,9 +196,8 @@ export class Controller implements StatusView {
     if (this.stopping) return;
     this.metrics.recordSnapshot(s);
     const first = this.current === null;
-    if (data?.newestSample != null) this.data = data;
-    const recovered = this.display.good(data?.newestSample != null ? data.evaluatedAt - data.newestSample : null);
-    if (data?.newestSample == null) this.data = null;
+    this.data = data?.newestSample != null ? data : null;
+    const recovered = this.display.good(this.data ? this.data.evaluatedAt - this.data.newestSample! : null);
     if (first) this.log.info({ nodes: s.nodes.length }, 'first successful poll');
     else if (recovered) this.log.info({ nodes: s.nodes.length }, 'poll recovered');
     this.reportClusters(s);
@@ -217,9 +211,8 @@ export class Controller implements StatusView {
     const before = new Map((this.current?.clusters ?? []).map((c) => [c.name, c.stale]));
     for (const c of s.clusters ?? []) {
       const was = before.get(c.name);
-      const age = c.dataAgeSeconds === null ? 'no data' : `newest data ${formatDuration(c.dataAgeSeconds * 1000)} old`;
       if (c.stale && was !== true)
-        this.log.warn({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is stale (${age})`);
+        this.log.warn({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is stale (${clusterAge(c)})`);
       else if (!c.stale && was === true)
         this.log.info({ cluster: c.name, dataAgeSeconds: c.dataAgeSeconds }, `cluster ${c.name} is live again`);
     }
@@ -349,11 +342,8 @@ export class Controller implements StatusView {
     // With clusters: a stale cluster (gone from the answers, or no new samples) is named.
     const stale = (this.current?.clusters ?? []).filter((c) => c.stale);
     if (!stale.length) return r;
-    const why = (c: { name: string; dataAgeSeconds: number | null }) =>
-      c.dataAgeSeconds === null
-        ? `${c.name} (no data)`
-        : `${c.name} (newest data ${formatDuration(c.dataAgeSeconds * 1000)} old)`;
-    return { ready: false, reason: `stale cluster${stale.length > 1 ? 's' : ''}: ${stale.map(why).join(', ')}` };
+    const why = stale.map((c) => `${c.name} (${clusterAge(c)})`).join(', ');
+    return { ready: false, reason: `stale cluster${stale.length > 1 ? 's' : ''}: ${why}` };
   }
 
   health(): Health {
@@ -368,4 +358,9 @@ export class Controller implements StatusView {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/** How old a cluster's newest data is, for logs and /readyz: `newest data 2m5s old`, or `no data`. */
+function clusterAge(c: ClusterSnapshot): string {
+  return c.dataAgeSeconds === null ? 'no data' : `newest data ${formatDuration(c.dataAgeSeconds * 1000)} old`;
 }
