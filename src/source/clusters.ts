@@ -5,6 +5,7 @@ import { emptyAlerts, naturalCompare, withClusters, type ClusterSnapshot, type S
 import { emptyCounts } from '../states.js';
 import { PollError } from './errors.js';
 import { applyExtras, type ExtrasOptions } from './extras.js';
+import { isUserQuery } from './extrasQueries.js';
 import type { Sample } from './answer.js';
 import { buildSnapshot, type PollAnswers } from './parse.js';
 
@@ -26,7 +27,7 @@ export interface ClusterSnapshotOptions {
 function answersOf(answers: PollAnswers, label: string, name: string): PollAnswers {
   const out: Record<string, Sample[]> = {};
   for (const [k, samples] of Object.entries(answers)) {
-    if (k.startsWith('query:')) continue;
+    if (isUserQuery(k)) continue;
     out[k] = (samples as Sample[]).filter((s) => (s.metric[label] ?? '') === name);
   }
   return out as PollAnswers;

@@ -116,14 +116,15 @@ export class PrometheusSource implements Source {
 
   /** Keeps the lane a freshness answer chooses, logging a change. */
   private follow(f: Freshness): string | null {
+    // Without lanes chooseLane is always null, as this.lane is from the start: nothing to log.
     const lane = chooseLane(f, this.lanes);
-    if (this.lanes.length && lane !== this.lane) {
+    if (lane !== this.lane) {
       this.opts.log.info(
         { lane: lane ?? '(every job)', before: this.lane ?? null },
         'reading kube-state-metrics from a new lane',
       );
     }
-    if (this.lanes.length) this.lane = lane;
+    this.lane = lane;
     return lane;
   }
 
@@ -205,7 +206,7 @@ export class PrometheusSource implements Source {
     const warnings = [...new Set(results.flatMap((r) => r.answer.warnings))];
     this.reportWarnings(warnings);
     this.lastStats = stats;
-    const data = dataTime(f, this.lanes.length ? lane : null, Date.now());
+    const data = dataTime(f, lane, Date.now());
     // With a recording rule, new data means a new evaluation of the rule: only the probe sees it.
     if (this.config.prometheus.recordingRule) data.watermark = null;
     const result = { snapshot, data, stats, warnings };
