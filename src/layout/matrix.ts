@@ -5,7 +5,7 @@ import type { Geometry } from '../output/geometry.js';
 import type { NodeSnapshot, Snapshot } from '../snapshot.js';
 import { SEVERITY_ORDER, type PodState } from '../states.js';
 import { backgroundKey } from './severity.js';
-import { markStale, pageSlots, staleRegions } from './clusterPages.js';
+import { markStale, pageSlots, staleRegions, type NodeSlot } from './clusterPages.js';
 import type { LayoutContext } from './types.js';
 
 /** A matrix `node:` value meaning the node in the NODE_NAME environment variable. */
@@ -88,12 +88,9 @@ function background(node: NodeSnapshot, ctx: LayoutContext): { color: Rgb; blink
  */
 export function renderMatrix(layout: MatrixLayoutConfig, snapshot: Snapshot, ctx: LayoutContext): Frame {
   const { geometry, palette } = ctx;
-  const shown = matrixSnapshot(layout, snapshot, ctx.nodeName);
-  const plan = matrixPlan(layout, shown.nodes.length, geometry);
-  const pages = pageSlots(shown, plan.bandsPerPage);
-  const frame = blankFrame(geometry, pages.length);
+  const { plan, pages, slots } = matrixPage(layout, snapshot, geometry, ctx.page, ctx.nodeName);
+  const frame = blankFrame(geometry, pages);
   const { leds, blink } = frame;
-  const slots = pages[wrapPage(ctx.page, pages.length)]!;
   const bandSeq = (band: number) => bandSequence(band * plan.columnsPerNode, plan.columnsPerNode, geometry, layout.origin);
   slots.forEach(({ node }, band) => {
     const seq = bandSeq(band);
@@ -122,6 +119,20 @@ export function matrixPages(layout: MatrixLayoutConfig, snapshot: Snapshot, geom
   return pageSlots(snapshot, matrixPlan(layout, snapshot.nodes.length, geometry).bandsPerPage).length;
 }
 
+/** The split of a matrix and the node slots of page `page` (wrapped): what renderMatrix draws and matrixBands labels. */
+function matrixPage(
+  layout: MatrixLayoutConfig,
+  snapshot: Snapshot,
+  geometry: Geometry,
+  page: number,
+  nodeName: string | undefined,
+): { plan: MatrixPlan; pages: number; slots: NodeSlot[] } {
+  const shown = matrixSnapshot(layout, snapshot, nodeName);
+  const plan = matrixPlan(layout, shown.nodes.length, geometry);
+  const pages = pageSlots(shown, plan.bandsPerPage);
+  return { plan, pages: pages.length, slots: pages[wrapPage(page, pages.length)]! };
+}
+
 /** The snapshot a matrix lays out: the whole one, or with `node:` only that node (first match; no cluster grouping). */
 function matrixSnapshot(layout: MatrixLayoutConfig, snapshot: Snapshot, nodeName: string | undefined): Snapshot {
   if (layout.node === undefined) return snapshot;
@@ -145,10 +156,8 @@ export function matrixBands(
   page: number,
   nodeName?: string,
 ): MatrixBand[] {
-  const shown = matrixSnapshot(layout, snapshot, nodeName);
-  const plan = matrixPlan(layout, shown.nodes.length, geometry);
-  const pages = pageSlots(shown, plan.bandsPerPage);
-  return pages[wrapPage(page, pages.length)]!.map(({ node, cluster }, band) => {
+  const { plan, slots } = matrixPage(layout, snapshot, geometry, page, nodeName);
+  return slots.map(({ node, cluster }, band) => {
     const b: MatrixBand = { node: node.name, x: band * plan.columnsPerNode, width: plan.columnsPerNode };
     if (cluster) b.cluster = cluster.name;
     return b;
