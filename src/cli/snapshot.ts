@@ -33,6 +33,15 @@ export function formatTable(s: Snapshot): string {
   return formatNodes(s);
 }
 
+/** One line per named query: its value (and colour), or its error, which already names the query. */
+function queryLines(s: Snapshot): string[] {
+  return Object.entries(s.queries).map(([name, q]) =>
+    q.error !== undefined
+      ? `ERROR: ${printable(q.error)}`
+      : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
+  );
+}
+
 function formatClusters(s: Snapshot, clusters: ClusterSnapshot[]): string {
   const parts = clusters.map((c) => {
     const title = c.displayName ? `${printable(c.displayName)} (${printable(c.name)})` : printable(c.name);
@@ -42,17 +51,12 @@ function formatClusters(s: Snapshot, clusters: ClusterSnapshot[]): string {
       : '(no nodes)';
     return [`== cluster ${title}: ${age}${c.stale ? ', STALE' : ''}`, body].join('\n');
   });
-  const queries = Object.entries(s.queries).map(([name, q]) =>
-    q.error !== undefined
-      ? `ERROR: ${printable(q.error)}`
-      : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
-  );
   const { critical, warning, info } = s.alerts;
   return [
     parts.join('\n\n'),
     '',
     `alerts without a cluster label: ${critical} critical, ${warning} warning, ${info} info`,
-    ...queries,
+    ...queryLines(s),
   ].join('\n');
 }
 
@@ -86,19 +90,13 @@ function formatNodes(s: Snapshot): string {
       .trimEnd();
   const pods = s.nodes.reduce((n, x) => n + total(x.pods), 0) + total(s.unscheduled);
   const notReady = s.nodes.filter((n) => n.ready !== true).length;
-  // An error already names its query.
-  const queries = Object.entries(s.queries).map(([name, q]) =>
-    q.error !== undefined
-      ? `ERROR: ${printable(q.error)}`
-      : `query ${printable(name)}: ${q.value}${q.color ? ` (${q.color})` : ''}`,
-  );
   return [
     fmt(head),
     ...rows.map(fmt),
     '',
     `${s.nodes.length} nodes (${notReady} not ready), ${pods} pods, polled at ${s.time}`,
     `cluster-wide firing alerts: ${s.alerts.critical} critical, ${s.alerts.warning} warning, ${s.alerts.info} info`,
-    ...queries,
+    ...queryLines(s),
   ].join('\n');
 }
 
