@@ -37,13 +37,6 @@ export function lanesInUse(config: Config): string[] {
   return p.lanes;
 }
 
-/** The config with the KSM selectors pinned to one lane (`job="<lane>"`); unchanged for null. */
-export function pinLane(config: Config, lane: string | null): Config {
-  if (lane === null) return config;
-  const p = config.prometheus;
-  return { ...config, prometheus: { ...p, matchers: [...p.matchers, `${LANE_LABEL}=${promString(lane)}`] } };
-}
-
 /**
  * The freshness query, the probe: the newest kube_node_info sample's `timestamp()` (the time
  * of the last scrape of kube-state-metrics, on the server's clock), per job when lanes are

@@ -10,7 +10,8 @@ import { oneLine, parseNumberAnswer, parseVectorResponse, type VectorAnswer } fr
 import { isUserQuery } from './extrasQueries.js';
 import { buildSnapshot, type PollAnswers } from './parse.js';
 import { buildQueries, nodeFilter, type PollQueries, type QueryName } from './promql.js';
-import { chooseLane, dataTime, freshnessQuery, lanesInUse, parseFreshness, pinLane, type Freshness } from './freshness.js';
+import { chooseLane, dataTime, freshnessQuery, lanesInUse, parseFreshness, type Freshness } from './freshness.js';
+import { pinLane } from './promqlText.js';
 import type { DataTime, Reading } from './source.js';
 
 /** What one query cost: for benchmarks and debugging. */

@@ -9,6 +9,7 @@ import {
   clusterGrouping,
   groupBy,
   namespaceMatchers,
+  pinLane,
   pinsLane,
   promString,
   regexLiteral,
@@ -147,8 +148,7 @@ export interface RuleFile {
 function ruleLane(config: Config): Config {
   const p = config.prometheus;
   const last = p.lanes[p.lanes.length - 1];
-  if (last === undefined || pinsLane(config)) return config;
-  return { ...config, prometheus: { ...p, matchers: [...p.matchers, `${LANE_LABEL}=${promString(last)}`] } };
+  return last === undefined || pinsLane(config) ? config : pinLane(config, last);
 }
 
 export function buildRecordingRules(config: Config): RuleFile {

@@ -78,3 +78,10 @@ export function selector(metric: string, matchers: readonly string[]): string {
 export function pinsLane(config: Config): boolean {
   return config.prometheus.matchers.some((m) => new RegExp(`^${LANE_LABEL}\\s*(=~|!~|!=|=)`).test(m));
 }
+
+/** The config with the KSM selectors pinned to one lane (`job="<lane>"`); unchanged for null. */
+export function pinLane(config: Config, lane: string | null): Config {
+  if (lane === null) return config;
+  const p = config.prometheus;
+  return { ...config, prometheus: { ...p, matchers: [...p.matchers, `${LANE_LABEL}=${promString(lane)}`] } };
+}

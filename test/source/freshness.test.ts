@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import {
-  LANE_BEHIND_MS,
-  chooseLane,
-  dataTime,
-  freshnessQuery,
-  lanesInUse,
-  parseFreshness,
-  pinLane,
-} from '../../src/source/freshness.js';
+import { LANE_BEHIND_MS, chooseLane, dataTime, freshnessQuery, lanesInUse, parseFreshness } from '../../src/source/freshness.js';
 import { buildQueries } from '../../src/source/promql.js';
+import { pinLane } from '../../src/source/promqlText.js';
 
 function config(prometheus: Partial<NonNullable<ConfigInput['prometheus']>> = {}) {
   return parseConfig({ prometheus: { url: 'http://p', ...prometheus }, outputs: [{ type: 'web' }] }, { env: {} });
