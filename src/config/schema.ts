@@ -7,6 +7,11 @@ import { matcherProblem, promqlProblem } from './promql.js';
 
 const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #00ff00');
 const state = z.enum(POD_STATES, { error: () => `must be one of ${POD_STATES.join(', ')}` });
+/** The states a node or cluster colour is chosen from (nodes and clusters layouts): all but succeeded by default. */
+const shownStates = z
+  .array(state)
+  .min(1)
+  .default(POD_STATES.filter((s) => s !== 'succeeded'));
 const duration = z.string().regex(DURATION_RE, 'must be a duration such as 500ms, 10s or 1m').transform(parseDuration);
 // Namespace, node, condition and alert regexes: RE2, as Prometheus parses them (checked with re2js).
 const regex = z.string().superRefine((s, ctx) => {
@@ -80,10 +85,7 @@ const nodesLayout = z
   .object({
     type: z.literal('nodes'),
     /** States that count when choosing each node's colour (most severe wins). */
-    states: z
-      .array(state)
-      .min(1)
-      .default(POD_STATES.filter((s) => s !== 'succeeded')),
+    states: shownStates,
   })
   .strict();
 
@@ -130,10 +132,7 @@ const clustersLayout = z
   .object({
     type: z.literal('clusters'),
     /** States that count when choosing each cluster's colour (most severe over all its nodes wins). */
-    states: z
-      .array(state)
-      .min(1)
-      .default(POD_STATES.filter((s) => s !== 'succeeded')),
+    states: shownStates,
   })
   .strict();
 
