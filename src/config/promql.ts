@@ -2,16 +2,17 @@
 // project's own grammar, @prometheus-io/lezer-promql, so a typo is a config error (exit 2)
 // rather than a failed poll. Lezer does not throw on bad input: it inserts error nodes (⚠)
 // into the tree and carries on, so the first error node is the problem and its offset the position.
-import { createRequire } from 'node:module';
+import { lazyRequire } from '../lazyRequire.js';
 import { regexProblem } from './regex.js';
 
 type LezerPromql = typeof import('@prometheus-io/lezer-promql');
 
-let lib: LezerPromql | undefined;
+/** The PromQL grammar, loaded on first use (config validation is synchronous), so configs without PromQL never pay for it. */
+const lezerPromql = lazyRequire<LezerPromql>('@prometheus-io/lezer-promql');
 
-/** The PromQL parser, loaded on first use (config validation is synchronous), so configs without PromQL never pay for it. */
+/** The PromQL parser. */
 function promqlParser(): LezerPromql['parser'] {
-  return (lib ??= createRequire(import.meta.url)('@prometheus-io/lezer-promql') as LezerPromql).parser;
+  return lezerPromql().parser;
 }
 
 /** Offset of the first error node (⚠) in a parse tree, or null when there is none. */

@@ -3,16 +3,12 @@
 // re2js, a port of the same engine, so one pattern means the same thing in both places.
 // Prometheus anchors a label regex as `^(?s:<v>)$` (model/labels/regexp.go in
 // prometheus/prometheus); compileAnchored does the same.
-import { createRequire } from 'node:module';
+import { lazyRequire } from '../lazyRequire.js';
 
 type Re2js = typeof import('re2js');
 
-let lib: Re2js | undefined;
-
 /** re2js, loaded on first use (synchronously: config validation is synchronous), so configs without regexes never pay for it. */
-function re2js(): Re2js {
-  return (lib ??= createRequire(import.meta.url)('re2js') as Re2js);
-}
+const re2js = lazyRequire<Re2js>('re2js');
 
 /** RE2's parse error for `pattern` (Go's wording, as `regexp.Compile` reports it), or null when RE2 accepts it. */
 export function re2Error(pattern: string): string | null {
