@@ -273,6 +273,8 @@ describe('the lane in a real Prometheus, beside the ordinary job', () => {
     expect(lane).toEqual(await counts('kube-state-metrics'));
   });
 
+  // kubernetes/kube-state-metrics pkg/metricshandler/metrics_handler.go (parseResources of the
+  // `resources` query parameter), added in v2.18.0 (CHANGELOG.md: PR #2844).
   it('?resources=pods,nodes cuts what kube-state-metrics v2.18.0+ sends; older versions send all and the keep rule drops it', async () => {
     const one = async (expr: string) => Number((await q.query(expr))[0]!.value[1]);
     const scrapedNew = await one(`scrape_samples_scraped{job="${FAST_JOB}"}`);
