@@ -125,7 +125,7 @@ export async function resolveWledSizes(
   log?: Logger,
   opts: { timeoutMs?: number; httpPort?: number } = {},
 ): Promise<Config> {
-  if (!config.outputs.some((o) => o.type === 'wled' && !o.count && !(o.width && o.height))) return config;
+  if (!config.outputs.some((o) => o.type === 'wled' && sizedByDevice(o))) return config;
   const outputs = await Promise.all(
     config.outputs.map(async (o, i) => {
       if (o.type !== 'wled') return o;
