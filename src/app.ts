@@ -73,10 +73,12 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
         // Drivers report unplug/replug; the controller exists by then (drivers start first).
         onStatus: (up, error) => controller?.outputStatus(name, up, error),
         // A WLED sized from /json/info that answered after start: lay it out at its size.
+        // Before the controller exists, the started entry it will be built from takes the size.
         onGeometry: (g) => {
+          const sized = withDeviceGeometry(o, g);
           const entry = started.find((x) => x.name === name);
-          if (entry) entry.config = withDeviceGeometry(o, g);
-          controller?.resizeOutput(name, withDeviceGeometry(o, g));
+          if (entry) entry.config = sized;
+          controller?.resizeOutput(name, sized);
         },
         display: {
           layout: o.layout ?? defaultLayout(o.type),
