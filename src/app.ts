@@ -1,7 +1,6 @@
 import type { Config, OutputConfig } from './config/schema.js';
-import { defaultLayout, outputName } from './config/schema.js';
-import { legendFromPalette } from './layout/labels.js';
-import { resolvePalette } from './layout/palette.js';
+import { outputName } from './config/schema.js';
+import { outputDisplay } from './layout/labels.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import type { Source } from './source/source.js';
@@ -80,11 +79,7 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
           if (entry) entry.config = sized;
           controller?.resizeOutput(name, sized);
         },
-        display: {
-          layout: o.layout ?? defaultLayout(o.type),
-          legend: legendFromPalette(resolvePalette(config.palette, o.palette)),
-          nodeName: process.env.NODE_NAME || undefined,
-        },
+        display: { ...outputDisplay(config, o), nodeName: process.env.NODE_NAME || undefined },
       };
       let driver: Driver;
       try {
