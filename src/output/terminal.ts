@@ -291,6 +291,8 @@ export class TerminalDriver implements Driver {
   /** On a TTY with `display`: the labels of the picture the controller last laid out. */
   private labels: TerminalLabels | undefined;
   private lastShown: readonly Rgb[] | null = null;
+  /** clusterLine of the snapshot it was made for: show() runs per frame, the snapshot changes per poll. */
+  private clusters: { snapshot: Snapshot | null; line: string | null } = { snapshot: null, line: null };
 
   constructor(
     private readonly name: string,
@@ -357,7 +359,7 @@ export class TerminalDriver implements Driver {
       return;
     }
     this.lastShown = leds;
-    const clusters = clusterLine(this.status?.snapshot() ?? null);
+    const clusters = this.clusterLineNow();
     const lines = renderTerminalFrame(this.name, this.geometry, leds, this.labels);
     screenFor(this.stream).draw(this.block, clusters ? [...lines, ` ${clusters}`] : lines);
   }
@@ -375,6 +377,13 @@ export class TerminalDriver implements Driver {
     this.stopped = true;
     screenFor(this.stream).remove(this.block);
     this.block = null;
+  }
+
+  /** The cluster line of the snapshot shown now, made again only when the snapshot changed. */
+  private clusterLineNow(): string | null {
+    const snapshot = this.status?.snapshot() ?? null;
+    if (snapshot !== this.clusters.snapshot) this.clusters = { snapshot, line: clusterLine(snapshot) };
+    return this.clusters.line;
   }
 
   /** Writes one log line when the picture or the state differs from the last one written. */
@@ -405,7 +414,7 @@ export class TerminalDriver implements Driver {
       color: this.color,
       dataAgeMs,
     });
-    const clusters = clusterLine(snapshot);
+    const clusters = this.clusterLineNow();
     screenFor(this.stream).append(clusters ? line.replace(/\n$/, ` [${clusters}]\n`) : line);
   }
 }
