@@ -249,16 +249,7 @@ export class WledDriver implements Driver {
       info = await fetchWledInfo(this.config.host, { timeoutMs: this.timing.infoTimeoutMs, httpPort: this.timing.httpPort });
     } catch (e) {
       if (this.stopped) return false;
-      const err = e as Error;
-      if (this.isUp) {
-        this.isUp = false;
-        this.ctx.log.warn(
-          { err: err.message },
-          `${this.label}: no size in the config and the device does not answer yet; asking again`,
-        );
-        this.ctx.onStatus?.(false, err);
-      }
-      this.retry = setTimeout(() => void this.sizeLater(), this.backoff.take());
+      this.down(e as Error, 'no size in the config and the device does not answer yet; asking again', () => this.sizeLater());
       return false;
     }
     const geometry = infoGeometry(info);
@@ -312,13 +303,17 @@ export class WledDriver implements Driver {
     clearTimeout(this.deferred);
     clearTimeout(this.probe);
     this.deferred = undefined;
-    const wasUp = this.isUp;
-    this.isUp = false;
-    if (wasUp) {
-      this.ctx.log.warn({ err: err.message }, `${this.label}: device unreachable; retrying`);
+    this.down(err, 'device unreachable; retrying', () => this.reconnect());
+  }
+
+  /** Marks the device down (logged and reported once per outage) and tries `again` after the backoff delay. */
+  private down(err: Error, message: string, again: () => Promise<void>): void {
+    if (this.isUp) {
+      this.isUp = false;
+      this.ctx.log.warn({ err: err.message }, `${this.label}: ${message}`);
       this.ctx.onStatus?.(false, err);
     }
-    this.retry = setTimeout(() => void this.reconnect(), this.backoff.take());
+    this.retry = setTimeout(() => void again(), this.backoff.take());
   }
 
   private async reconnect(): Promise<void> {
