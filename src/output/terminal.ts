@@ -28,6 +28,13 @@ export interface LedRowOptions {
   blink?: readonly boolean[];
 }
 
+/** The text lines of a picture, in order: each row of LEDs (y) in runs x0 .. end − 1 of at most MAX_PER_LINE. */
+function* lineRuns(geometry: Geometry): Generator<{ y: number; x0: number; end: number }> {
+  for (let y = 0; y < geometry.height; y++) {
+    for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) yield { y, x0, end: Math.min(geometry.width, x0 + MAX_PER_LINE) };
+  }
+}
+
 /**
  * The one LED renderer of podglow's text outputs (the terminal output and `podglow frame`):
  * one string per row of LEDs, rows of more than 32 LEDs wrapped. With `color`, each LED is a
@@ -35,25 +42,22 @@ export interface LedRowOptions {
  */
 export function ledRows(geometry: Geometry, leds: readonly Rgb[], opts: LedRowOptions): string[] {
   const rows: string[] = [];
-  for (let y = 0; y < geometry.height; y++) {
-    for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) {
-      const cells: string[] = [];
-      const end = Math.min(geometry.width, x0 + MAX_PER_LINE);
-      for (let x = x0; x < end; x++) {
-        const i = y * geometry.width + x;
-        const c = leds[i] ?? OFF;
-        const blink = opts.blink?.[i] === true;
-        if (!opts.color) {
-          cells.push(toHex(c) + (blink ? '*' : ' '));
-          continue;
-        }
-        const [r, g, b] = c[0] + c[1] + c[2] === 0 ? OFF_GLYPH_COLOUR : c;
-        const glyph = `\x1b[38;2;${Math.round(r)};${Math.round(g)};${Math.round(b)}m${LED}`;
-        // Blink as its own attribute, switched off again, so the next LED does not inherit it.
-        cells.push(blink ? `\x1b[5m${glyph}\x1b[25m` : glyph);
+  for (const { y, x0, end } of lineRuns(geometry)) {
+    const cells: string[] = [];
+    for (let x = x0; x < end; x++) {
+      const i = y * geometry.width + x;
+      const c = leds[i] ?? OFF;
+      const blink = opts.blink?.[i] === true;
+      if (!opts.color) {
+        cells.push(toHex(c) + (blink ? '*' : ' '));
+        continue;
       }
-      rows.push(opts.color ? cells.join(' ') + '\x1b[0m' : cells.join(' ').trimEnd());
+      const [r, g, b] = c[0] + c[1] + c[2] === 0 ? OFF_GLYPH_COLOUR : c;
+      const glyph = `\x1b[38;2;${Math.round(r)};${Math.round(g)};${Math.round(b)}m${LED}`;
+      // Blink as its own attribute, switched off again, so the next LED does not inherit it.
+      cells.push(blink ? `\x1b[5m${glyph}\x1b[25m` : glyph);
     }
+    rows.push(opts.color ? cells.join(' ') + '\x1b[0m' : cells.join(' ').trimEnd());
   }
   return rows;
 }
@@ -74,20 +78,18 @@ export function renderTerminalFrame(name: string, geometry: Geometry, leds: read
   const rows = ledRows(geometry, leds, { color: true });
   const out = [`\x1b[1m${name}\x1b[0m`];
   let r = 0;
-  // The same rows and wrapping as ledRows: each LED takes two columns ("● ").
-  for (let y = 0; y < geometry.height; y++) {
-    for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) {
-      out.push(' ' + rows[r++]);
-      const line: string[] = [];
-      for (let x = x0; x < Math.min(geometry.width, x0 + MAX_PER_LINE); x++) {
-        const text = labels?.under.get(y * geometry.width + x);
-        if (text === undefined) continue;
-        const at = 2 * (x - x0);
-        while (line.length < at) line.push(' ');
-        line.splice(at, text.length, ...text);
-      }
-      if (line.length) out.push(' ' + line.join('').trimEnd());
+  // The same runs as ledRows: each LED takes two columns ("● ").
+  for (const { y, x0, end } of lineRuns(geometry)) {
+    out.push(' ' + rows[r++]);
+    const line: string[] = [];
+    for (let x = x0; x < end; x++) {
+      const text = labels?.under.get(y * geometry.width + x);
+      if (text === undefined) continue;
+      const at = 2 * (x - x0);
+      while (line.length < at) line.push(' ');
+      line.splice(at, text.length, ...text);
     }
+    if (line.length) out.push(' ' + line.join('').trimEnd());
   }
   return labels ? [...out, ...labels.below] : out;
 }
