@@ -173,9 +173,11 @@ export interface LogLine {
   color: boolean;
   /** How old the data shown is (ms, SPEC §3b), when known. */
   dataAgeMs?: number | null;
+  /** With clusters: the cluster line (clusterLine), appended in brackets. */
+  clusters?: string | null;
 }
 
-/** Formats one log line: time, output, display state, the data's age, page, then every row of LEDs separated by `|`. */
+/** Formats one log line: time, output, display state, the data's age, page, then every row of LEDs separated by `|`, then the clusters. */
 export function formatLogLine(l: LogLine): string {
   const paging = (l.pages ?? 1) > 1 ? ` page ${(l.page ?? 0) + 1}/${l.pages}` : '';
   const age =
@@ -184,7 +186,8 @@ export function formatLogLine(l: LogLine): string {
     l.state === 'waiting'
       ? ['waiting for the first successful poll']
       : ledRows(l.geometry, l.leds, { color: l.color, blink: l.blink });
-  return `${l.time.toISOString()} ${l.name} ${l.state}${age}${paging}: ${rows.join(' | ')}\n`;
+  const clusters = l.clusters ? ` [${l.clusters}]` : '';
+  return `${l.time.toISOString()} ${l.name} ${l.state}${age}${paging}: ${rows.join(' | ')}${clusters}\n`;
 }
 
 /**
@@ -415,9 +418,9 @@ export class TerminalDriver implements Driver {
       pages,
       color: this.color,
       dataAgeMs,
+      clusters: this.clusterLineNow(),
     });
-    const clusters = this.clusterLineNow();
-    screenFor(this.stream).append(clusters ? line.replace(/\n$/, ` [${clusters}]\n`) : line);
+    screenFor(this.stream).append(line);
   }
 }
 
