@@ -5,7 +5,7 @@ import { clampByte, type Rgb } from '../color.js';
 import type { Config, OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Backoff } from './backoff.js';
-import { withDeviceGeometry, type Geometry } from './geometry.js';
+import { sizedByDevice, withDeviceGeometry, type Geometry } from './geometry.js';
 import type { Driver, DriverContext } from './driver.js';
 import { matrixOrder } from './ws281x.js';
 
@@ -147,11 +147,6 @@ export async function resolveWledSizes(
     }),
   );
   return { ...config, outputs };
-}
-
-/** True when the output's size must come from the device's /json/info (none in the config). */
-export function sizedByDevice(o: WledConfig): boolean {
-  return !o.count && !(o.width && o.height);
 }
 
 /** The geometry a /json/info answer describes: a 2D set-up's matrix, else a strip of `count`. */
