@@ -1,7 +1,6 @@
 import type { Config, OutputConfig } from './config/schema.js';
-import { defaultLayout, outputName } from './config/schema.js';
-import { legendFromPalette } from './layout/labels.js';
-import { resolvePalette } from './layout/palette.js';
+import { outputName } from './config/schema.js';
+import { outputDisplay } from './layout/labels.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import type { Source } from './source/source.js';
@@ -73,16 +72,14 @@ export async function startPodglow(config: Config, opts: StartOptions): Promise<
         // Drivers report unplug/replug; the controller exists by then (drivers start first).
         onStatus: (up, error) => controller?.outputStatus(name, up, error),
         // A WLED sized from /json/info that answered after start: lay it out at its size.
+        // Before the controller exists, the started entry it will be built from takes the size.
         onGeometry: (g) => {
+          const sized = withDeviceGeometry(o, g);
           const entry = started.find((x) => x.name === name);
-          if (entry) entry.config = withDeviceGeometry(o, g);
-          controller?.resizeOutput(name, withDeviceGeometry(o, g));
+          if (entry) entry.config = sized;
+          controller?.resizeOutput(name, sized);
         },
-        display: {
-          layout: o.layout ?? defaultLayout(o.type),
-          legend: legendFromPalette(resolvePalette(config.palette, o.palette)),
-          nodeName: process.env.NODE_NAME || undefined,
-        },
+        display: { ...outputDisplay(config, o), nodeName: process.env.NODE_NAME || undefined },
       };
       let driver: Driver;
       try {

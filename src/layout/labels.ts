@@ -2,9 +2,10 @@
 // colour means. Shared by the web preview (src/server/state.ts) and the terminal output.
 import { clusterTitle, type Snapshot } from '../snapshot.js';
 import { toHex } from '../color.js';
-import { PALETTE_KEYS, type LayoutConfig } from '../config/schema.js';
+import { PALETTE_KEYS, defaultLayout, type Config, type LayoutConfig, type OutputConfig } from '../config/schema.js';
 import type { Geometry } from '../output/geometry.js';
 import type { ResolvedPalette } from './types.js';
+import { resolvePalette } from './palette.js';
 import { matrixBands, type MatrixBand } from './matrix.js';
 import { nodeSlotsOnPage } from './nodes.js';
 import { clustersOnPage } from './clusters.js';
@@ -23,6 +24,14 @@ export function legendFromPalette(palette: ResolvedPalette): LegendEntry[] {
     color: toHex(palette.colors[key]),
     blink: palette.blink.has(key),
   }));
+}
+
+/**
+ * One output's layout and the legend of its own palette (the global one merged with the
+ * output's), as a viewer labels its picture: the preview's context and the terminal's.
+ */
+export function outputDisplay(config: Config, o: OutputConfig): { layout: LayoutConfig; legend: LegendEntry[] } {
+  return { layout: o.layout ?? defaultLayout(o.type), legend: legendFromPalette(resolvePalette(config.palette, o.palette)) };
 }
 
 /** Which node each part of an output shows, so a viewer can write names under the LEDs. */

@@ -49,8 +49,13 @@ export function outputGeometry(o: OutputConfig): Geometry {
 export function withDeviceGeometry(o: OutputConfig, device: Geometry | undefined): OutputConfig {
   if (!device) return o;
   if (o.type === 'blinkstick' && o.leds === undefined) return { ...o, leds: device.width * device.height };
-  if (o.type === 'wled' && !o.count && !(o.width && o.height)) {
+  if (o.type === 'wled' && sizedByDevice(o)) {
     return device.height > 1 ? { ...o, width: device.width, height: device.height } : { ...o, count: device.width };
   }
   return o;
+}
+
+/** True when a `wled` output's size must come from the device's /json/info (none in the config). */
+export function sizedByDevice(o: Extract<OutputConfig, { type: 'wled' }>): boolean {
+  return !o.count && !(o.width && o.height);
 }

@@ -28,6 +28,13 @@ export interface LedRowOptions {
   blink?: readonly boolean[];
 }
 
+/** The text lines of a picture, in order: each row of LEDs (y) in runs x0 .. end − 1 of at most MAX_PER_LINE. */
+function* lineRuns(geometry: Geometry): Generator<{ y: number; x0: number; end: number }> {
+  for (let y = 0; y < geometry.height; y++) {
+    for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) yield { y, x0, end: Math.min(geometry.width, x0 + MAX_PER_LINE) };
+  }
+}
+
 /**
  * The one LED renderer of podglow's text outputs (the terminal output and `podglow frame`):
  * one string per row of LEDs, rows of more than 32 LEDs wrapped. With `color`, each LED is a
@@ -35,25 +42,22 @@ export interface LedRowOptions {
  */
 export function ledRows(geometry: Geometry, leds: readonly Rgb[], opts: LedRowOptions): string[] {
   const rows: string[] = [];
-  for (let y = 0; y < geometry.height; y++) {
-    for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) {
-      const cells: string[] = [];
-      const end = Math.min(geometry.width, x0 + MAX_PER_LINE);
-      for (let x = x0; x < end; x++) {
-        const i = y * geometry.width + x;
-        const c = leds[i] ?? OFF;
-        const blink = opts.blink?.[i] === true;
-        if (!opts.color) {
-          cells.push(toHex(c) + (blink ? '*' : ' '));
-          continue;
-        }
-        const [r, g, b] = c[0] + c[1] + c[2] === 0 ? OFF_GLYPH_COLOUR : c;
-        const glyph = `\x1b[38;2;${Math.round(r)};${Math.round(g)};${Math.round(b)}m${LED}`;
-        // Blink as its own attribute, switched off again, so the next LED does not inherit it.
-        cells.push(blink ? `\x1b[5m${glyph}\x1b[25m` : glyph);
+  for (const { y, x0, end } of lineRuns(geometry)) {
+    const cells: string[] = [];
+    for (let x = x0; x < end; x++) {
+      const i = y * geometry.width + x;
+      const c = leds[i] ?? OFF;
+      const blink = opts.blink?.[i] === true;
+      if (!opts.color) {
+        cells.push(toHex(c) + (blink ? '*' : ' '));
+        continue;
       }
-      rows.push(opts.color ? cells.join(' ') + '\x1b[0m' : cells.join(' ').trimEnd());
+      const [r, g, b] = c[0] + c[1] + c[2] === 0 ? OFF_GLYPH_COLOUR : c;
+      const glyph = `\x1b[38;2;${Math.round(r)};${Math.round(g)};${Math.round(b)}m${LED}`;
+      // Blink as its own attribute, switched off again, so the next LED does not inherit it.
+      cells.push(blink ? `\x1b[5m${glyph}\x1b[25m` : glyph);
     }
+    rows.push(opts.color ? cells.join(' ') + '\x1b[0m' : cells.join(' ').trimEnd());
   }
   return rows;
 }
@@ -74,20 +78,18 @@ export function renderTerminalFrame(name: string, geometry: Geometry, leds: read
   const rows = ledRows(geometry, leds, { color: true });
   const out = [`\x1b[1m${name}\x1b[0m`];
   let r = 0;
-  // The same rows and wrapping as ledRows: each LED takes two columns ("● ").
-  for (let y = 0; y < geometry.height; y++) {
-    for (let x0 = 0; x0 < geometry.width; x0 += MAX_PER_LINE) {
-      out.push(' ' + rows[r++]);
-      const line: string[] = [];
-      for (let x = x0; x < Math.min(geometry.width, x0 + MAX_PER_LINE); x++) {
-        const text = labels?.under.get(y * geometry.width + x);
-        if (text === undefined) continue;
-        const at = 2 * (x - x0);
-        while (line.length < at) line.push(' ');
-        line.splice(at, text.length, ...text);
-      }
-      if (line.length) out.push(' ' + line.join('').trimEnd());
+  // The same runs as ledRows: each LED takes two columns ("● ").
+  for (const { y, x0, end } of lineRuns(geometry)) {
+    out.push(' ' + rows[r++]);
+    const line: string[] = [];
+    for (let x = x0; x < end; x++) {
+      const text = labels?.under.get(y * geometry.width + x);
+      if (text === undefined) continue;
+      const at = 2 * (x - x0);
+      while (line.length < at) line.push(' ');
+      line.splice(at, text.length, ...text);
     }
+    if (line.length) out.push(' ' + line.join('').trimEnd());
   }
   return labels ? [...out, ...labels.below] : out;
 }
@@ -171,9 +173,11 @@ export interface LogLine {
   color: boolean;
   /** How old the data shown is (ms, SPEC §3b), when known. */
   dataAgeMs?: number | null;
+  /** With clusters: the cluster line (clusterLine), appended in brackets. */
+  clusters?: string | null;
 }
 
-/** Formats one log line: time, output, display state, the data's age, page, then every row of LEDs separated by `|`. */
+/** Formats one log line: time, output, display state, the data's age, page, then every row of LEDs separated by `|`, then the clusters. */
 export function formatLogLine(l: LogLine): string {
   const paging = (l.pages ?? 1) > 1 ? ` page ${(l.page ?? 0) + 1}/${l.pages}` : '';
   const age =
@@ -182,7 +186,8 @@ export function formatLogLine(l: LogLine): string {
     l.state === 'waiting'
       ? ['waiting for the first successful poll']
       : ledRows(l.geometry, l.leds, { color: l.color, blink: l.blink });
-  return `${l.time.toISOString()} ${l.name} ${l.state}${age}${paging}: ${rows.join(' | ')}\n`;
+  const clusters = l.clusters ? ` [${l.clusters}]` : '';
+  return `${l.time.toISOString()} ${l.name} ${l.state}${age}${paging}: ${rows.join(' | ')}${clusters}\n`;
 }
 
 /**
@@ -291,6 +296,8 @@ export class TerminalDriver implements Driver {
   /** On a TTY with `display`: the labels of the picture the controller last laid out. */
   private labels: TerminalLabels | undefined;
   private lastShown: readonly Rgb[] | null = null;
+  /** clusterLine of the snapshot it was made for: show() runs per frame, the snapshot changes per poll. */
+  private clusters: { snapshot: Snapshot | null; line: string | null } = { snapshot: null, line: null };
 
   constructor(
     private readonly name: string,
@@ -357,7 +364,7 @@ export class TerminalDriver implements Driver {
       return;
     }
     this.lastShown = leds;
-    const clusters = clusterLine(this.status?.snapshot() ?? null);
+    const clusters = this.clusterLineNow();
     const lines = renderTerminalFrame(this.name, this.geometry, leds, this.labels);
     screenFor(this.stream).draw(this.block, clusters ? [...lines, ` ${clusters}`] : lines);
   }
@@ -375,6 +382,13 @@ export class TerminalDriver implements Driver {
     this.stopped = true;
     screenFor(this.stream).remove(this.block);
     this.block = null;
+  }
+
+  /** The cluster line of the snapshot shown now, made again only when the snapshot changed. */
+  private clusterLineNow(): string | null {
+    const snapshot = this.status?.snapshot() ?? null;
+    if (snapshot !== this.clusters.snapshot) this.clusters = { snapshot, line: clusterLine(snapshot) };
+    return this.clusters.line;
   }
 
   /** Writes one log line when the picture or the state differs from the last one written. */
@@ -404,9 +418,9 @@ export class TerminalDriver implements Driver {
       pages,
       color: this.color,
       dataAgeMs,
+      clusters: this.clusterLineNow(),
     });
-    const clusters = clusterLine(snapshot);
-    screenFor(this.stream).append(clusters ? line.replace(/\n$/, ` [${clusters}]\n`) : line);
+    screenFor(this.stream).append(line);
   }
 }
 

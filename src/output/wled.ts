@@ -5,7 +5,7 @@ import { clampByte, type Rgb } from '../color.js';
 import type { Config, OutputConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Backoff } from './backoff.js';
-import { withDeviceGeometry, type Geometry } from './geometry.js';
+import { sizedByDevice, withDeviceGeometry, type Geometry } from './geometry.js';
 import type { Driver, DriverContext } from './driver.js';
 import { matrixOrder } from './ws281x.js';
 
@@ -125,7 +125,7 @@ export async function resolveWledSizes(
   log?: Logger,
   opts: { timeoutMs?: number; httpPort?: number } = {},
 ): Promise<Config> {
-  if (!config.outputs.some((o) => o.type === 'wled' && !o.count && !(o.width && o.height))) return config;
+  if (!config.outputs.some((o) => o.type === 'wled' && sizedByDevice(o))) return config;
   const outputs = await Promise.all(
     config.outputs.map(async (o, i) => {
       if (o.type !== 'wled') return o;
@@ -147,11 +147,6 @@ export async function resolveWledSizes(
     }),
   );
   return { ...config, outputs };
-}
-
-/** True when the output's size must come from the device's /json/info (none in the config). */
-export function sizedByDevice(o: WledConfig): boolean {
-  return !o.count && !(o.width && o.height);
 }
 
 /** The geometry a /json/info answer describes: a 2D set-up's matrix, else a strip of `count`. */
@@ -249,16 +244,7 @@ export class WledDriver implements Driver {
       info = await fetchWledInfo(this.config.host, { timeoutMs: this.timing.infoTimeoutMs, httpPort: this.timing.httpPort });
     } catch (e) {
       if (this.stopped) return false;
-      const err = e as Error;
-      if (this.isUp) {
-        this.isUp = false;
-        this.ctx.log.warn(
-          { err: err.message },
-          `${this.label}: no size in the config and the device does not answer yet; asking again`,
-        );
-        this.ctx.onStatus?.(false, err);
-      }
-      this.retry = setTimeout(() => void this.sizeLater(), this.backoff.take());
+      this.down(e as Error, 'no size in the config and the device does not answer yet; asking again', () => this.sizeLater());
       return false;
     }
     const geometry = infoGeometry(info);
@@ -312,13 +298,17 @@ export class WledDriver implements Driver {
     clearTimeout(this.deferred);
     clearTimeout(this.probe);
     this.deferred = undefined;
-    const wasUp = this.isUp;
-    this.isUp = false;
-    if (wasUp) {
-      this.ctx.log.warn({ err: err.message }, `${this.label}: device unreachable; retrying`);
+    this.down(err, 'device unreachable; retrying', () => this.reconnect());
+  }
+
+  /** Marks the device down (logged and reported once per outage) and tries `again` after the backoff delay. */
+  private down(err: Error, message: string, again: () => Promise<void>): void {
+    if (this.isUp) {
+      this.isUp = false;
+      this.ctx.log.warn({ err: err.message }, `${this.label}: ${message}`);
       this.ctx.onStatus?.(false, err);
     }
-    this.retry = setTimeout(() => void this.reconnect(), this.backoff.take());
+    this.retry = setTimeout(() => void again(), this.backoff.take());
   }
 
   private async reconnect(): Promise<void> {

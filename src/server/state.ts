@@ -1,9 +1,9 @@
 import { snapshotContract, type ClustersSnapshotJson, type Snapshot } from '../snapshot.js';
 import type { OutputView, StatusView } from '../loop/status.js';
 import { VERSION } from '../version.js';
-import { defaultLayout, outputName, type Config, type LayoutConfig } from '../config/schema.js';
+import { outputName, type Config, type LayoutConfig } from '../config/schema.js';
 import { resolvePalette } from '../layout/palette.js';
-import { layoutLabels, legendFromPalette, type LegendEntry, type OutputLabels } from '../layout/labels.js';
+import { layoutLabels, legendFromPalette, outputDisplay, type LegendEntry, type OutputLabels } from '../layout/labels.js';
 
 export { legendFromPalette, type LegendEntry, type OutputLabels };
 
@@ -31,10 +31,7 @@ export function previewContext(
 ): PreviewContext {
   const outputs = new Map<string, PreviewOutput>();
   config.outputs.forEach((o, i) => {
-    outputs.set(outputName(config.outputs, i), {
-      layout: o.layout ?? defaultLayout(o.type),
-      legend: legendFromPalette(resolvePalette(config.palette, o.palette)),
-    });
+    outputs.set(outputName(config.outputs, i), outputDisplay(config, o));
   });
   return { outputs, legend: legendFromPalette(resolvePalette(config.palette)), nodeName };
 }

@@ -149,6 +149,11 @@ export class FakeSysfsGpio {
   }
 }
 
+// Labels and line counts from the kernel's pin controllers: drivers/pinctrl/bcm/pinctrl-bcm2835.c
+// (MODULE_NAME "pinctrl-bcm2835", BCM2835_NUM_GPIOS 54; "pinctrl-bcm2711", BCM2711_NUM_GPIOS 58)
+// and raspberrypi/linux drivers/pinctrl/pinctrl-rp1.c (MODULE_NAME "pinctrl-rp1",
+// RP1_NUM_GPIOS 54). Bases from 512 on 6.6+: GPIO_DYNAMIC_BASE in the kernel's gpiolib
+// (include/asm-generic/gpio.h); the exact bases are those the boards show (SPEC §7).
 /**
  * Chip sets for the tests: the header chip at the base each kernel gives it (0 before 6.6,
  * 512 on a Pi 1–4 and 571 on a Pi 5 with 6.6+, SPEC §7), among other chips whose labels

@@ -52,6 +52,8 @@ const until = async (ok: () => boolean, ms = 3000) => {
   while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
 };
 
+// BCM 23 (DAT) and 24 (CLK): pimoroni/blinkt library/blinkt.py. Exporting base + BCM, `out`
+// in gpioN/direction and the gpioN/value files: Documentation/ABI/obsolete/sysfs-gpio.
 describe('Blinkt! GPIO through sysfs: the header chip by its label, its base read', () => {
   it.each([
     ['a Pi 3 before kernel 6.6 (base 0)', PI_CHIPS.pi3Old, 0, 'pinctrl-bcm2835'],

@@ -84,6 +84,8 @@ describe('a Blinkt! in podglow: faults leave podglow running with podglow_output
     expect(await up()).toEqual({ blinkt: 1, other: 1 });
     await until(() => fake.valueWrites.length > 0);
     await app.stop();
+    // The Pi 5 header chip at 571 plus BCM 23 (DAT) and 24 (CLK), the pins of pimoroni/blinkt
+    // library/blinkt.py; brightness 0.5 is int(31 × 0.5) = 15 as its set_brightness computes it.
     const frames = decodeFrames(sampleRisingEdges(fake.valueWrites, 594, 595).bits);
     expect(frames.some((f) => f.some((l) => l.r + l.g + l.b > 0 && l.field === 15))).toBe(true);
     expect(frames.at(-1)!.map((l) => [l.r, l.g, l.b])).toEqual(new Array(8).fill([0, 0, 0]));
