@@ -17,9 +17,14 @@ export const BENCH_OUTPUTS: ConfigInput['outputs'] = [
  */
 export function runAsWorker(moduleUrl: string, work: () => Promise<unknown>): void {
   if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
-  work().then(
+  exitAfter(work(), (r) => process.stdout.write(JSON.stringify(r) + '\n'));
+}
+
+/** Once `result` settles: `print`s it and exits 0, or prints the error and exits 1. */
+export function exitAfter<T>(result: Promise<T>, print: (r: T) => void): void {
+  result.then(
     (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
+      print(r);
       process.exit(0);
     },
     (e: unknown) => {
