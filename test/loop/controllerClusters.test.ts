@@ -1,13 +1,11 @@
 // The poll loop with clusters: (SPEC §3c): a stale cluster dims and marks only its own LEDs,
 // /readyz names it, metrics carry the cluster label, and it comes back by itself.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/log.js';
 import { Controller } from '../../src/loop/controller.js';
 import { Metrics } from '../../src/metrics.js';
 import { emptyAlerts, withClusters, type ClusterSnapshot, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts } from '../../src/states.js';
-import { RecordingDriver } from '../fakes/recordingDriver.js';
-import { ScriptedSource, testConfig } from './helpers.js';
+import { ScriptedSource, stripController, stripOutput, testConfig } from './helpers.js';
 
 let controller: Controller | undefined;
 beforeEach(() => {
@@ -49,17 +47,10 @@ describe('Controller with clusters', () => {
     const config = testConfig({
       interval: '10s',
       clusters: ['home', 'cloud'],
-      outputs: [{ type: 'terminal', name: 'strip', width: 4, height: 1, brightness: 1, layout: { type: 'nodes' } }],
+      outputs: [stripOutput],
     });
-    const metrics = new Metrics({ defaultMetrics: false });
-    const driver = new RecordingDriver({ name: 'strip' });
-    controller = new Controller({
-      config,
-      source,
-      outputs: [{ name: 'strip', config: config.outputs[0]!, driver }],
-      metrics,
-      log: silentLogger,
-    });
+    const { c, driver, metrics } = stripController(config, source);
+    controller = c;
     controller.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(controller.readiness()).toEqual({ ready: true });

@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { Metrics } from '../../src/metrics.js';
 import { Controller } from '../../src/loop/controller.js';
 import type { Config } from '../../src/config/schema.js';
-import { RecordingDriver } from '../fakes/recordingDriver.js';
-import { testConfig } from './helpers.js';
+import { stripController, stripOutput as strip, testConfig } from './helpers.js';
 import { LandingSource } from './landingSource.js';
 
 // SPEC §3b: with `interval: auto` the loop polls when new data has landed, learned from the
@@ -23,28 +20,13 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-const strip = {
-  type: 'terminal' as const,
-  name: 'strip',
-  width: 4,
-  height: 1,
-  brightness: 1,
-  layout: { type: 'nodes' as const },
-};
-
 function setup(
   source: LandingSource,
   config: Config = testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, outputs: [strip] }),
 ) {
-  const metrics = new Metrics({ defaultMetrics: false });
-  controller = new Controller({
-    config,
-    source,
-    outputs: [{ name: 'strip', config: config.outputs[0]!, driver: new RecordingDriver({ name: 'strip' }) }],
-    metrics,
-    log: silentLogger,
-  });
-  return { c: controller, metrics };
+  const { c, metrics } = stripController(config, source);
+  controller = c;
+  return { c, metrics };
 }
 
 /** For each landing answerable in [from, to]: the delay to the first full poll after it (ms), or null when none came before the next landing. */

@@ -1,8 +1,12 @@
 import { parseConfig } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/log.js';
+import { Controller } from '../../src/loop/controller.js';
+import { Metrics } from '../../src/metrics.js';
 import { emptyAlerts, type Snapshot } from '../../src/snapshot.js';
 import type { Source } from '../../src/source/source.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
+import { RecordingDriver } from '../fakes/recordingDriver.js';
 
 /** A snapshot with the given nodes (all Ready, schedulable) and pod counts. */
 export function snap(nodes: Record<string, Partial<StateCounts>>, time = new Date()): Snapshot {
@@ -36,6 +40,30 @@ export function testConfig(input: Partial<ConfigInput> & Pick<ConfigInput, 'outp
  */
 export function withStaleAfter(ms: number, input: Partial<ConfigInput> & Pick<ConfigInput, 'outputs'>): Config {
   return { ...testConfig(input), staleAfter: ms };
+}
+
+/** A 4-LED terminal strip named 'strip' with the nodes layout. */
+export const stripOutput = {
+  type: 'terminal' as const,
+  name: 'strip',
+  width: 4,
+  height: 1,
+  brightness: 1,
+  layout: { type: 'nodes' as const },
+};
+
+/** A Controller driving the config's first output as 'strip' through a RecordingDriver, with its own Metrics and a silent log. */
+export function stripController(config: Config, source: Source) {
+  const metrics = new Metrics({ defaultMetrics: false });
+  const driver = new RecordingDriver({ name: 'strip' });
+  const c = new Controller({
+    config,
+    source,
+    outputs: [{ name: 'strip', config: config.outputs[0]!, driver }],
+    metrics,
+    log: silentLogger,
+  });
+  return { c, driver, metrics };
 }
 
 /** One recorded poll. */
