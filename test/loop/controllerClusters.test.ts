@@ -5,6 +5,7 @@ import { Controller } from '../../src/loop/controller.js';
 import { Metrics } from '../../src/metrics.js';
 import { emptyAlerts, withClusters, type ClusterSnapshot, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts } from '../../src/states.js';
+import { node as readyNode } from '../layout/helpers.js';
 import { ScriptedSource, stripController, stripOutput, testConfig } from './helpers.js';
 
 let controller: Controller | undefined;
@@ -18,14 +19,7 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-const node = (name: string) => ({
-  name,
-  ready: true,
-  unschedulable: false,
-  pods: { ...emptyCounts(), running: 1 },
-  conditions: [],
-  alerts: emptyAlerts(),
-});
+const node = (name: string) => readyNode(name, { running: 1 });
 const block = (name: string, stale: boolean, age: number | null): ClusterSnapshot => ({
   name,
   nodes: [node(`${name}-1`), node(`${name}-2`)],

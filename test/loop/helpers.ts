@@ -7,19 +7,13 @@ import { emptyAlerts, type Snapshot } from '../../src/snapshot.js';
 import type { Source } from '../../src/source/source.js';
 import { emptyCounts, type StateCounts } from '../../src/states.js';
 import { RecordingDriver } from '../fakes/recordingDriver.js';
+import { node } from '../layout/helpers.js';
 
 /** A snapshot with the given nodes (all Ready, schedulable) and pod counts. */
 export function snap(nodes: Record<string, Partial<StateCounts>>, time = new Date()): Snapshot {
   return {
     time: time.toISOString(),
-    nodes: Object.entries(nodes).map(([name, pods]) => ({
-      name,
-      ready: true,
-      unschedulable: false,
-      pods: { ...emptyCounts(), ...pods },
-      conditions: [],
-      alerts: emptyAlerts(),
-    })),
+    nodes: Object.entries(nodes).map(([name, pods]) => node(name, pods)),
     unscheduled: emptyCounts(),
     alerts: emptyAlerts(),
     queries: {},
