@@ -46,6 +46,16 @@ export const stripOutput = {
   layout: { type: 'nodes' as const },
 };
 
+/** A 2×2 terminal matrix 'm' with a column per node, paging every 5 s: three nodes take two pages. */
+export const pagedMatrixOutput = {
+  type: 'terminal' as const,
+  name: 'm',
+  width: 2,
+  height: 2,
+  brightness: 1,
+  layout: { type: 'matrix' as const, columnsPerNode: 1, pageSeconds: 5 },
+};
+
 /** A Controller driving the config's first output as 'strip' through a RecordingDriver, with its own Metrics and a silent log. */
 export function stripController(config: Config, source: Source) {
   const metrics = new Metrics({ defaultMetrics: false });
