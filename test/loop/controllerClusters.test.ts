@@ -1,22 +1,17 @@
 // The poll loop with clusters: (SPEC §3c): a stale cluster dims and marks only its own LEDs,
 // /readyz names it, metrics carry the cluster label, and it comes back by itself.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Controller } from '../../src/loop/controller.js';
 import { Metrics } from '../../src/metrics.js';
 import { emptyAlerts, withClusters, type ClusterSnapshot, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts } from '../../src/states.js';
 import { node as readyNode } from '../layout/helpers.js';
-import { ScriptedSource, stripController, stripOutput, testConfig } from './helpers.js';
+import { ScriptedSource, stripController, stripOutput, testConfig, useLoopClock } from './helpers.js';
 
 let controller: Controller | undefined;
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date(2026, 10, 21, 12, 0, 0, 0));
-});
-afterEach(async () => {
+useLoopClock(async () => {
   await controller?.stop();
   controller = undefined;
-  vi.useRealTimers();
 });
 
 const node = (name: string) => readyNode(name, { running: 1 });

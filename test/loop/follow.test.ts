@@ -1,23 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Controller } from '../../src/loop/controller.js';
 import type { Config } from '../../src/config/schema.js';
-import { stripController, stripOutput as strip, testConfig } from './helpers.js';
+import { LOOP_T0 as T0, stripController, stripOutput as strip, testConfig, useLoopClock } from './helpers.js';
 import { LandingSource } from './landingSource.js';
 
 // SPEC §3b: with `interval: auto` the loop polls when new data has landed, learned from the
 // probe alone; podglow's share (answerable → full poll) is at most 1 s, one poll per scrape.
 
 let controller: Controller | undefined;
-const T0 = new Date(2026, 10, 21, 12, 0, 0, 0).getTime();
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(async () => {
+useLoopClock(async () => {
   await controller?.stop();
   controller = undefined;
-  vi.useRealTimers();
 });
 
 function setup(

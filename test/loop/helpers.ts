@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
@@ -68,6 +69,21 @@ export function stripController(config: Config, source: Source) {
     log: silentLogger,
   });
   return { c, driver, metrics };
+}
+
+/** The loop tests' start on fake timers: 2026-11-21 12:00 local time (ms). */
+export const LOOP_T0 = new Date(2026, 10, 21, 12, 0, 0, 0).getTime();
+
+/** Fake timers at LOOP_T0 for every test of the file; after each, `stop` (the test's Controller) and real timers again. */
+export function useLoopClock(stop: () => Promise<void>): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(LOOP_T0);
+  });
+  afterEach(async () => {
+    await stop();
+    vi.useRealTimers();
+  });
 }
 
 /** One recorded poll. */
