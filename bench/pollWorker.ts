@@ -15,9 +15,8 @@ import { outputGeometry } from '../src/output/geometry.js';
 import { PrometheusSource } from '../src/source/prometheus.js';
 import { parseVectorResponse } from '../src/source/answer.js';
 import { buildSnapshot, type PollAnswers } from '../src/source/parse.js';
-import type { QueryName } from '../src/source/promql.js';
 import { nodeFilter } from '../src/source/promql.js';
-import { BENCH_OUTPUTS, answerBodies, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, measurePolls, pollBodies, runAsWorker } from './worker.js';
 
 /** Per-poll figures (medians and 95th percentiles over the measured polls). */
 export interface PollWorkerResult {
@@ -108,19 +107,11 @@ export async function pollWorker(url: string, job: string, polls: number, record
       o.pipeline.setFrame(renderLayout(o.layout, r.snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
     return { r, renderMs: performance.now() - t };
   };
-  for (let i = 0; i < 3; i++) await one();
-  const rows: Awaited<ReturnType<typeof one>>[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < polls; i++) rows.push(await one());
-  const cpu = process.cpuUsage(cpu0);
+  const { rows, cpu } = await measurePolls(polls, one);
   source.close();
 
   // Replay one poll's answer bodies many times: the CPU of parse + layouts + effects alone.
-  const names = Object.keys(source.queries) as QueryName[];
-  const bodies = await answerBodies(
-    url,
-    names.map((n) => source.queries[n]!),
-  );
+  const { names, bodies } = await pollBodies(url, source.queries);
   const keepNode = nodeFilter(config);
   const replays = Math.max(10, Math.min(300, Math.round(3000 / Math.max(1, rows.at(-1)!.r.snapshot.nodes.length))));
   const replay: { parseMs: number; renderMs: number }[] = [];

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Rgb } from '../src/color.js';
 import type { ConfigInput } from '../src/config/schema.js';
 import type { Driver } from '../src/output/driver.js';
+import type { PollQueries, QueryName } from '../src/source/promql.js';
 
 /** The three outputs every bench worker drives: a Unicorn HAT matrix, a 32-LED nodes strip, a BlinkStick summary. */
 export const BENCH_OUTPUTS: ConfigInput['outputs'] = [
@@ -65,4 +66,28 @@ export async function answerBodies(
       return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
     }),
   );
+}
+
+/** Calls `one` 3 times to warm up, then `polls` times: those results and the process CPU they took. */
+export async function measurePolls<T>(polls: number, one: () => Promise<T>): Promise<{ rows: T[]; cpu: NodeJS.CpuUsage }> {
+  for (let i = 0; i < 3; i++) await one();
+  const rows: T[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < polls; i++) rows.push(await one());
+  return { rows, cpu: process.cpuUsage(cpu0) };
+}
+
+/** The names of `queries` and one raw answer of each (answerBodies), to replay a poll's parsing. */
+export async function pollBodies(
+  url: string,
+  queries: PollQueries,
+): Promise<{ names: QueryName[]; bodies: Awaited<ReturnType<typeof answerBodies>> }> {
+  const names = Object.keys(queries) as QueryName[];
+  return {
+    names,
+    bodies: await answerBodies(
+      url,
+      names.map((n) => queries[n]!),
+    ),
+  };
 }
