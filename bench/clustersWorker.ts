@@ -12,7 +12,7 @@ import { parseVectorResponse } from '../src/source/answer.js';
 import { buildSnapshot, type PollAnswers } from '../src/source/parse.js';
 import { PrometheusSource } from '../src/source/prometheus.js';
 import { nodeFilter } from '../src/source/promql.js';
-import { BENCH_OUTPUTS, measurePolls, pollBodies, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, measurePolls, median, pollBodies, runAsWorker } from './worker.js';
 
 /** What one configuration costs per poll. */
 export interface ClustersWorkerResult {
@@ -28,11 +28,6 @@ export interface ClustersWorkerResult {
   podglowCpuMsP50: number;
   /** Whole-process CPU per poll, HTTP client included (ms). */
   processCpuMsPerPoll: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Measures `polls` polls; with `clusters` one block per value of the cluster label. */

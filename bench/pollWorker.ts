@@ -16,7 +16,7 @@ import { PrometheusSource } from '../src/source/prometheus.js';
 import { parseVectorResponse } from '../src/source/answer.js';
 import { buildSnapshot, type PollAnswers } from '../src/source/parse.js';
 import { nodeFilter } from '../src/source/promql.js';
-import { BENCH_OUTPUTS, measurePolls, pollBodies, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, measurePolls, median, pollBodies, quantile, runAsWorker } from './worker.js';
 
 /** Per-poll figures (medians and 95th percentiles over the measured polls). */
 export interface PollWorkerResult {
@@ -58,11 +58,6 @@ class NullDriver implements Driver {
   async start(): Promise<void> {}
   async show(_leds: readonly Rgb[]): Promise<void> {}
   async stop(): Promise<void> {}
-}
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
 /** The benchmark's podglow config: KSM series of `job`, three outputs; pod counts from `recordingRule` when given. */
@@ -135,43 +130,19 @@ export async function pollWorker(url: string, job: string, polls: number, record
     polls,
     nodes: last.snapshot.nodes.length,
     pods,
-    bytesReceived: quantile(
-      rows.map((x) => x.r.stats.bytesReceived),
-      0.5,
-    ),
-    bytesDecoded: quantile(
-      rows.map((x) => x.r.stats.bytesDecoded),
-      0.5,
-    ),
+    bytesReceived: median(rows.map((x) => x.r.stats.bytesReceived)),
+    bytesDecoded: median(rows.map((x) => x.r.stats.bytesDecoded)),
     series: last.stats.queries.reduce((n, q) => n + q.series, 0),
-    requestMsP50: quantile(
-      rows.map((x) => x.r.stats.requestMs),
-      0.5,
-    ),
+    requestMsP50: median(rows.map((x) => x.r.stats.requestMs)),
     requestMsP95: quantile(
       rows.map((x) => x.r.stats.requestMs),
       0.95,
     ),
-    podsQueryMsP50: quantile(
-      rows.map((x) => x.r.stats.queries.find((q) => q.name === 'pods')!.requestMs),
-      0.5,
-    ),
-    parseMsP50: quantile(
-      replay.map((x) => x.parseMs),
-      0.5,
-    ),
-    renderMsP50: quantile(
-      replay.map((x) => x.renderMs),
-      0.5,
-    ),
-    podglowCpuMsP50: quantile(
-      replay.map((x) => x.parseMs + x.renderMs),
-      0.5,
-    ),
-    livePodglowMsP50: quantile(
-      rows.map((x) => x.r.stats.parseMs + x.renderMs),
-      0.5,
-    ),
+    podsQueryMsP50: median(rows.map((x) => x.r.stats.queries.find((q) => q.name === 'pods')!.requestMs)),
+    parseMsP50: median(replay.map((x) => x.parseMs)),
+    renderMsP50: median(replay.map((x) => x.renderMs)),
+    podglowCpuMsP50: median(replay.map((x) => x.parseMs + x.renderMs)),
+    livePodglowMsP50: median(rows.map((x) => x.r.stats.parseMs + x.renderMs)),
     processCpuMsPerPoll: (cpu.user + cpu.system) / 1000 / polls,
     rssMiB: mem.rss / 1048576,
     heapUsedMiB: mem.heapUsed / 1048576,
@@ -181,10 +152,7 @@ export async function pollWorker(url: string, job: string, polls: number, record
         .map((q) => [
           q.name,
           {
-            requestMsP50: quantile(
-              rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs),
-              0.5,
-            ),
+            requestMsP50: median(rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs)),
             series: q.series,
             bytesDecoded: q.bytesDecoded,
           },

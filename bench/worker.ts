@@ -91,3 +91,14 @@ export async function pollBodies(
     ),
   };
 }
+
+/** The `q` quantile of `xs` (nearest rank, from below). */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+/** The median of `xs`: its 0.5 quantile. */
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
+}
