@@ -11,8 +11,8 @@ import { buildClusterSnapshot } from '../src/source/clusters.js';
 import { parseVectorResponse } from '../src/source/answer.js';
 import { buildSnapshot, type PollAnswers } from '../src/source/parse.js';
 import { PrometheusSource } from '../src/source/prometheus.js';
-import { nodeFilter, type QueryName } from '../src/source/promql.js';
-import { BENCH_OUTPUTS, answerBodies, runAsWorker } from './worker.js';
+import { nodeFilter } from '../src/source/promql.js';
+import { BENCH_OUTPUTS, measurePolls, median, pollBodies, runAsWorker } from './worker.js';
 
 /** What one configuration costs per poll. */
 export interface ClustersWorkerResult {
@@ -28,11 +28,6 @@ export interface ClustersWorkerResult {
   podglowCpuMsP50: number;
   /** Whole-process CPU per poll, HTTP client included (ms). */
   processCpuMsPerPoll: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 /** Measures `polls` polls; with `clusters` one block per value of the cluster label. */
@@ -55,17 +50,9 @@ export async function clustersWorker(
     geometry: outputGeometry(o),
     palette: resolvePalette(config.palette, o.palette),
   }));
-  for (let i = 0; i < 3; i++) await source.pollWithStats();
-  const rows = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < polls; i++) rows.push(await source.pollWithStats());
-  const cpu = process.cpuUsage(cpu0);
+  const { rows, cpu } = await measurePolls(polls, () => source.pollWithStats());
   source.close();
-  const names = Object.keys(source.queries) as QueryName[];
-  const bodies = await answerBodies(
-    url,
-    names.map((n) => source.queries[n]!),
-  );
+  const { names, bodies } = await pollBodies(url, source.queries);
   const keepNode = nodeFilter(config);
   const replay: number[] = [];
   for (let i = 0; i < 105; i++) {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { exitAfter } from './worker.js';
 
 /** A `podglow run` child process. */
 export interface PodglowChild {
@@ -347,21 +348,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'gc-probe': { type: 'boolean', default: false },
     },
   });
-  floodBench({
-    gcProbe: values['gc-probe'],
-    cli: values.cli,
-    nodeArgs: values['node-arg'],
-    floods: Number(values.floods),
-    size: Number(values.size),
-    slow: Number(values.slow),
-  }).then(
-    (r) => {
-      console.log(JSON.stringify(r, null, 1));
-      process.exit(0);
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
+  exitAfter(
+    floodBench({
+      gcProbe: values['gc-probe'],
+      cli: values.cli,
+      nodeArgs: values['node-arg'],
+      floods: Number(values.floods),
+      size: Number(values.size),
+      slow: Number(values.slow),
+    }),
+    (r) => console.log(JSON.stringify(r, null, 1)),
   );
 }

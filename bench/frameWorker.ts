@@ -9,6 +9,7 @@ import type { Driver } from '../src/output/driver.js';
 import { emptyAlerts, type Snapshot } from '../src/snapshot.js';
 import type { Source } from '../src/source/source.js';
 import { emptyCounts, type StateCounts } from '../src/states.js';
+import { node } from '../test/layout/helpers.js';
 import { BENCH_OUTPUTS, CountingDriver, runAsWorker } from './worker.js';
 
 /** What the frame worker measured. */
@@ -32,14 +33,7 @@ export interface FrameWorkerResult {
 function snapshot(nodes: Record<string, Partial<StateCounts>>): Snapshot {
   return {
     time: new Date(0).toISOString(),
-    nodes: Object.entries(nodes).map(([name, pods]) => ({
-      name,
-      ready: true,
-      unschedulable: false,
-      pods: { ...emptyCounts(), ...pods },
-      conditions: [],
-      alerts: emptyAlerts(),
-    })),
+    nodes: Object.entries(nodes).map(([name, pods]) => node(name, pods)),
     unscheduled: emptyCounts(),
     alerts: emptyAlerts(),
     queries: {},

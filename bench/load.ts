@@ -21,6 +21,7 @@ import {
   slowClients,
   startPodglowChild,
 } from './flood.js';
+import { exitAfter } from './worker.js';
 
 /** Settings of one load run; every duration in seconds. */
 export interface LoadOptions {
@@ -179,20 +180,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       'live-heap': { type: 'boolean', default: true },
     },
   });
-  loadBench({
-    liveHeap: values['live-heap'],
-    seconds: Number(values.minutes) * 60,
-    floodEvery: Number(values['flood-every']),
-    slow: Number(values.slow),
-    cli: values.cli,
-  }).then(
-    (r) => {
-      console.log(JSON.stringify(r, null, 1));
-      process.exit(0);
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
+  exitAfter(
+    loadBench({
+      liveHeap: values['live-heap'],
+      seconds: Number(values.minutes) * 60,
+      floodEvery: Number(values['flood-every']),
+      slow: Number(values.slow),
+      cli: values.cli,
+    }),
+    (r) => console.log(JSON.stringify(r, null, 1)),
   );
 }

@@ -15,9 +15,8 @@ import { outputGeometry } from '../src/output/geometry.js';
 import { PrometheusSource } from '../src/source/prometheus.js';
 import { parseVectorResponse } from '../src/source/answer.js';
 import { buildSnapshot, type PollAnswers } from '../src/source/parse.js';
-import type { QueryName } from '../src/source/promql.js';
 import { nodeFilter } from '../src/source/promql.js';
-import { BENCH_OUTPUTS, answerBodies, runAsWorker } from './worker.js';
+import { BENCH_OUTPUTS, measurePolls, median, pollBodies, quantile, runAsWorker } from './worker.js';
 
 /** Per-poll figures (medians and 95th percentiles over the measured polls). */
 export interface PollWorkerResult {
@@ -59,11 +58,6 @@ class NullDriver implements Driver {
   async start(): Promise<void> {}
   async show(_leds: readonly Rgb[]): Promise<void> {}
   async stop(): Promise<void> {}
-}
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
 /** The benchmark's podglow config: KSM series of `job`, three outputs; pod counts from `recordingRule` when given. */
@@ -108,19 +102,11 @@ export async function pollWorker(url: string, job: string, polls: number, record
       o.pipeline.setFrame(renderLayout(o.layout, r.snapshot, { geometry: o.geometry, palette: o.palette, page: 0 }));
     return { r, renderMs: performance.now() - t };
   };
-  for (let i = 0; i < 3; i++) await one();
-  const rows: Awaited<ReturnType<typeof one>>[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < polls; i++) rows.push(await one());
-  const cpu = process.cpuUsage(cpu0);
+  const { rows, cpu } = await measurePolls(polls, one);
   source.close();
 
   // Replay one poll's answer bodies many times: the CPU of parse + layouts + effects alone.
-  const names = Object.keys(source.queries) as QueryName[];
-  const bodies = await answerBodies(
-    url,
-    names.map((n) => source.queries[n]!),
-  );
+  const { names, bodies } = await pollBodies(url, source.queries);
   const keepNode = nodeFilter(config);
   const replays = Math.max(10, Math.min(300, Math.round(3000 / Math.max(1, rows.at(-1)!.r.snapshot.nodes.length))));
   const replay: { parseMs: number; renderMs: number }[] = [];
@@ -144,43 +130,19 @@ export async function pollWorker(url: string, job: string, polls: number, record
     polls,
     nodes: last.snapshot.nodes.length,
     pods,
-    bytesReceived: quantile(
-      rows.map((x) => x.r.stats.bytesReceived),
-      0.5,
-    ),
-    bytesDecoded: quantile(
-      rows.map((x) => x.r.stats.bytesDecoded),
-      0.5,
-    ),
+    bytesReceived: median(rows.map((x) => x.r.stats.bytesReceived)),
+    bytesDecoded: median(rows.map((x) => x.r.stats.bytesDecoded)),
     series: last.stats.queries.reduce((n, q) => n + q.series, 0),
-    requestMsP50: quantile(
-      rows.map((x) => x.r.stats.requestMs),
-      0.5,
-    ),
+    requestMsP50: median(rows.map((x) => x.r.stats.requestMs)),
     requestMsP95: quantile(
       rows.map((x) => x.r.stats.requestMs),
       0.95,
     ),
-    podsQueryMsP50: quantile(
-      rows.map((x) => x.r.stats.queries.find((q) => q.name === 'pods')!.requestMs),
-      0.5,
-    ),
-    parseMsP50: quantile(
-      replay.map((x) => x.parseMs),
-      0.5,
-    ),
-    renderMsP50: quantile(
-      replay.map((x) => x.renderMs),
-      0.5,
-    ),
-    podglowCpuMsP50: quantile(
-      replay.map((x) => x.parseMs + x.renderMs),
-      0.5,
-    ),
-    livePodglowMsP50: quantile(
-      rows.map((x) => x.r.stats.parseMs + x.renderMs),
-      0.5,
-    ),
+    podsQueryMsP50: median(rows.map((x) => x.r.stats.queries.find((q) => q.name === 'pods')!.requestMs)),
+    parseMsP50: median(replay.map((x) => x.parseMs)),
+    renderMsP50: median(replay.map((x) => x.renderMs)),
+    podglowCpuMsP50: median(replay.map((x) => x.parseMs + x.renderMs)),
+    livePodglowMsP50: median(rows.map((x) => x.r.stats.parseMs + x.renderMs)),
     processCpuMsPerPoll: (cpu.user + cpu.system) / 1000 / polls,
     rssMiB: mem.rss / 1048576,
     heapUsedMiB: mem.heapUsed / 1048576,
@@ -190,10 +152,7 @@ export async function pollWorker(url: string, job: string, polls: number, record
         .map((q) => [
           q.name,
           {
-            requestMsP50: quantile(
-              rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs),
-              0.5,
-            ),
+            requestMsP50: median(rows.map((x) => x.r.stats.queries.find((y) => y.name === q.name)!.requestMs)),
             series: q.series,
             bytesDecoded: q.bytesDecoded,
           },

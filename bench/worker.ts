@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Rgb } from '../src/color.js';
 import type { ConfigInput } from '../src/config/schema.js';
 import type { Driver } from '../src/output/driver.js';
+import type { PollQueries, QueryName } from '../src/source/promql.js';
 
 /** The three outputs every bench worker drives: a Unicorn HAT matrix, a 32-LED nodes strip, a BlinkStick summary. */
 export const BENCH_OUTPUTS: ConfigInput['outputs'] = [
@@ -17,9 +18,14 @@ export const BENCH_OUTPUTS: ConfigInput['outputs'] = [
  */
 export function runAsWorker(moduleUrl: string, work: () => Promise<unknown>): void {
   if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
-  work().then(
+  exitAfter(work(), (r) => process.stdout.write(JSON.stringify(r) + '\n'));
+}
+
+/** Once `result` settles: `print`s it and exits 0, or prints the error and exits 1. */
+export function exitAfter<T>(result: Promise<T>, print: (r: T) => void): void {
+  result.then(
     (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
+      print(r);
       process.exit(0);
     },
     (e: unknown) => {
@@ -60,4 +66,39 @@ export async function answerBodies(
       return { status: r.status, contentType: r.headers.get('content-type') ?? '', body: await r.text() };
     }),
   );
+}
+
+/** Calls `one` 3 times to warm up, then `polls` times: those results and the process CPU they took. */
+export async function measurePolls<T>(polls: number, one: () => Promise<T>): Promise<{ rows: T[]; cpu: NodeJS.CpuUsage }> {
+  for (let i = 0; i < 3; i++) await one();
+  const rows: T[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < polls; i++) rows.push(await one());
+  return { rows, cpu: process.cpuUsage(cpu0) };
+}
+
+/** The names of `queries` and one raw answer of each (answerBodies), to replay a poll's parsing. */
+export async function pollBodies(
+  url: string,
+  queries: PollQueries,
+): Promise<{ names: QueryName[]; bodies: Awaited<ReturnType<typeof answerBodies>> }> {
+  const names = Object.keys(queries) as QueryName[];
+  return {
+    names,
+    bodies: await answerBodies(
+      url,
+      names.map((n) => queries[n]!),
+    ),
+  };
+}
+
+/** The `q` quantile of `xs` (nearest rank, from below). */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+/** The median of `xs`: its 0.5 quantile. */
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
 }

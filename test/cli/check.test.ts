@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { main } from '../../src/cli/check.js';
 import { parseConfig } from '../../src/config/load.js';
 import { buildRecordingRules, podsExpression } from '../../src/source/promql.js';
+import { stubPodglowEnv } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podglow-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,14 +20,7 @@ beforeEach(() => {
   err = '';
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += a.join(' ') + '\n'));
-  for (const k of [
-    'PODGLOW_CONFIG',
-    'PODGLOW_PROMETHEUS_URL',
-    'PODGLOW_CLUSTER',
-    'PODGLOW_NAMESPACES',
-    'PODGLOW_PROMETHEUS_ORG_ID',
-  ])
-    vi.stubEnv(k, '');
+  stubPodglowEnv();
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main, queryLengthWarnings } from '../../src/cli/check.js';
+import { stubPodglowEnv } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podglow-check-len-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,14 +16,7 @@ beforeEach(() => {
   out = '';
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
   vi.spyOn(console, 'error').mockImplementation(() => {});
-  for (const k of [
-    'PODGLOW_CONFIG',
-    'PODGLOW_PROMETHEUS_URL',
-    'PODGLOW_CLUSTER',
-    'PODGLOW_NAMESPACES',
-    'PODGLOW_PROMETHEUS_ORG_ID',
-  ])
-    vi.stubEnv(k, '');
+  stubPodglowEnv();
 });
 afterEach(() => {
   vi.restoreAllMocks();

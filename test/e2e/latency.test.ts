@@ -134,6 +134,18 @@ describe('lanes against a real Prometheus: one scrape job only, the fastest pres
     await prom?.stop();
     prom = undefined;
   });
+  /** Sets and returns `prom`, scraping both jobs every second, once it has the fast lane's data. */
+  async function startBothJobs(): Promise<TestPrometheus> {
+    prom = await startPrometheus({
+      jobs: [
+        { job: 'kube-state-metrics', targets: normal.targets },
+        { job: 'kube-state-metrics-fast', targets: fast.targets },
+      ],
+      scrapeInterval: '1s',
+    });
+    await prom.waitForGeneration(fast.generation);
+    return prom;
+  }
   afterAll(async () => {
     await fast?.close();
     await normal?.close();
@@ -141,14 +153,7 @@ describe('lanes against a real Prometheus: one scrape job only, the fastest pres
 
   for (const interval of ['auto', '2s']) {
     it(`with both jobs present it reads only kube-state-metrics-fast (interval: ${interval})`, async () => {
-      prom = await startPrometheus({
-        jobs: [
-          { job: 'kube-state-metrics', targets: normal.targets },
-          { job: 'kube-state-metrics-fast', targets: fast.targets },
-        ],
-        scrapeInterval: '1s',
-      });
-      await prom.waitForGeneration(fast.generation);
+      prom = await startBothJobs();
       app = await startPodglow(podglowConfig(prom.url, { interval }), {
         log: silentLogger,
         metrics: new Metrics({ defaultMetrics: false }),
@@ -173,14 +178,7 @@ describe('lanes against a real Prometheus: one scrape job only, the fastest pres
   });
 
   it('a job matcher of its own turns lanes off and reads that job, as before', async () => {
-    prom = await startPrometheus({
-      jobs: [
-        { job: 'kube-state-metrics', targets: normal.targets },
-        { job: 'kube-state-metrics-fast', targets: fast.targets },
-      ],
-      scrapeInterval: '1s',
-    });
-    await prom.waitForGeneration(fast.generation);
+    prom = await startBothJobs();
     const config = podglowConfig(prom.url, {
       prometheus: { url: prom.url, timeout: '2s', matchers: ['job="kube-state-metrics"'] },
     });

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log.js';
 import { Controller } from '../../src/loop/controller.js';
 import { Metrics } from '../../src/metrics.js';
 import { RecordingDriver } from '../fakes/recordingDriver.js';
-import { ScriptedSource, snap, testConfig } from '../loop/helpers.js';
+import { pagedMatrixOutput, ScriptedSource, snap, testConfig } from '../loop/helpers.js';
 import { makePipeline, solidFrame } from './helpers.js';
 
 const RED: Rgb = [255, 0, 0];
@@ -214,15 +214,7 @@ describe('the monotonic clock: a wall-clock step mid-fade changes nothing', () =
 describe('paging on the monotonic clock', () => {
   it('flips pages every pageSeconds across a −1 h and a +1 day wall-clock step', async () => {
     const source = new ScriptedSource(() => snap({ a: { running: 1 }, b: { pending: 1 }, c: { running: 1 } }));
-    const out = {
-      type: 'terminal' as const,
-      name: 'm',
-      width: 2,
-      height: 2,
-      brightness: 1,
-      layout: { type: 'matrix' as const, columnsPerNode: 1, pageSeconds: 5 },
-    };
-    const config = testConfig({ interval: '1m', outputs: [out] });
+    const config = testConfig({ interval: '1m', outputs: [pagedMatrixOutput] });
     const c = new Controller({
       config,
       source,

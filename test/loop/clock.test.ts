@@ -12,8 +12,7 @@ import { PollError } from '../../src/source/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Snapshot } from '../../src/snapshot.js';
 import type { Source } from '../../src/source/source.js';
-import { RecordingDriver } from '../fakes/recordingDriver.js';
-import { snap, testConfig } from './helpers.js';
+import { snap, stripController, stripOutput as strip, testConfig } from './helpers.js';
 
 const GREEN = [0, 255, 0];
 const OFF = [0, 0, 0];
@@ -61,26 +60,10 @@ class TimedSource implements Source {
 }
 
 function setup(config: Config, source: Source) {
-  const metrics = new Metrics({ defaultMetrics: false });
-  const driver = new RecordingDriver({ name: 'strip' });
-  controller = new Controller({
-    config,
-    source,
-    outputs: [{ name: 'strip', config: config.outputs[0]!, driver }],
-    metrics,
-    log: silentLogger,
-  });
-  return { c: controller, driver, metrics };
+  const s = stripController(config, source);
+  controller = s.c;
+  return s;
 }
-
-const strip = {
-  type: 'terminal' as const,
-  name: 'strip',
-  width: 4,
-  height: 1,
-  brightness: 1,
-  layout: { type: 'nodes' as const },
-};
 
 /** Advances fake time in steps, asserting the display is live after every step. */
 async function runLive(c: Controller, ms: number, stepMs = 5000): Promise<void> {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Counter, Gauge } from 'prom-client';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
@@ -7,7 +7,7 @@ import { PollError } from '../../src/source/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { BLINK_HALF_PERIOD_MS } from '../../src/effects/pipeline.js';
 import { RecordingDriver } from '../fakes/recordingDriver.js';
-import { ScriptedSource, snap, testConfig } from './helpers.js';
+import { pagedMatrixOutput, ScriptedSource, snap, testConfig, useLoopClock } from './helpers.js';
 
 const GREEN = [0, 255, 0];
 const AMBER = [255, 153, 0];
@@ -15,14 +15,9 @@ const OFF = [0, 0, 0];
 
 let controller: Controller | undefined;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date(2026, 10, 21, 12, 0, 0, 0));
-});
-afterEach(async () => {
+useLoopClock(async () => {
   await controller?.stop();
   controller = undefined;
-  vi.useRealTimers();
 });
 
 function nodesOutput(name: string, extra: Record<string, unknown> = {}) {
@@ -228,15 +223,7 @@ describe('Controller', () => {
 
   it('pages through nodes every pageSeconds when they do not fit', async () => {
     const source = new ScriptedSource(() => snap({ a: { running: 1 }, b: { pending: 1 }, c: { running: 1 } }));
-    const out = {
-      type: 'terminal' as const,
-      name: 'm',
-      width: 2,
-      height: 2,
-      brightness: 1,
-      layout: { type: 'matrix' as const, columnsPerNode: 1, pageSeconds: 5 },
-    };
-    const { c } = setup(testConfig({ interval: '1m', outputs: [out] }), source);
+    const { c } = setup(testConfig({ interval: '1m', outputs: [pagedMatrixOutput] }), source);
     c.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(c.outputs()[0]).toMatchObject({ page: 0, pages: 2 });

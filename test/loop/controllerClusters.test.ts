@@ -1,33 +1,20 @@
 // The poll loop with clusters: (SPEC §3c): a stale cluster dims and marks only its own LEDs,
 // /readyz names it, metrics carry the cluster label, and it comes back by itself.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/log.js';
+import { describe, expect, it, vi } from 'vitest';
 import { Controller } from '../../src/loop/controller.js';
 import { Metrics } from '../../src/metrics.js';
 import { emptyAlerts, withClusters, type ClusterSnapshot, type Snapshot } from '../../src/snapshot.js';
 import { emptyCounts } from '../../src/states.js';
-import { RecordingDriver } from '../fakes/recordingDriver.js';
-import { ScriptedSource, testConfig } from './helpers.js';
+import { node as readyNode } from '../layout/helpers.js';
+import { ScriptedSource, stripController, stripOutput, testConfig, useLoopClock } from './helpers.js';
 
 let controller: Controller | undefined;
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date(2026, 10, 21, 12, 0, 0, 0));
-});
-afterEach(async () => {
+useLoopClock(async () => {
   await controller?.stop();
   controller = undefined;
-  vi.useRealTimers();
 });
 
-const node = (name: string) => ({
-  name,
-  ready: true,
-  unschedulable: false,
-  pods: { ...emptyCounts(), running: 1 },
-  conditions: [],
-  alerts: emptyAlerts(),
-});
+const node = (name: string) => readyNode(name, { running: 1 });
 const block = (name: string, stale: boolean, age: number | null): ClusterSnapshot => ({
   name,
   nodes: [node(`${name}-1`), node(`${name}-2`)],
@@ -49,17 +36,10 @@ describe('Controller with clusters', () => {
     const config = testConfig({
       interval: '10s',
       clusters: ['home', 'cloud'],
-      outputs: [{ type: 'terminal', name: 'strip', width: 4, height: 1, brightness: 1, layout: { type: 'nodes' } }],
+      outputs: [stripOutput],
     });
-    const metrics = new Metrics({ defaultMetrics: false });
-    const driver = new RecordingDriver({ name: 'strip' });
-    controller = new Controller({
-      config,
-      source,
-      outputs: [{ name: 'strip', config: config.outputs[0]!, driver }],
-      metrics,
-      log: silentLogger,
-    });
+    const { c, driver, metrics } = stripController(config, source);
+    controller = c;
     controller.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(controller.readiness()).toEqual({ ready: true });

@@ -1,50 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { Metrics } from '../../src/metrics.js';
+import { describe, expect, it, vi } from 'vitest';
 import { Controller } from '../../src/loop/controller.js';
 import type { Config } from '../../src/config/schema.js';
-import { RecordingDriver } from '../fakes/recordingDriver.js';
-import { testConfig } from './helpers.js';
+import { LOOP_T0 as T0, stripController, stripOutput as strip, testConfig, useLoopClock } from './helpers.js';
 import { LandingSource } from './landingSource.js';
 
 // SPEC §3b: with `interval: auto` the loop polls when new data has landed, learned from the
 // probe alone; podglow's share (answerable → full poll) is at most 1 s, one poll per scrape.
 
 let controller: Controller | undefined;
-const T0 = new Date(2026, 10, 21, 12, 0, 0, 0).getTime();
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(T0);
-});
-afterEach(async () => {
+useLoopClock(async () => {
   await controller?.stop();
   controller = undefined;
-  vi.useRealTimers();
 });
-
-const strip = {
-  type: 'terminal' as const,
-  name: 'strip',
-  width: 4,
-  height: 1,
-  brightness: 1,
-  layout: { type: 'nodes' as const },
-};
 
 function setup(
   source: LandingSource,
   config: Config = testConfig({ source: 'prometheus', prometheus: { url: 'http://p' }, outputs: [strip] }),
 ) {
-  const metrics = new Metrics({ defaultMetrics: false });
-  controller = new Controller({
-    config,
-    source,
-    outputs: [{ name: 'strip', config: config.outputs[0]!, driver: new RecordingDriver({ name: 'strip' }) }],
-    metrics,
-    log: silentLogger,
-  });
-  return { c: controller, metrics };
+  const { c, metrics } = stripController(config, source);
+  controller = c;
+  return { c, metrics };
 }
 
 /** For each landing answerable in [from, to]: the delay to the first full poll after it (ms), or null when none came before the next landing. */
